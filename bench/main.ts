@@ -1,0 +1,21 @@
+/**
+ * `deno task bench`: runs every benchmark and prints its figures. Figures are
+ * printed, never asserted (see DEVELOPERS.md: performance lives in bench/).
+ *
+ * @module
+ */
+
+import * as parser from "./parser_bench.ts";
+
+const encoder = new TextEncoder();
+const print = (line: string) => Deno.stdout.writeSync(encoder.encode(`${line}\n`));
+
+const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> = {
+  parser: parser.main,
+};
+
+const only = Deno.args.filter((a) => !a.startsWith("-"));
+for (const [name, run] of Object.entries(BENCHES)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  await run(print);
+}

@@ -1,0 +1,35 @@
+/**
+ * The real {@linkcode ConfFileSystem}: `lstat`-based directory listing (symbolic
+ * links are not followed, spec §1.2) and text reads, mapping NotFound to `null`.
+ *
+ * @module
+ */
+
+import type { ConfDirEntry, ConfFileSystem } from "../../parser/conf_loader.ts";
+
+/** Reads configuration from the machine's file system. */
+export class DenoConfFileSystem implements ConfFileSystem {
+  /** Lists a directory; `null` when it does not exist or is not a directory. */
+  async readDir(path: string): Promise<ConfDirEntry[] | null> {
+    try {
+      const entries: ConfDirEntry[] = [];
+      for await (const e of Deno.readDir(path)) {
+        entries.push({ name: e.name, isFile: e.isFile, isDirectory: e.isDirectory });
+      }
+      return entries;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
+      throw e;
+    }
+  }
+
+  /** Reads a file; `null` when it does not exist. */
+  async readTextFile(path: string): Promise<string | null> {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+  }
+}

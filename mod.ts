@@ -1,0 +1,73 @@
+/**
+ * daybreak's public library API: the Upstart job-file parser, configuration
+ * loading, the event-expression matcher and renderer.
+ *
+ * @example Parse a job file and render its `start on`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseJobConfig, renderEventExpr } from "./mod.ts";
+ * const job = parseJobConfig("start on a or b and c\nexec sleep 1\n", { name: "demo" });
+ * assert.equal(renderEventExpr(job.startOn!), "((a or b) and c)");
+ * ```
+ *
+ * @module
+ */
+
+export type {
+  CgroupSpec,
+  ConsoleMode,
+  EventExpr,
+  EventLike,
+  ExpectMode,
+  JobClassSpec,
+  LimitResource,
+  LimitValue,
+  MatchArg,
+  NormalExitValue,
+  ProcessName,
+  ProcessSlot,
+  ProcessSpec,
+} from "./parser/types.ts";
+export { LIMIT_RESOURCES, PROCESS_SLOTS } from "./parser/types.ts";
+export {
+  JOB_SYNTAX_MESSAGES,
+  JobSyntaxError,
+  type JobSyntaxErrorInit,
+  type JobSyntaxErrorKind,
+} from "./parser/errors.ts";
+export {
+  applyOverride,
+  defaultJobClass,
+  parseJobConfig,
+  type ParseJobOptions,
+} from "./parser/parse_job.ts";
+export { parseEventExpr } from "./parser/event_expr.ts";
+export {
+  enumerateEventExpr,
+  renderEnumeratedEventExpr,
+  renderEventExpr,
+  renderShowConfig,
+} from "./parser/render.ts";
+export {
+  eventEnvironment,
+  EventExprState,
+  eventNames,
+  matchEvent,
+  type OfferResult,
+} from "./parser/event_matcher.ts";
+export { envToMap, expand, ExpansionError } from "./parser/expand.ts";
+export { fnmatch } from "./parser/fnmatch.ts";
+export { parseSignal, signalName } from "./parser/signals.ts";
+export { jobClassFields, type Json } from "./parser/fields.ts";
+export {
+  configSources,
+  type ConfSource,
+  type ConfSourceOptions,
+  jobNameFromPath,
+} from "./parser/conf_sources.ts";
+export {
+  type ConfFileSystem,
+  type ConfLoadProblem,
+  loadConfiguration,
+  type LoadedConfiguration,
+} from "./parser/conf_loader.ts";

@@ -1,0 +1,224 @@
+/**
+ * Loads every job of a list of configuration sources (spec §1.1–§1.5).
+ *
+ * The file system arrives through {@linkcode ConfFileSystem}, so the loader
+ * stays pure and tests use an in-memory tree. One broken file never stops
+ * the others: its error is collected and loading goes on.
+ *
+ * @module
+ */
+
+import {
+  confFileKind,
+  type ConfSource,
+  isWalkedDirectory,
+  jobNameFromPath,
+} from "./conf_sources.ts";
+import { JobSyntaxError } from "./errors.ts";
+import { applyOverride, parseJobConfig } from "./parse_job.ts";
+import type { JobClassSpec } from "./types.ts";
+
+/** One directory entry, as `lstat` sees it (symbolic links are not followed). */
+export interface ConfDirEntry {
+  readonly name: string;
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+}
+
+/** The file-system port of the loader. */
+export interface ConfFileSystem {
+  /** Entries of a directory; `null` when it does not exist. */
+  readDir(path: string): Promise<ConfDirEntry[] | null>;
+  /** Text of a file; `null` when it does not exist. Other failures throw. */
+  readTextFile(path: string): Promise<string | null>;
+}
+
+/** A problem met while loading; parse errors keep their {@linkcode JobSyntaxError}. */
+export interface ConfLoadProblem {
+  /** The file (or source directory) concerned. */
+  readonly file: string;
+  /** The job the file would have defined, when known. */
+  readonly job: string | null;
+  /** The syntax error, when it is one. */
+  readonly error: JobSyntaxError | null;
+  /** One line in Upstart's log form: `FILE:LINE:COL: MESSAGE` or `FILE: Error while loading configuration file: REASON`. */
+  readonly message: string;
+}
+
+/** A configuration file found in a source. */
+export interface ConfFile {
+  readonly job: string;
+  readonly path: string;
+  readonly kind: "conf" | "override";
+  readonly source: number;
+}
+
+/** The result of {@linkcode loadConfiguration}. */
+export interface LoadedConfiguration {
+  /** Registered jobs by name (the earliest source with a parseable file wins). */
+  readonly jobs: Map<string, JobClassSpec>;
+  readonly problems: ConfLoadProblem[];
+  /** Every `.conf`/`.override` file seen, for change detection. */
+  readonly files: ConfFile[];
+}
+
+/**
+ * Walks every source and parses its job files, applying overrides.
+ *
+ * @param fs The file-system port.
+ * @param sources Sources in priority order (see `configSources`).
+ * @returns The registered jobs, the problems met, and the files seen.
+ */
+export async function loadConfiguration(
+  fs: ConfFileSystem,
+  sources: readonly ConfSource[],
+): Promise<LoadedConfiguration> {
+  const problems: ConfLoadProblem[] = [];
+  const files: ConfFile[] = [];
+  for (const [index, source] of sources.entries()) {
+    if (source.kind === "file") {
+      await checkInitConf(fs, source.path, problems);
+      continue;
+    }
+    await walk(fs, source.path, source.path, index, files, problems);
+  }
+  const jobs = new Map<string, JobClassSpec>();
+  const confsByJob = new Map<string, ConfFile[]>();
+  for (const f of files) {
+    if (f.kind !== "conf") continue;
+    const list = confsByJob.get(f.job) ?? [];
+    list.push(f);
+    confsByJob.set(f.job, list);
+  }
+  for (const [job, confs] of confsByJob) {
+    for (const conf of confs) {
+      const spec = await loadJob(fs, conf, files, problems);
+      if (spec !== null) {
+        jobs.set(job, spec);
+        break;
+      }
+    }
+  }
+  return { jobs, problems, files };
+}
+
+/**
+ * Parses one `.conf` and applies the first `.override` found from the first
+ * source up to and including the `.conf`'s own source (spec §1.4). A broken
+ * override is reported and treated as absent (daybreak's fix of §1.4).
+ */
+export async function loadJob(
+  fs: ConfFileSystem,
+  conf: ConfFile,
+  files: readonly ConfFile[],
+  problems: ConfLoadProblem[],
+): Promise<JobClassSpec | null> {
+  const text = await readOrReport(fs, conf.path, conf.job, problems);
+  if (text === null) return null;
+  let spec: JobClassSpec;
+  try {
+    spec = parseJobConfig(text, { name: conf.job, file: conf.path });
+  } catch (e) {
+    if (!(e instanceof JobSyntaxError)) throw e;
+    problems.push({ file: conf.path, job: conf.job, error: e, message: e.format() });
+    return null;
+  }
+  const override = files.find((f) =>
+    f.kind === "override" && f.job === conf.job && f.source <= conf.source
+  );
+  if (override === undefined) return spec;
+  const overrideText = await readOrReport(fs, override.path, conf.job, problems);
+  if (overrideText === null) return spec;
+  try {
+    return applyOverride(spec, overrideText, { file: override.path });
+  } catch (e) {
+    if (!(e instanceof JobSyntaxError)) throw e;
+    problems.push({ file: override.path, job: conf.job, error: e, message: e.format() });
+    return spec;
+  }
+}
+
+async function readOrReport(
+  fs: ConfFileSystem,
+  path: string,
+  job: string | null,
+  problems: ConfLoadProblem[],
+): Promise<string | null> {
+  try {
+    return await fs.readTextFile(path);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    problems.push({
+      file: path,
+      job,
+      error: null,
+      message: `${path}: Error while loading configuration file: ${reason}`,
+    });
+    return null;
+  }
+}
+
+async function walk(
+  fs: ConfFileSystem,
+  root: string,
+  dir: string,
+  source: number,
+  files: ConfFile[],
+  problems: ConfLoadProblem[],
+): Promise<void> {
+  let entries: ConfDirEntry[] | null;
+  try {
+    entries = await fs.readDir(dir);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    problems.push({
+      file: dir,
+      job: null,
+      error: null,
+      message: `${dir}: Unable to load configuration: ${reason}`,
+    });
+    return;
+  }
+  if (entries === null) return;
+  // Sorted so that results (and reported problems) do not depend on readdir order.
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = dir === "/" ? `/${entry.name}` : `${dir}/${entry.name}`;
+    if (entry.isDirectory) {
+      if (isWalkedDirectory(entry.name)) await walk(fs, root, path, source, files, problems);
+      continue;
+    }
+    if (!entry.isFile) continue;
+    const kind = confFileKind(entry.name);
+    const job = kind === null ? null : jobNameFromPath(root, path);
+    if (kind === null || job === null) continue;
+    files.push({ job, path, kind, source });
+  }
+}
+
+/**
+ * `/etc/init.conf` has no stanzas: only blank and comment lines are valid
+ * (spec §1.1); anything else is an `Unknown stanza`.
+ */
+async function checkInitConf(
+  fs: ConfFileSystem,
+  path: string,
+  problems: ConfLoadProblem[],
+): Promise<void> {
+  const text = await readOrReport(fs, path, null, problems);
+  if (text === null) return;
+  const lines = text.split("\n");
+  for (const [i, line] of lines.entries()) {
+    const m = /^[ \t\r]*/.exec(line);
+    const indent = m === null ? 0 : m[0].length;
+    const rest = line.slice(indent);
+    if (rest === "" || rest.startsWith("#")) continue;
+    const error = new JobSyntaxError("UNKNOWN_STANZA", {
+      file: path,
+      line: i + 1,
+      column: indent + 1,
+    });
+    problems.push({ file: path, job: null, error, message: error.format() });
+    return;
+  }
+}

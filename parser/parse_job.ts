@@ -1,0 +1,138 @@
+/**
+ * Job files and overrides → {@linkcode JobClassSpec} (spec §1.4, §2, §3).
+ *
+ * @module
+ */
+
+import { Lexer } from "./_tokenizer.ts";
+import { type JobDraft, lookupStanza } from "./stanzas.ts";
+import type { JobClassSpec } from "./types.ts";
+
+/** Options for {@linkcode parseJobConfig}. */
+export interface ParseJobOptions {
+  /** Job name (spec §1.3). */
+  readonly name: string;
+  /** Path reported in errors and stored as `file` (unless `base` is given). */
+  readonly file?: string | null;
+  /** Parse into a copy of this spec instead of the defaults (how overrides apply, §1.4). */
+  readonly base?: JobClassSpec;
+}
+
+/**
+ * The record of a job file with no stanzas (spec §3.7). Fields that depend on how init runs
+ * (`console`, `umask`, `nice`, `oomScoreAdj`) are null: "not stated".
+ *
+ * @param name Job name.
+ * @param file Path of the `.conf`, if any.
+ * @returns A fresh default spec.
+ */
+export function defaultJobClass(name: string, file: string | null = null): JobClassSpec {
+  return {
+    name,
+    file,
+    overrideFile: null,
+    description: null,
+    author: null,
+    version: null,
+    usage: null,
+    instance: "",
+    task: false,
+    manual: false,
+    respawn: false,
+    respawnLimit: { count: 10, interval: 5 },
+    normalExit: [],
+    expect: "none",
+    console: null,
+    killSignal: 15,
+    killTimeout: 5,
+    reloadSignal: 1,
+    umask: null,
+    nice: null,
+    oomScoreAdj: null,
+    limits: {},
+    chroot: null,
+    chdir: null,
+    setuid: null,
+    setgid: null,
+    apparmorLoad: null,
+    apparmorSwitch: null,
+    debug: false,
+    env: [],
+    export: [],
+    emits: [],
+    startOn: null,
+    stopOn: null,
+    processes: {},
+    cgroups: [],
+  };
+}
+
+function toDraft(spec: JobClassSpec): JobDraft {
+  return {
+    ...spec,
+    env: [...spec.env],
+    export: [...spec.export],
+    emits: [...spec.emits],
+    normalExit: [...spec.normalExit],
+    limits: { ...spec.limits },
+    processes: { ...spec.processes },
+    cgroups: [...spec.cgroups],
+  };
+}
+
+/**
+ * Parses a job file (spec §2, §3). With `base`, the stanzas are applied on top of a copy of
+ * it: single values replace, lists append, `manual` clears `start on` (spec §1.4).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseJobConfig } from "./parse_job.ts";
+ * const job = parseJobConfig("start on startup\nexec /bin/true\n", { name: "demo" });
+ * assert.equal(job.processes.main?.command, "/bin/true");
+ * ```
+ *
+ * @param text The file's contents.
+ * @param options Name, file path and optional base spec.
+ * @returns A new spec; `base` is not modified.
+ * @throws {JobSyntaxError} For any error in the text, carrying `options.file`.
+ */
+export function parseJobConfig(text: string, options: ParseJobOptions): JobClassSpec {
+  const file = options.file ?? null;
+  const base = options.base ?? defaultJobClass(options.name, file);
+  const job = toDraft(base);
+  job.name = options.name;
+  const lex = new Lexer(text, file);
+  while (lex.pos < lex.len) {
+    lex.skipSpaces();
+    if (!lex.hasToken()) {
+      lex.nextLine();
+      continue;
+    }
+    const at = lex.mark();
+    const handler = lookupStanza(lex.word());
+    // libnih has already counted any continuation lines after the keyword.
+    if (handler === undefined) throw lex.error("UNKNOWN_STANZA", lex.line, at.pos);
+    handler({ lex, job, line: at.line });
+  }
+  return job;
+}
+
+/**
+ * Applies an override file to a parsed job (spec §1.4). daybreak treats a broken override as
+ * absent: on error nothing is returned and the caller keeps `base`.
+ *
+ * @param base The job parsed from its `.conf`.
+ * @param text The override's contents.
+ * @param options `file`: the override's path.
+ * @returns A new spec with `overrideFile` set.
+ * @throws {JobSyntaxError} For an error in the override, carrying the override's path.
+ */
+export function applyOverride(
+  base: JobClassSpec,
+  text: string,
+  options: { readonly file: string },
+): JobClassSpec {
+  const spec = parseJobConfig(text, { name: base.name, file: options.file, base });
+  return { ...spec, file: base.file, overrideFile: options.file };
+}

@@ -1,0 +1,151 @@
+/**
+ * The job-class model produced by the parser and run by the engine.
+ *
+ * Every field mirrors one Upstart 1.13 stanza (spec §3). Values are stored
+ * the way the engine needs them (signal numbers, octal masks as numbers),
+ * and `jobClassFields()` in `parser/fields.ts` renders the JSON view that
+ * `init-checkconf --json` prints.
+ *
+ * @module
+ */
+
+/** The six process slots of a job, spelled as Upstart spells them (spec §12.4). */
+export type ProcessName =
+  | "main"
+  | "pre-start"
+  | "post-start"
+  | "pre-stop"
+  | "post-stop"
+  | "security";
+
+/** The five slots a job file can fill directly (`security` comes from `apparmor load`). */
+export const PROCESS_SLOTS = ["main", "pre-start", "post-start", "pre-stop", "post-stop"] as const;
+export type ProcessSlot = typeof PROCESS_SLOTS[number];
+
+/** One process definition: an `exec` command line or a `script` block. */
+export interface ProcessSpec {
+  /** true for `script … end script`, false for `exec COMMAND`. */
+  readonly script: boolean;
+  /** The command line (raw, spec §2.4) or the script text (indent stripped, spec §2.5). */
+  readonly command: string;
+  /** 1-based line of the stanza that defined it. */
+  readonly line: number;
+}
+
+/** One argument of an event match node (spec §4.1). */
+export type MatchArg =
+  | { readonly kind: "positional"; readonly value: string }
+  | { readonly kind: "named"; readonly name: string; readonly op: "=" | "!="; readonly value: string };
+
+/** An event expression tree (spec §4.1): `and`/`or` bind equally, left to right. */
+export type EventExpr =
+  | { readonly kind: "match"; readonly event: string; readonly args: readonly MatchArg[] }
+  | { readonly kind: "and" | "or"; readonly left: EventExpr; readonly right: EventExpr };
+
+/** `console` stanza values (spec §3.6). */
+export type ConsoleMode = "none" | "log" | "output" | "owner";
+
+/** `expect` stanza values (spec §5.8). */
+export type ExpectMode = "none" | "stop" | "fork" | "daemon";
+
+/** Resources accepted by `limit` (spec §3.6). */
+export const LIMIT_RESOURCES = [
+  "as",
+  "core",
+  "cpu",
+  "data",
+  "fsize",
+  "memlock",
+  "msgqueue",
+  "nice",
+  "nofile",
+  "nproc",
+  "rss",
+  "rtprio",
+  "sigpending",
+  "stack",
+] as const;
+export type LimitResource = typeof LIMIT_RESOURCES[number];
+
+/** One rlimit value: an unsigned integer or `"unlimited"`. */
+export type LimitValue = number | "unlimited";
+
+/** `normal exit` entry: an exit status (as written) or a signal name without `SIG`. */
+export type NormalExitValue =
+  | { readonly kind: "status"; readonly value: number }
+  | { readonly kind: "signal"; readonly name: string; readonly signal: number };
+
+/** One `cgroup` stanza entry after merging (spec §3.6). */
+export interface CgroupSpec {
+  readonly controller: string;
+  /** `$UPSTART_CGROUP` when not given. */
+  readonly name: string;
+  /** Settings in file order; a repeated key replaces its value. */
+  readonly settings: readonly (readonly [key: string, value: string])[];
+}
+
+/**
+ * A fully parsed job class (one `.conf`, with its `.override` applied).
+ *
+ * Defaults follow spec §3.7. `null` means "not stated".
+ */
+export interface JobClassSpec {
+  /** Job name derived from the path (spec §1.3), e.g. `net/apache`. */
+  readonly name: string;
+  /** Path of the `.conf` file, when parsed from a file. */
+  readonly file: string | null;
+  /** Path of the `.override` file that was applied, if any. */
+  readonly overrideFile: string | null;
+
+  readonly description: string | null;
+  readonly author: string | null;
+  readonly version: string | null;
+  readonly usage: string | null;
+  /** Instance-name template; `""` for single-instance jobs. */
+  readonly instance: string;
+
+  readonly task: boolean;
+  /** true when a `manual` stanza was seen (it also cleared `startOn`). */
+  readonly manual: boolean;
+  readonly respawn: boolean;
+  /** `respawn limit COUNT INTERVAL`; `unlimited` is 0/0. Default 10 in 5 s. */
+  readonly respawnLimit: { readonly count: number; readonly interval: number };
+  readonly normalExit: readonly NormalExitValue[];
+  readonly expect: ExpectMode;
+  /** `null` when not stated: the daemon's default console applies (normally `log`). */
+  readonly console: ConsoleMode | null;
+  /** Signal number; default 15 (TERM). */
+  readonly killSignal: number;
+  /** Seconds; default 5. */
+  readonly killTimeout: number;
+  /** Signal number; default 1 (HUP). */
+  readonly reloadSignal: number;
+  /** `null` when not stated: 0o022 in system mode, init's umask in user mode. */
+  readonly umask: number | null;
+  readonly nice: number | null;
+  /** oom_score_adj (−1000…1000); `oom never` is −1000. `null` = unchanged. */
+  readonly oomScoreAdj: number | null;
+  readonly limits: Readonly<Partial<Record<LimitResource, readonly [LimitValue, LimitValue]>>>;
+  readonly chroot: string | null;
+  readonly chdir: string | null;
+  readonly setuid: string | null;
+  readonly setgid: string | null;
+  readonly apparmorLoad: string | null;
+  readonly apparmorSwitch: string | null;
+  readonly debug: boolean;
+
+  /** `env` entries in order, as written: `KEY=VALUE` or bare `KEY`. Duplicates kept. */
+  readonly env: readonly string[];
+  readonly export: readonly string[];
+  readonly emits: readonly string[];
+  readonly startOn: EventExpr | null;
+  readonly stopOn: EventExpr | null;
+  readonly processes: Readonly<Partial<Record<ProcessSlot, ProcessSpec>>>;
+  readonly cgroups: readonly CgroupSpec[];
+}
+
+/** An event as seen by matchers: a name and its ordered `KEY=VALUE` environment. */
+export interface EventLike {
+  readonly name: string;
+  readonly env: readonly string[];
+}
