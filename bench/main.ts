@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as engine from "./engine_bench.ts";
 import * as parser from "./parser_bench.ts";
 
 const encoder = new TextEncoder();
@@ -12,6 +13,7 @@ const print = (line: string) => Deno.stdout.writeSync(encoder.encode(`${line}\n`
 
 const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> = {
   parser: parser.main,
+  engine: () => engine.main(),
 };
 
 const only = Deno.args.filter((a) => !a.startsWith("-"));

@@ -35,7 +35,12 @@ export interface ProcessSpec {
 /** One argument of an event match node (spec §4.1). */
 export type MatchArg =
   | { readonly kind: "positional"; readonly value: string }
-  | { readonly kind: "named"; readonly name: string; readonly op: "=" | "!="; readonly value: string };
+  | {
+    readonly kind: "named";
+    readonly name: string;
+    readonly op: "=" | "!=";
+    readonly value: string;
+  };
 
 /** An event expression tree (spec §4.1): `and`/`or` bind equally, left to right. */
 export type EventExpr =

@@ -1,0 +1,185 @@
+/**
+ * The registered job classes (spec §1.6) and an index from event name to the classes whose
+ * `start on`/`stop on` mention it, so an event is offered only to classes it can affect.
+ *
+ * A class that is replaced or removed while it has instances keeps its old definition until its
+ * last instance returns to waiting; the new definition (or the removal) waits in `pending`.
+ *
+ * @module
+ */
+
+import type { JobClassSpec } from "../../parser/types.ts";
+import { eventNames } from "../../parser/event_matcher.ts";
+import { ExprTracker } from "./expr_tracker.ts";
+import type { InstanceId } from "./types.ts";
+
+/** One job name and its registered definition. */
+export interface ClassSlot {
+  readonly name: string;
+  /** Registration order; events are offered to classes in this order. */
+  readonly seq: number;
+  /** The definition in effect: new instances and `start on` use it. */
+  spec: JobClassSpec;
+  /** undefined: nothing pending; a spec: replace when idle; null: remove when idle. */
+  pending: JobClassSpec | null | undefined;
+  /** Evaluation state of `spec.startOn`. */
+  startOn: ExprTracker | null;
+  /** Instance name → id, in creation order. */
+  readonly instances: Map<string, InstanceId>;
+  /** Event names this slot is indexed under. */
+  indexed: ReadonlySet<string>;
+}
+
+/** How `upsert`/`remove` went. */
+export type TableChange = "added" | "replaced" | "deferred" | "unchanged" | "removed" | "unknown";
+
+/** The class registry. */
+export class ClassTable {
+  readonly #slots = new Map<string, ClassSlot>();
+  readonly #index = new Map<string, ClassSlot[]>();
+  readonly #specsOf: (slot: ClassSlot) => readonly JobClassSpec[];
+  #seq = 0;
+
+  /** @param specsOf the definitions the live instances of a slot run */
+  constructor(specsOf: (slot: ClassSlot) => readonly JobClassSpec[]) {
+    this.#specsOf = specsOf;
+  }
+
+  /** A slot by job name. */
+  get(name: string): ClassSlot | undefined {
+    return this.#slots.get(name);
+  }
+
+  /** All slots in registration order. */
+  all(): IterableIterator<ClassSlot> {
+    return this.#slots.values();
+  }
+
+  /** Slots whose expressions mention `event`, in registration order (do not mutate). */
+  candidates(event: string): readonly ClassSlot[] {
+    return this.#index.get(event) ?? [];
+  }
+
+  /**
+   * Registers or replaces a definition; replacement is deferred while instances exist.
+   *
+   * @param spec the new definition
+   * @returns what happened
+   */
+  upsert(spec: JobClassSpec): TableChange {
+    const slot = this.#slots.get(spec.name);
+    if (slot === undefined) {
+      const fresh: ClassSlot = {
+        name: spec.name,
+        seq: this.#seq++,
+        spec,
+        pending: undefined,
+        startOn: spec.startOn === null ? null : new ExprTracker(spec.startOn),
+        instances: new Map(),
+        indexed: new Set(),
+      };
+      this.#slots.set(spec.name, fresh);
+      this.reindex(fresh);
+      return "added";
+    }
+    if (sameSpec(slot.spec, spec)) {
+      if (slot.pending === undefined) return "unchanged";
+      slot.pending = undefined;
+      this.reindex(slot);
+      return "unchanged";
+    }
+    slot.pending = spec;
+    return this.settle(slot) ? "replaced" : "deferred";
+  }
+
+  /**
+   * Removes a definition, or marks it for removal when its last instance stops.
+   *
+   * @param name the job name
+   * @returns what happened
+   */
+  remove(name: string): TableChange {
+    const slot = this.#slots.get(name);
+    if (slot === undefined) return "unknown";
+    slot.pending = null;
+    return this.settle(slot) ? "removed" : "deferred";
+  }
+
+  /**
+   * Applies a pending change once no live instance runs the definition in effect (a removal
+   * waits for every instance).
+   *
+   * @param slot the slot
+   * @returns true when a pending change was applied
+   */
+  settle(slot: ClassSlot): boolean {
+    if (slot.pending === undefined) return false;
+    const specs = this.#specsOf(slot);
+    const busy = slot.pending === null ? specs.length > 0 : specs.some((s) => s === slot.spec);
+    if (busy) {
+      this.reindex(slot);
+      return false;
+    }
+    slot.startOn?.reset();
+    if (slot.pending === null) {
+      this.#slots.delete(slot.name);
+      this.#unindex(slot);
+      return true;
+    }
+    slot.spec = slot.pending;
+    slot.pending = undefined;
+    slot.startOn = slot.spec.startOn === null ? null : new ExprTracker(slot.spec.startOn);
+    this.reindex(slot);
+    return true;
+  }
+
+  /**
+   * Recomputes the event names a slot is indexed under: its definitions' expressions and the
+   * `stop on` of every definition its instances run.
+   *
+   * @param slot the slot
+   */
+  reindex(slot: ClassSlot): void {
+    const names = new Set<string>();
+    const add = (spec: JobClassSpec | null | undefined, withStart: boolean) => {
+      if (spec === null || spec === undefined) return;
+      if (withStart && spec.startOn !== null) {
+        for (const n of eventNames(spec.startOn)) names.add(n);
+      }
+      if (spec.stopOn !== null) { for (const n of eventNames(spec.stopOn)) names.add(n); }
+    };
+    add(slot.spec, true);
+    add(slot.pending, false);
+    for (const spec of this.#specsOf(slot)) add(spec, false);
+    for (const name of slot.indexed) {
+      if (!names.has(name)) this.#drop(name, slot);
+    }
+    for (const name of names) {
+      if (slot.indexed.has(name)) continue;
+      const list = this.#index.get(name) ?? [];
+      let at = list.length;
+      while (at > 0 && list[at - 1]!.seq > slot.seq) at--;
+      list.splice(at, 0, slot);
+      this.#index.set(name, list);
+    }
+    slot.indexed = names;
+  }
+
+  #unindex(slot: ClassSlot): void {
+    for (const name of slot.indexed) this.#drop(name, slot);
+    slot.indexed = new Set();
+  }
+
+  #drop(name: string, slot: ClassSlot): void {
+    const list = this.#index.get(name);
+    if (list === undefined) return;
+    const next = list.filter((s) => s !== slot);
+    if (next.length === 0) this.#index.delete(name);
+    else this.#index.set(name, next);
+  }
+}
+
+/** Whether two definitions are identical (a reload of an unchanged file changes nothing). */
+function sameSpec(a: JobClassSpec, b: JobClassSpec): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}

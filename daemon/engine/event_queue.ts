@@ -1,0 +1,141 @@
+/**
+ * Events and their life cycle (spec §5.4): pending → handling → finished. An event finishes once
+ * nothing blocks it; jobs waiting in `starting`/`stopping` on it and `emit` callers are then
+ * released. This mirrors Upstart's `event_poll()`: the queue is drained until a pass changes
+ * nothing, so events queued while handling others are handled in the same drain.
+ *
+ * @module
+ */
+
+import type { EventLike } from "../../parser/types.ts";
+import type { InstanceId, WaiterId } from "./types.ts";
+
+/** Something waiting for an event to finish. */
+export type EventWaiter =
+  /** An instance blocked in `starting`/`stopping` on its own job event. */
+  | { readonly kind: "job"; readonly instanceId: InstanceId }
+  /** An `emit` caller. */
+  | { readonly kind: "emit"; readonly waiterId: WaiterId };
+
+/** Where an event is in its life cycle. */
+export type EventProgress = "pending" | "handling" | "finished";
+
+/** One emitted event. Mutable bookkeeping, owned by the queue and the engine. */
+export interface QueuedEvent extends EventLike {
+  readonly id: number;
+  readonly name: string;
+  readonly env: readonly string[];
+  progress: EventProgress;
+  /** How many holders keep it from finishing (jobs it started/stopped, satisfied leaves). */
+  blockers: number;
+  /** A job it started or stopped failed during that transition. */
+  failed: boolean;
+  readonly waiters: EventWaiter[];
+}
+
+/**
+ * The `NAME/failed` event that follows a failed event (spec §5.4), with a copy of its
+ * environment; none for an event that did not fail or whose name already ends in `/failed`.
+ *
+ * @param event a finished event
+ * @returns the follow-up event's name and environment, or null
+ */
+export function failureEvent(event: QueuedEvent): { name: string; env: string[] } | null {
+  if (!event.failed || event.name.endsWith("/failed")) return null;
+  return { name: `${event.name}/failed`, env: [...event.env] };
+}
+
+/** What the drain calls back into. */
+export interface EventHandlers {
+  /** Offer a newly pending event to every job (stop conditions first). */
+  handle(event: QueuedEvent): void;
+  /** Release the waiters of an event that just finished. */
+  finish(event: QueuedEvent): void;
+}
+
+/**
+ * The FIFO of live events.
+ *
+ * @example Usage
+ * ```ts
+ * import { EventQueue } from "./event_queue.ts";
+ * const queue = new EventQueue();
+ * queue.add("startup", []);
+ * const seen: string[] = [];
+ * queue.drain({ handle: (e) => seen.push(`handle ${e.name}`), finish: (e) => seen.push(`finish ${e.name}`) });
+ * // seen: ["handle startup", "finish startup"]
+ * ```
+ */
+export class EventQueue {
+  #nextId = 1;
+  #events: QueuedEvent[] = [];
+  readonly #byId = new Map<number, QueuedEvent>();
+
+  /**
+   * Queues an event as pending.
+   *
+   * @param name the event name
+   * @param env its `KEY=VALUE` variables, in order
+   * @param waiter something to release when it finishes
+   * @returns the queued event
+   */
+  add(name: string, env: readonly string[], waiter?: EventWaiter): QueuedEvent {
+    const event: QueuedEvent = {
+      id: this.#nextId++,
+      name,
+      env,
+      progress: "pending",
+      blockers: 0,
+      failed: false,
+      waiters: waiter === undefined ? [] : [waiter],
+    };
+    this.#events.push(event);
+    this.#byId.set(event.id, event);
+    return event;
+  }
+
+  /**
+   * A live (not yet finished) event by id.
+   *
+   * @param id the event id
+   * @returns the event, or undefined once finished
+   */
+  get(id: number): QueuedEvent | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Live events in queue order. */
+  get events(): readonly QueuedEvent[] {
+    return this.#events;
+  }
+
+  /**
+   * Handles pending events and finishes unblocked ones until a whole pass changes nothing.
+   *
+   * @param handlers what to do with each event
+   */
+  drain(handlers: EventHandlers): void {
+    let again = true;
+    while (again) {
+      again = false;
+      let finished = 0;
+      // Events queued by the handlers are appended and reached by this same pass.
+      for (let i = 0; i < this.#events.length; i++) {
+        const event = this.#events[i]!;
+        if (event.progress === "pending") {
+          event.progress = "handling";
+          handlers.handle(event);
+          again = true;
+        }
+        if (event.progress === "handling" && event.blockers <= 0) {
+          event.progress = "finished";
+          this.#byId.delete(event.id);
+          finished++;
+          handlers.finish(event);
+          again = true;
+        }
+      }
+      if (finished > 0) this.#events = this.#events.filter((e) => e.progress !== "finished");
+    }
+  }
+}
