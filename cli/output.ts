@@ -1,0 +1,107 @@
+/**
+ * initctl's result formats: the §7.2 status line byte for byte, the `list`
+ * listing, and the single JSON document of `--json`.
+ *
+ * @module
+ */
+
+import type { InstanceStatus, Result } from "../daemon/rpc/protocol.ts";
+
+/** The order live processes are listed in (spec §7.2). */
+export const PROCESS_ORDER: readonly string[] = [
+  "main",
+  "pre-start",
+  "post-start",
+  "pre-stop",
+  "post-stop",
+  "security",
+];
+
+// When one of these is the first live process, the first line omits its name.
+const UNNAMED_FIRST: ReadonlySet<string> = new Set(["main", "pre-start", "post-stop"]);
+
+/** The jobs of a `job.list` result. */
+export type JobListing = Result<"job.list">["jobs"];
+
+function byProcessOrder(a: { process: string }, b: { process: string }): number {
+  return PROCESS_ORDER.indexOf(a.process) - PROCESS_ORDER.indexOf(b.process);
+}
+
+/**
+ * The status of one instance as `start`, `stop`, `status` and `list` print it
+ * (spec §7.2): `NAME [(INSTANCE)] GOAL/STATE`, the first live process on that
+ * line (`, process PID` or `, (PNAME) process PID`), each further one on its
+ * own line as `⇥PNAME process PID`.
+ *
+ * @param status the instance's status
+ * @returns the lines, joined by newlines, without a final newline
+ *
+ * @example Usage
+ * ```ts
+ * import { formatStatus } from "./output.ts";
+ * formatStatus({
+ *   job: "poststart", instance: "", goal: "start", state: "post-start",
+ *   processes: [{ process: "post-start", pid: 7 }, { process: "main", pid: 6 }],
+ * }); // "poststart start/post-start, process 6\n\tpost-start process 7"
+ * ```
+ */
+export function formatStatus(status: InstanceStatus): string {
+  let text = status.job;
+  if (status.instance !== "") text += ` (${status.instance})`;
+  text += ` ${status.goal}/${status.state}`;
+  const processes = [...status.processes].sort(byProcessOrder);
+  const [first, ...rest] = processes;
+  if (first !== undefined) {
+    text += UNNAMED_FIRST.has(first.process)
+      ? `, process ${first.pid}`
+      : `, (${first.process}) process ${first.pid}`;
+  }
+  for (const p of rest) text += `\n\t${p.process} process ${p.pid}`;
+  return text;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A listing in a stable order: jobs by name, instances by name (Upstart's own
+ * order was its hash table's, so any fixed order is compatible).
+ *
+ * @param jobs the `job.list` result
+ * @returns a sorted copy
+ */
+export function sortListing(jobs: JobListing): JobListing {
+  return [...jobs]
+    .sort((a, b) => compareText(a.job, b.job))
+    .map((j) => ({
+      job: j.job,
+      instances: [...j.instances].sort((a, b) => compareText(a.instance, b.instance)),
+    }));
+}
+
+/**
+ * The `initctl list` output: one status line per instance, `NAME stop/waiting`
+ * for a job without instances (spec §7.3).
+ *
+ * @param jobs the `job.list` result
+ * @returns the lines, each ending in a newline
+ */
+export function formatListing(jobs: JobListing): string {
+  const lines: string[] = [];
+  for (const j of sortListing(jobs)) {
+    if (j.instances.length === 0) lines.push(`${j.job} stop/waiting`);
+    for (const inst of j.instances) lines.push(formatStatus(inst));
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
+
+/**
+ * The one JSON document a `--json` query prints.
+ *
+ * @param value the document
+ * @returns compact JSON and a newline
+ */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}

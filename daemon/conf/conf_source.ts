@@ -1,0 +1,126 @@
+/**
+ * Keeps the engine's job classes in step with the configuration sources
+ * (spec §1.6): loads them, watches the directories with `Deno.watchFs`,
+ * debounces bursts of changes, and re-scans everything on each change (a
+ * re-scan is cheap and never misses a rename). A broken file is reported and
+ * the others keep working.
+ *
+ * @module
+ */
+
+import {
+  type ConfFileSystem,
+  type ConfLoadProblem,
+  loadConfiguration,
+} from "../../parser/conf_loader.ts";
+import type { ConfSource } from "../../parser/conf_sources.ts";
+import type { JobClassSpec } from "../../parser/types.ts";
+
+/** What the watcher does with a freshly loaded configuration. */
+export interface ConfTarget {
+  /** Replaces the set of job classes (the engine keeps running instances on old definitions). */
+  apply(jobs: JobClassSpec[]): void;
+  /** Reports problems of this load (each broken file once per load). */
+  report(problems: readonly ConfLoadProblem[]): void;
+  log(priority: "info" | "warn", message: string): void;
+}
+
+/** Loads, watches and reloads the configuration. */
+export class ConfWatcher {
+  readonly #fs: ConfFileSystem;
+  readonly #sources: readonly ConfSource[];
+  readonly #target: ConfTarget;
+  readonly #debounceMs: number;
+  #watchers: Deno.FsWatcher[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #loading: Promise<void> = Promise.resolve();
+  #problems: ConfLoadProblem[] = [];
+  #closed = false;
+
+  constructor(
+    fs: ConfFileSystem,
+    sources: readonly ConfSource[],
+    target: ConfTarget,
+    options: { debounceMs?: number } = {},
+  ) {
+    this.#fs = fs;
+    this.#sources = sources;
+    this.#target = target;
+    this.#debounceMs = options.debounceMs ?? 50;
+  }
+
+  /** Problems of the last load (for `initctl check-config`). */
+  get problems(): readonly ConfLoadProblem[] {
+    return this.#problems;
+  }
+
+  /** Re-reads every source and applies the result; concurrent calls are serialised. */
+  reload(): Promise<void> {
+    this.#loading = this.#loading.then(() => this.#load()).catch((e) =>
+      this.#target.log("warn", `Reloading configuration failed: ${String(e)}`)
+    );
+    return this.#loading;
+  }
+
+  async #load(): Promise<void> {
+    if (this.#closed) return;
+    this.#target.log("info", "Reloading configuration");
+    const loaded = await loadConfiguration(this.#fs, this.#sources);
+    this.#problems = loaded.problems;
+    this.#target.report(loaded.problems);
+    this.#target.apply([...loaded.jobs.values()]);
+  }
+
+  /** Starts watching every source directory that exists; changes trigger a debounced reload. */
+  watch(): void {
+    for (const source of this.#sources) {
+      if (source.kind !== "dir") continue;
+      let watcher: Deno.FsWatcher;
+      try {
+        watcher = Deno.watchFs(source.path, { recursive: true });
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) continue;
+        this.#target.log("warn", `${source.path}: Unable to watch configuration directory: ${e}`);
+        continue;
+      }
+      this.#watchers.push(watcher);
+      this.#pump(watcher);
+    }
+  }
+
+  async #pump(watcher: Deno.FsWatcher): Promise<void> {
+    try {
+      for await (const event of watcher) {
+        if (event.kind === "access") continue;
+        if (!event.paths.some(relevant)) continue;
+        this.#schedule();
+      }
+    } catch {
+      // The watcher was closed.
+    }
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.reload(), this.#debounceMs);
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const w of this.#watchers) {
+      try {
+        w.close();
+      } catch { /* closed already */ }
+    }
+    this.#watchers = [];
+  }
+}
+
+/** A change can matter if it touches a job file, an override, or a directory (no extension). */
+function relevant(path: string): boolean {
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  return base.endsWith(".conf") || base.endsWith(".override") || !base.includes(".");
+}

@@ -1,0 +1,277 @@
+/**
+ * Runs the pure engine against the real world: applies its effects through
+ * the ports (spawner, clock, security, log) and feeds what comes back (spawns,
+ * exits, timers, tracked pids) in as inputs, one at a time, never re-entering
+ * the engine (dinit's queue draining).
+ *
+ * Nothing here may throw into the daemon: a failing effect is logged and
+ * turned into the input the engine expects (a spawn failure, say).
+ *
+ * @module
+ */
+
+import type { Engine } from "./engine/engine.ts";
+import { EngineError } from "./engine/errors.ts";
+import type { Effect, Input, NotifyResult, WaiterId } from "./engine/types.ts";
+import type { LogPriority } from "./options.ts";
+import {
+  type Clock,
+  type ExitStatus,
+  type ProcessSpawner,
+  SpawnError,
+  type SpawnRequest,
+  type TimerHandle,
+} from "./ports.ts";
+import type { ConsoleMode } from "../parser/types.ts";
+
+/** Loads an AppArmor profile for a job's `security` state. */
+export interface SecurityPort {
+  load(profile: string, job: string): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
+/** Daemon-wide defaults applied to every spawn. */
+export interface SpawnDefaults {
+  readonly defaultConsole: ConsoleMode;
+  readonly logDir: string | null;
+  /** 0o022 in system mode; init's own umask in user mode. */
+  readonly umask: number;
+  /** `/` in system mode; `null` (inherit) in user mode. */
+  readonly chdir: string | null;
+}
+
+/** Ports of the driver. */
+export interface DriverPorts {
+  readonly spawner: ProcessSpawner;
+  readonly clock: Clock;
+  readonly security: SecurityPort;
+  readonly log: (priority: LogPriority, message: string) => void;
+}
+
+/** Applies engine effects and feeds inputs back. */
+export class EngineDriver {
+  readonly engine: Engine;
+  readonly #ports: DriverPorts;
+  readonly #defaults: SpawnDefaults;
+  readonly #queue: Input[] = [];
+  readonly #timers = new Map<string, TimerHandle>();
+  readonly #waiters = new Map<WaiterId, (r: NotifyResult) => void>();
+  /** Processes we spawned (or tracked) that have not been reported as exited. */
+  readonly #live = new Set<number>();
+  #pumping = false;
+  #nextWaiter = 1;
+  #idleListeners: (() => void)[] = [];
+
+  constructor(engine: Engine, ports: DriverPorts, defaults: SpawnDefaults) {
+    this.engine = engine;
+    this.#ports = ports;
+    this.#defaults = defaults;
+  }
+
+  /**
+   * Runs an engine request and applies its effects. EngineErrors propagate
+   * to the caller (they are answers for the client); effects already
+   * produced are applied either way.
+   */
+  run(request: (engine: Engine) => Effect[]): void {
+    this.apply(request(this.engine));
+  }
+
+  /** A fresh waiter id and a promise of its notification. */
+  waiter(): { id: WaiterId; done: Promise<NotifyResult> } {
+    const id = `w${this.#nextWaiter++}`;
+    const done = new Promise<NotifyResult>((resolve) => this.#waiters.set(id, resolve));
+    return { id, done };
+  }
+
+  /** Forgets a waiter whose client went away. */
+  dropWaiter(id: WaiterId): void {
+    this.#waiters.delete(id);
+  }
+
+  /** Pids of every live job process (for the final kill at shutdown). */
+  livePids(): number[] {
+    return [...this.#live];
+  }
+
+  /** Resolves once the engine has no instance left (or at once). */
+  whenIdle(): Promise<void> {
+    if (!this.engine.hasInstances()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleListeners.push(resolve));
+  }
+
+  /** Queues an input and drains the queue. */
+  feed(input: Input): void {
+    this.#queue.push(input);
+    this.#pump();
+  }
+
+  /** Applies effects in order, then drains queued inputs. */
+  apply(effects: readonly Effect[]): void {
+    for (const effect of effects) {
+      try {
+        this.#applyOne(effect);
+      } catch (e) {
+        this.#ports.log("error", `Failed to apply ${effect.type}: ${describe(e)}`);
+      }
+    }
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let input = this.#queue.shift(); input !== undefined; input = this.#queue.shift()) {
+        let effects: Effect[] = [];
+        try {
+          effects = this.engine.dispatch(input);
+        } catch (e) {
+          const level = e instanceof EngineError ? "warn" : "error";
+          this.#ports.log(level, `Cannot handle ${input.type}: ${describe(e)}`);
+        }
+        for (const effect of effects) {
+          try {
+            this.#applyOne(effect);
+          } catch (e) {
+            this.#ports.log("error", `Failed to apply ${effect.type}: ${describe(e)}`);
+          }
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#idleListeners.length > 0 && !this.engine.hasInstances()) {
+      const listeners = this.#idleListeners;
+      this.#idleListeners = [];
+      for (const l of listeners) l();
+    }
+  }
+
+  #applyOne(effect: Effect): void {
+    switch (effect.type) {
+      case "spawn":
+        return this.#spawn(effect);
+      case "kill":
+        return this.#ports.spawner.kill(effect.pid, effect.signal, { group: effect.group });
+      case "armTimer": {
+        const old = this.#timers.get(effect.id);
+        if (old !== undefined) this.#ports.clock.clearTimer(old);
+        const handle = this.#ports.clock.setTimer(effect.ms, () => {
+          this.#timers.delete(effect.id);
+          this.feed({ type: "timer", id: effect.id });
+        });
+        this.#timers.set(effect.id, handle);
+        return;
+      }
+      case "cancelTimer": {
+        const handle = this.#timers.get(effect.id);
+        if (handle !== undefined) this.#ports.clock.clearTimer(handle);
+        this.#timers.delete(effect.id);
+        return;
+      }
+      case "notify": {
+        const resolve = this.#waiters.get(effect.waiterId);
+        this.#waiters.delete(effect.waiterId);
+        resolve?.(effect.result);
+        return;
+      }
+      case "eventEmitted":
+        return this.#ports.log("info", `Handling ${effect.name} event`);
+      case "log":
+        return this.#ports.log(effect.level, effect.message);
+      case "loadSecurity":
+        return this.#loadSecurity(effect);
+    }
+  }
+
+  #loadSecurity(effect: Extract<Effect, { type: "loadSecurity" }>): void {
+    this.#ports.security.load(effect.profile, effect.job).then(
+      (r) => this.feed({ type: "securityLoaded", instance: effect.instanceId, ...r }),
+      (e) =>
+        this.feed({
+          type: "securityLoaded",
+          instance: effect.instanceId,
+          ok: false,
+          message: describe(e),
+        }),
+    );
+  }
+
+  #spawn(effect: Extract<Effect, { type: "spawn" }>): void {
+    const { cls } = effect;
+    const main = effect.process === "main";
+    const req: SpawnRequest = {
+      job: effect.job,
+      instance: effect.instance,
+      process: effect.process,
+      script: effect.spec.script,
+      command: effect.spec.command,
+      env: effect.env,
+      console: cls.console ?? this.#defaults.defaultConsole,
+      logDir: this.#defaults.logDir,
+      umask: cls.umask ?? this.#defaults.umask,
+      nice: cls.nice,
+      oomScoreAdj: cls.oomScoreAdj,
+      limits: cls.limits,
+      chroot: cls.chroot,
+      chdir: cls.chdir ?? this.#defaults.chdir,
+      setuid: cls.setuid,
+      setgid: cls.setgid,
+      expect: main ? cls.expect : "none",
+    };
+    let spawned;
+    try {
+      spawned = this.#ports.spawner.spawn(req);
+    } catch (e) {
+      const reason = e instanceof SpawnError ? e.reason : describe(e);
+      this.#queue.push({
+        type: "spawnFailed",
+        instance: effect.instanceId,
+        process: effect.process,
+        reason,
+      });
+      return;
+    }
+    const pid = spawned.pid;
+    this.#live.add(pid);
+    this.#queue.push({
+      type: "spawned",
+      instance: effect.instanceId,
+      process: effect.process,
+      pid,
+    });
+    const exited = (p: number, status: ExitStatus) => {
+      this.#live.delete(p);
+      this.feed({ type: "processExited", pid: p, status, now: this.#ports.clock.now() });
+    };
+    if (spawned.tracked === null) {
+      spawned.exited.then((status) => exited(pid, status));
+      return;
+    }
+    if (req.expect === "stop") {
+      spawned.tracked.then((t) => {
+        if (t !== null) this.feed({ type: "stopped", pid });
+      });
+      spawned.exited.then((status) => exited(pid, status));
+      return;
+    }
+    // expect fork/daemon: the spawned process's own exit is the fork, not the end of the job,
+    // unless nothing survived it.
+    spawned.tracked.then(async (t) => {
+      if (t === null) {
+        exited(pid, await spawned.exited);
+        return;
+      }
+      if (t.pid !== pid) {
+        this.#live.delete(pid);
+        this.#live.add(t.pid);
+      }
+      this.feed({ type: "forkTracked", pid, newPid: t.pid });
+      exited(t.pid, await t.exited);
+    });
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,136 @@
+/**
+ * The daemon's own log (spec §9.2), on logtape.
+ *
+ * Upstart's priorities (debug < info < message < warn < error < fatal) map
+ * onto logtape's levels one to one; the minimum priority can change at run
+ * time (`initctl log-priority`). In user mode, warn and above go to stderr as
+ * `init: MESSAGE` and lower priorities go to stdout unprefixed; in system mode
+ * everything goes to stderr as `init: MESSAGE` (the console) until the PID-1
+ * issue moves it to /dev/kmsg. A failed write is dropped: a log write never
+ * takes the daemon down.
+ *
+ * @module
+ */
+
+import { configureSync, getLogger, type LogLevel, type LogRecord } from "@logtape/logtape";
+import { LOG_PRIORITIES, type LogPriority } from "./options.ts";
+
+const TO_LOGTAPE: Record<LogPriority, LogLevel> = {
+  debug: "trace",
+  info: "debug",
+  message: "info",
+  warn: "warning",
+  error: "error",
+  fatal: "fatal",
+};
+const FROM_LOGTAPE: Record<LogLevel, LogPriority> = {
+  trace: "debug",
+  debug: "info",
+  info: "message",
+  warning: "warn",
+  error: "error",
+  fatal: "fatal",
+};
+
+/** Where log lines are written. */
+export interface LogWriter {
+  stdout(line: string): void;
+  stderr(line: string): void;
+}
+
+const encoder = new TextEncoder();
+const processWriter: LogWriter = {
+  stdout: (line) => writeQuietly(Deno.stdout, line),
+  stderr: (line) => writeQuietly(Deno.stderr, line),
+};
+
+function writeQuietly(file: { writeSync(p: Uint8Array): number }, line: string): void {
+  try {
+    let bytes = encoder.encode(line);
+    while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+  } catch {
+    // A closed or full stderr must not stop the daemon.
+  }
+}
+
+/** The daemon log: priority-filtered, mode-aware. */
+export class DaemonLog {
+  #priority: LogPriority;
+  readonly #user: boolean;
+  readonly #writer: LogWriter;
+  readonly #logger = getLogger(["daybreak"]);
+
+  /**
+   * Configures logtape for the process (the daemon's only logging setup).
+   *
+   * @param options mode, initial priority, and an optional writer for tests
+   */
+  constructor(options: { user: boolean; priority: LogPriority; writer?: LogWriter }) {
+    this.#priority = options.priority;
+    this.#user = options.user;
+    this.#writer = options.writer ?? processWriter;
+    configureSync({
+      reset: true,
+      sinks: { daemon: (record: LogRecord) => this.#write(record) },
+      filters: {
+        priority: (record: LogRecord) =>
+          LOG_PRIORITIES.indexOf(FROM_LOGTAPE[record.level]) >=
+            LOG_PRIORITIES.indexOf(this.#priority),
+      },
+      loggers: [
+        { category: ["daybreak"], sinks: ["daemon"], filters: ["priority"], lowestLevel: "trace" },
+        { category: ["logtape", "meta"], sinks: [], lowestLevel: "fatal" },
+      ],
+    });
+  }
+
+  /** The current minimum priority. */
+  get priority(): LogPriority {
+    return this.#priority;
+  }
+
+  /** Changes the minimum priority (`initctl log-priority`). */
+  set priority(p: LogPriority) {
+    this.#priority = p;
+  }
+
+  /** Logs one message at an Upstart priority. */
+  log(priority: LogPriority, message: string): void {
+    try {
+      const props = { message };
+      switch (TO_LOGTAPE[priority]) {
+        case "trace":
+          return this.#logger.trace("{message}", props);
+        case "debug":
+          return this.#logger.debug("{message}", props);
+        case "info":
+          return this.#logger.info("{message}", props);
+        case "warning":
+          return this.#logger.warning("{message}", props);
+        case "error":
+          return this.#logger.error("{message}", props);
+        case "fatal":
+          return this.#logger.fatal("{message}", props);
+      }
+    } catch {
+      // never let logging fail a caller
+    }
+  }
+
+  #write(record: LogRecord): void {
+    const priority = FROM_LOGTAPE[record.level];
+    const message = String(record.properties.message ?? record.message.join(""));
+    const important = LOG_PRIORITIES.indexOf(priority) >= LOG_PRIORITIES.indexOf("warn");
+    if (this.#user && !important) this.#writer.stdout(`${message}\n`);
+    else this.#writer.stderr(`${prefixed("init", message)}\n`);
+  }
+}
+
+/**
+ * libnih's `PROG: MESSAGE`, without the space when the message's first word
+ * ends with a colon (`init:/etc/init/x.conf:2: Unknown stanza`, spec §1.5).
+ */
+export function prefixed(prog: string, message: string): string {
+  const firstWord = message.split(" ", 1)[0] ?? "";
+  return firstWord.endsWith(":") ? `${prog}:${message}` : `${prog}: ${message}`;
+}

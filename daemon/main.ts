@@ -1,0 +1,73 @@
+/**
+ * `init`: argv → options → {@linkcode Daemon}; the daemon's sole exit point.
+ *
+ * @module
+ */
+
+import { Daemon, DAYBREAK_VERSION } from "./daemon.ts";
+import { InitUsageError, parseInitOptions } from "./options.ts";
+
+const HELP = `Usage: init [OPTION]...
+Process management daemon (daybreak, compatible with Upstart 1.13).
+
+Options:
+      --user                  start in user-session mode
+      --confdir DIR           load configuration from DIR (repeatable)
+      --prepend-confdir DIR   search DIR before the other sources (repeatable)
+      --append-confdir DIR    search DIR after the other sources (repeatable)
+      --logdir DIR            write job logs to DIR
+      --socket PATH           control socket path
+      --socket-mode OCTAL     control socket file mode
+      --no-startup-event      do not emit the startup event
+      --startup-event NAME    emit NAME instead of startup
+      --no-inherit-env        jobs do not inherit init's environment (user mode)
+      --default-console MODE  none, log, output or owner (default: log)
+      --no-log                disable job logging
+      --debug, -v/--verbose, -q/--quiet
+                              set the daemon log priority
+      --help                  show this help
+      --version               show the version
+`;
+
+const encoder = new TextEncoder();
+const write = (file: { writeSync(p: Uint8Array): number }, text: string) => {
+  try {
+    file.writeSync(encoder.encode(text));
+  } catch { /* nothing to do */ }
+};
+
+/** Runs init; returns its exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let options;
+  try {
+    options = parseInitOptions(argv);
+  } catch (e) {
+    if (!(e instanceof InitUsageError)) throw e;
+    write(Deno.stderr, `init: ${e.message}\n`);
+    return 1;
+  }
+  if (options.help) {
+    write(Deno.stdout, HELP);
+    return 0;
+  }
+  if (options.version) {
+    write(Deno.stdout, `init (upstart 1.13.2)\ndaybreak ${DAYBREAK_VERSION}\n`);
+    return 0;
+  }
+  if (!options.user && Deno.uid() !== 0) {
+    write(Deno.stderr, "init: Need to be root\n");
+    return 1;
+  }
+  const daemon = await Daemon.start({ options, env: Deno.env.toObject() });
+  return await daemon.exited;
+}
+
+if (import.meta.main) {
+  let status = 1;
+  try {
+    status = await main(Deno.args);
+  } catch (e) {
+    write(Deno.stderr, `init: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+  Deno.exit(status);
+}

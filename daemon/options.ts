@@ -1,0 +1,161 @@
+/**
+ * `init` command-line options (spec §10) and the paths they lead to in
+ * system and user mode (spec §1.1, §8, §9.1). Pure: the environment, uid and
+ * pid come in as data.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { ConsoleMode } from "../parser/types.ts";
+import { SESSION_DIR_RELATIVE, SYSTEM_SOCKET } from "./rpc/addresses.ts";
+
+/** Log priorities, lowest first (spec §9.2). */
+export const LOG_PRIORITIES = ["debug", "info", "message", "warn", "error", "fatal"] as const;
+export type LogPriority = typeof LOG_PRIORITIES[number];
+
+/** Parsed `init` options. */
+export interface InitOptions {
+  readonly user: boolean;
+  readonly confdirs: readonly string[];
+  readonly prependConfdirs: readonly string[];
+  readonly appendConfdirs: readonly string[];
+  readonly logdir: string | null;
+  readonly socket: string | null;
+  /** `--socket-mode OCTAL`; null = 0666 (system: everyone may query) or 0600 (user). */
+  readonly socketMode: number | null;
+  /** `null` = no startup event (`--no-startup-event`). */
+  readonly startupEvent: string | null;
+  readonly inheritEnv: boolean;
+  readonly defaultConsole: ConsoleMode;
+  readonly logPriority: LogPriority;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+/** A bad option value (spec §10: an invalid `--default-console` is fatal). */
+export class InitUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InitUsageError";
+  }
+}
+
+const CONSOLES: readonly ConsoleMode[] = ["none", "log", "output", "owner"];
+
+/**
+ * Parses init's argv. Unknown options and stray words are ignored, as the
+ * kernel passes arbitrary words to PID 1.
+ *
+ * @throws {InitUsageError} for an invalid `--default-console` value.
+ */
+export function parseInitOptions(argv: readonly string[]): InitOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: false,
+    allowPositionals: true,
+    options: {
+      user: { type: "boolean" },
+      confdir: { type: "string", multiple: true },
+      "prepend-confdir": { type: "string", multiple: true },
+      "append-confdir": { type: "string", multiple: true },
+      logdir: { type: "string" },
+      socket: { type: "string" },
+      "socket-mode": { type: "string" },
+      "no-startup-event": { type: "boolean" },
+      "startup-event": { type: "string" },
+      "no-inherit-env": { type: "boolean" },
+      "default-console": { type: "string" },
+      "no-log": { type: "boolean" },
+      debug: { type: "boolean" },
+      verbose: { type: "boolean", short: "v" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean" },
+      version: { type: "boolean" },
+    },
+  });
+  const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+  const list = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  let defaultConsole: ConsoleMode = "log";
+  const console = str(values["default-console"]);
+  if (console !== null) {
+    if (!(CONSOLES as readonly string[]).includes(console)) {
+      throw new InitUsageError(`Invalid default console value: ${console}`);
+    }
+    defaultConsole = console as ConsoleMode;
+  }
+  const modeText = str(values["socket-mode"]);
+  const socketMode = modeText === null ? null : Number.parseInt(modeText, 8);
+  if (socketMode !== null && (!/^[0-7]{1,4}$/.test(modeText ?? "") || socketMode > 0o777)) {
+    throw new InitUsageError(`Invalid socket mode: ${modeText}`);
+  }
+  if (values["no-log"] === true && defaultConsole === "log") defaultConsole = "none";
+  const logPriority: LogPriority = values.debug === true
+    ? "debug"
+    : values.verbose === true
+    ? "info"
+    : values.quiet === true
+    ? "error"
+    : "message";
+  return {
+    user: values.user === true,
+    confdirs: list(values.confdir),
+    prependConfdirs: list(values["prepend-confdir"]),
+    appendConfdirs: list(values["append-confdir"]),
+    logdir: str(values.logdir),
+    socket: str(values.socket),
+    socketMode,
+    startupEvent: values["no-startup-event"] === true
+      ? null
+      : str(values["startup-event"]) ?? "startup",
+    inheritEnv: values["no-inherit-env"] !== true,
+    defaultConsole,
+    logPriority,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}
+
+/** Where a daemon keeps its files. */
+export interface DaemonPaths {
+  readonly socket: string;
+  /** `null` when there is no `XDG_RUNTIME_DIR` (no session file is written, spec §8). */
+  readonly sessionFile: string | null;
+  readonly logDir: string;
+}
+
+/**
+ * The socket, session file and log directory for these options.
+ *
+ * User mode: the socket sits in `$XDG_RUNTIME_DIR/upstart/sessions/` beside
+ * the session file (a private 0700 directory), or in a fresh directory under
+ * `/tmp` when there is no runtime dir; logs go to `$XDG_CACHE_HOME/upstart`
+ * (absolute values only) or `~/.cache/upstart`.
+ */
+export function daemonPaths(
+  options: InitOptions,
+  ctx: { env: Readonly<Record<string, string | undefined>>; pid: number; uid: number },
+): DaemonPaths {
+  const { env, pid, uid } = ctx;
+  if (!options.user) {
+    return {
+      socket: options.socket ?? SYSTEM_SOCKET,
+      sessionFile: null,
+      logDir: options.logdir ?? env.UPSTART_LOGDIR ?? "/var/log/upstart",
+    };
+  }
+  const runtime = env.XDG_RUNTIME_DIR?.startsWith("/") ? env.XDG_RUNTIME_DIR : null;
+  const sessionDir = runtime === null ? null : `${runtime}/${SESSION_DIR_RELATIVE}`;
+  const cache = env.XDG_CACHE_HOME?.startsWith("/")
+    ? env.XDG_CACHE_HOME
+    : `${env.HOME ?? "/"}/.cache`.replace(/^\/\//, "/");
+  return {
+    socket: options.socket ??
+      (sessionDir === null
+        ? `/tmp/daybreak-${uid}/session-${pid}.sock`
+        : `${sessionDir}/${pid}.sock`),
+    sessionFile: sessionDir === null ? null : `${sessionDir}/${pid}.session`,
+    logDir: options.logdir ?? `${cache}/upstart`,
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The real {@linkcode ProcessSpawner}: `Deno.Command(...).spawn()` with `detached: true`, so every
+ * job process leads its own session and process group (spec §5.9), with `clearEnv` and the job's
+ * explicit environment, stdin on `/dev/null`.
+ *
+ * Console handling (spec §3.6, §9.1):
+ * - `none`: stdin, stdout, stderr on `/dev/null`.
+ * - `log`: stdout and stderr are two pipes drained here into a {@linkcode LogFile}. No pty: the
+ *   log keeps the program's own line endings (no CRLF, the §11 item 9 improvement), programs see
+ *   a pipe rather than a tty (so they may block-buffer), and stdout and stderr are two streams
+ *   merged in arrival order. Pipes are what `Deno.Command` offers cheaply; a pty would need FFI
+ *   and fd plumbing Deno does not expose.
+ * - `output`/`owner`: the daemon's own stdio (`/dev/console` in system mode). `owner` cannot make
+ *   the console the controlling terminal without a pre-exec hook, so it behaves like `output`.
+ *
+ * `oom score` is written to `/proc/PID/oom_score_adj` by the parent right after spawn; a failure
+ * kills the process and is a spawn failure, as in Upstart. Children spawned here are registered
+ * with the {@linkcode Reaper} so it never reaps them.
+ *
+ * @module
+ */
+
+import { posix } from "node:path";
+import {
+  type ExitStatus,
+  type ProcessSpawner,
+  type SpawnedProcess,
+  SpawnError,
+  type SpawnRequest,
+  type TrackedProcess,
+} from "../ports.ts";
+import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
+import { trackForks, trackStop } from "./fork_tracker.ts";
+import {
+  closeFd,
+  currentUmask,
+  effectiveIds,
+  errnoNumber,
+  getpgid,
+  kill,
+  killpg,
+  LibcError,
+  O_WRONLY,
+  openFd,
+  strerror,
+  writeFd,
+} from "./libc.ts";
+import { LogFile, logFilePath } from "./log_file.ts";
+import {
+  NO_CREDENTIALS,
+  requiredDirectories,
+  resolveCredentials,
+  type SetupTools,
+  wrapCommand,
+} from "./process_setup.ts";
+import { readProcStat, type Reaper } from "./reaper.ts";
+
+/** Options of {@linkcode DenoSpawner}. */
+export interface DenoSpawnerOptions {
+  /** Keeps spawned pids safe from reaping and reports orphan exits for `expect fork/daemon`. */
+  readonly reaper: Reaper;
+  /** `expect`: how long to wait for the fork (or stop) before settling. Default 5000 ms. */
+  readonly expectSettleMs?: number;
+  /** `expect daemon`: how long a single-forked survivor gets to fork again. Default 1000 ms. */
+  readonly expectGraceMs?: number;
+  /** How long `exited` waits for a dead process's log pipes to drain. Default 100 ms. */
+  readonly logDrainMs?: number;
+  /** Memory cap per log while its file cannot be written. */
+  readonly logBufferBytes?: number;
+}
+
+/** Where the wrapper tools are looked for; the job's own PATH may not contain them. */
+const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+function errorCode(e: unknown): string {
+  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string"
+    ? e.code
+    : "EIO";
+}
+
+/** glibc's text for a Deno/node error code, e.g. `"ENOENT"` → `No such file or directory`. */
+function reasonText(e: unknown): string {
+  if (e instanceof LibcError) return strerror(e.errno);
+  const num = errnoNumber(errorCode(e));
+  return num === null ? (e instanceof Error ? e.message : String(e)) : strerror(num);
+}
+
+function probe(hostPath: string, chrooted: boolean): ProbeResult {
+  try {
+    const st = Deno.statSync(hostPath);
+    return st.isFile && ((st.mode ?? 0) & 0o111) !== 0 ? "ok" : "denied";
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) return "denied";
+    if (!chrooted) return "missing";
+  }
+  try {
+    // Inside a chroot an absolute symlink points into the new root, not ours: trust it.
+    return Deno.lstatSync(hostPath).isSymlink ? "ok" : "missing";
+  } catch {
+    return "missing";
+  }
+}
+
+/** Deno refuses `/proc` writes without `--allow-all`, so this goes through libc. */
+function writeOomScore(pid: number, score: number): void {
+  const fd = openFd(`/proc/${pid}/oom_score_adj`, O_WRONLY);
+  try {
+    writeFd(fd, new TextEncoder().encode(`${score}\n`));
+  } finally {
+    closeFd(fd);
+  }
+}
+
+function decodeStatus(s: Deno.CommandStatus): ExitStatus {
+  // Deno reports a signal death as code 128+N alongside the signal's name.
+  return s.signal !== null ? { signal: s.code - 128 } : { code: s.code };
+}
+
+function envRecord(env: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of env) {
+    const eq = entry.indexOf("=");
+    if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, log: LogFile): Promise<void> {
+  try {
+    for await (const chunk of stream) log.write(chunk);
+  } catch {
+    // A broken pipe just ends the output.
+  }
+}
+
+/** Spawns job processes with `Deno.Command`. */
+export class DenoSpawner implements ProcessSpawner {
+  readonly #reaper: Reaper;
+  readonly #settleMs: number;
+  readonly #graceMs: number;
+  readonly #drainMs: number;
+  readonly #logBufferBytes: number | undefined;
+  readonly #daemonNice: number;
+  readonly #ownPgid: number;
+  readonly #identity: { readonly euid: number; readonly egid: number };
+  readonly #unflushed = new Set<LogFile>();
+  #tools: SetupTools | null = null;
+
+  constructor(options: DenoSpawnerOptions) {
+    this.#reaper = options.reaper;
+    this.#settleMs = options.expectSettleMs ?? 5000;
+    this.#graceMs = options.expectGraceMs ?? 1000;
+    this.#drainMs = options.logDrainMs ?? 100;
+    this.#logBufferBytes = options.logBufferBytes;
+    this.#daemonNice = readProcStat("self")?.nice ?? 0;
+    this.#ownPgid = getpgid(0);
+    this.#identity = effectiveIds();
+  }
+
+  /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
+  spawn(req: SpawnRequest): SpawnedProcess {
+    const line = commandLine(req);
+    const env = envRecord(req.env);
+    const dirs = requiredDirectories(req);
+    if (dirs.root !== null) this.#checkDir(dirs.root, "unable to change root directory");
+    if (dirs.cwd !== null) this.#checkDir(dirs.cwd, "unable to change working directory");
+
+    const chrooted = req.process !== "security" && req.chroot !== null;
+    const root = chrooted ? req.chroot : null;
+    const innerCwd = chrooted ? (req.chdir ?? "/") : (req.chdir ?? Deno.cwd());
+    const found = resolveProgram(
+      line.argv[0] ?? "",
+      { path: envValue(req.env, "PATH"), cwd: innerCwd, root },
+      (p) => probe(p, chrooted),
+    );
+    if ("error" in found) {
+      throw new SpawnError(`unable to execute: ${strerror(errnoNumber(found.error) ?? 2)}`);
+    }
+
+    const credentials = req.process === "security" ? NO_CREDENTIALS : resolveCredentials(
+      req,
+      this.#accountFiles(root, req.setuid !== null || req.setgid !== null),
+      this.#identity,
+    );
+    const wrapped = wrapCommand([found.path, ...line.argv.slice(1)], {
+      process: req.process,
+      umask: req.umask,
+      nice: req.nice,
+      limits: req.limits,
+      chroot: req.chroot,
+      chdir: req.chdir,
+      credentials,
+      // Read per spawn (two cheap calls): the daemon may set its umask after constructing us.
+      daemonUmask: currentUmask(),
+      daemonNice: this.#daemonNice,
+    }, this.#toolPaths());
+
+    const logging = req.console === "log" && req.logDir !== null;
+    const stdio = req.console === "output" || req.console === "owner" ? "inherit" : "null";
+    const options: Deno.CommandOptions = {
+      args: wrapped.argv.slice(1),
+      clearEnv: true,
+      env,
+      detached: true,
+      stdin: stdio,
+      stdout: logging ? "piped" : stdio,
+      stderr: logging ? "piped" : stdio,
+    };
+    if (wrapped.cwd !== null) options.cwd = wrapped.cwd;
+
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(wrapped.argv[0]!, options).spawn();
+    } catch (e) {
+      throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+    }
+    const pid = child.pid;
+    this.#reaper.own(pid);
+    const status = child.status.then(decodeStatus, () => this.#reaper.waitOrphan(pid));
+    status.then(() => this.#reaper.disown(pid));
+
+    let exited = status;
+    if (logging) {
+      const log = new LogFile(
+        logFilePath(req.logDir!, req.job, req.instance),
+        this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes },
+      );
+      const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {
+        if (!log.close() && log.keepForLater) this.#unflushed.add(log);
+      });
+      exited = status.then(async (s) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const limit = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#drainMs));
+        await Promise.race([drained, limit]);
+        clearTimeout(timer);
+        return s;
+      });
+    }
+
+    if (req.oomScoreAdj !== null && req.process !== "security") {
+      try {
+        writeOomScore(pid, req.oomScoreAdj);
+      } catch (e) {
+        this.kill(pid, 9, { group: true });
+        throw new SpawnError(`unable to set oom adjustment: ${reasonText(e)}`, { cause: e });
+      }
+    }
+
+    const main = { pid, status, exited, env: req.env };
+    let tracked: Promise<TrackedProcess | null> | null = null;
+    if (req.expect === "stop") {
+      tracked = trackStop(main, { settleMs: this.#settleMs });
+    } else if (req.expect === "fork" || req.expect === "daemon") {
+      tracked = trackForks(main, req.expect, {
+        reaper: this.#reaper,
+        settleMs: this.#settleMs,
+        graceMs: this.#graceMs,
+      });
+    }
+    // Tracking must not reject: on an unexpected failure, supervise the spawned process itself.
+    tracked = tracked?.catch(() => ({ pid, exited })) ?? null;
+    return { pid, exited, tracked };
+  }
+
+  /**
+   * Signals `pid`, or its process group (looked up, as a daemon that called setsid() leads a
+   * group of its own). A process that is already gone is ignored.
+   *
+   * @throws {LibcError} for failures other than ESRCH (e.g. EPERM).
+   */
+  kill(pid: number, signal: number, opts: { readonly group: boolean }): void {
+    try {
+      if (opts.group) {
+        const pgid = getpgid(pid);
+        if (pgid > 0 && pgid !== this.#ownPgid) {
+          killpg(pgid, signal);
+          return;
+        }
+      }
+      kill(pid, signal);
+    } catch (e) {
+      if (e instanceof LibcError && e.code === "ESRCH") return;
+      throw e;
+    }
+  }
+
+  /**
+   * Writes out logs kept in memory because their directory was not writable when their process
+   * ended (`initctl notify-disk-writeable`). Returns how many are still pending.
+   */
+  flushLogs(): number {
+    for (const log of this.#unflushed) {
+      if (log.flush() || !log.keepForLater) {
+        log.close();
+        this.#unflushed.delete(log);
+      }
+    }
+    return this.#unflushed.size;
+  }
+
+  #checkDir(path: string, what: string): void {
+    try {
+      if (Deno.statSync(path).isDirectory) return;
+    } catch (e) {
+      throw new SpawnError(`${what}: ${reasonText(e)}`, { cause: e });
+    }
+    throw new SpawnError(`${what}: ${strerror(errnoNumber("ENOTDIR") ?? 20)}`);
+  }
+
+  #accountFiles(root: string | null, needed: boolean): { passwd: string; group: string } {
+    if (!needed) return { passwd: "", group: "" };
+    const read = (p: string) => {
+      try {
+        return Deno.readTextFileSync(posix.join(root ?? "/", p));
+      } catch {
+        return ""; // no file: nobody is found, as getpwnam reports
+      }
+    };
+    return { passwd: read("etc/passwd"), group: read("etc/group") };
+  }
+
+  #toolPaths(): SetupTools {
+    if (this.#tools !== null) return this.#tools;
+    const find = (name: string) => {
+      for (const dir of TOOL_PATH) {
+        const path = `${dir}/${name}`;
+        if (probe(path, false) === "ok") return path;
+      }
+      return name; // fails at spawn with "unable to execute"
+    };
+    this.#tools = {
+      prlimit: find("prlimit"),
+      nice: find("nice"),
+      setpriv: find("setpriv"),
+      nsenter: find("nsenter"),
+    };
+    return this.#tools;
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The process-setup stanzas (spec §3.6) as a chain of real tools in front of the job's argv.
+ *
+ * `Deno.Command` has no hook between fork and exec (platform notes §3), so what Upstart does in
+ * the child is done by small programs that each change one thing and exec the next, in
+ * Upstart's order: rlimits (`prlimit`) → umask (`sh -c 'umask …; exec "$@"'`) → nice (`nice`) →
+ * [oom score: written by the parent right after spawn] → chroot + chdir + setuid/setgid
+ * (`setpriv`, and `nsenter --root --wd -S` when chrooted). When no stanza needs a tool the argv is
+ * returned untouched: that fast path is a plain spawn.
+ *
+ * Why `nsenter` for chroot: the tools after `chroot(2)` must exist inside the new root, which
+ * a minimal chroot rarely provides, and `chroot(1)` always changes to the new `/`. `nsenter` (no
+ * namespace given) opens `--wd` before chrooting, so chdir happens with the same meaning as
+ * Upstart's, and its `-S` sets only the uid; gid and supplementary groups are set by `setpriv`
+ * before it, while we are still root.
+ *
+ * Pure: account files are passed in as text and parsed here.
+ *
+ * @module
+ */
+
+import { posix } from "node:path";
+import type { JobClassSpec, ProcessName } from "../../parser/types.ts";
+import { SpawnError } from "../ports.ts";
+import { SHELL } from "./command_line.ts";
+
+/** One `/etc/passwd` entry, as far as the daemon needs it. */
+export interface PasswdEntry {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** One `/etc/group` entry. */
+export interface GroupEntry {
+  readonly name: string;
+  readonly gid: number;
+  readonly members: readonly string[];
+}
+
+function field(line: string): string[] | null {
+  if (line === "" || line.startsWith("#")) return null;
+  return line.split(":");
+}
+
+function id(text: string | undefined): number | null {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : null;
+}
+
+/** Parses `/etc/passwd` text; malformed lines are skipped, as getpwnam does. */
+export function parsePasswd(text: string): PasswdEntry[] {
+  const out: PasswdEntry[] = [];
+  for (const line of text.split("\n")) {
+    const f = field(line);
+    const uid = id(f?.[2]);
+    const gid = id(f?.[3]);
+    if (f === null || f[0] === undefined || f[0] === "" || uid === null || gid === null) continue;
+    out.push({ name: f[0], uid, gid });
+  }
+  return out;
+}
+
+/** Parses `/etc/group` text; malformed lines are skipped. */
+export function parseGroup(text: string): GroupEntry[] {
+  const out: GroupEntry[] = [];
+  for (const line of text.split("\n")) {
+    const f = field(line);
+    const gid = id(f?.[2]);
+    if (f === null || f[0] === undefined || f[0] === "" || gid === null) continue;
+    const members = (f[3] ?? "").split(",").filter((m) => m !== "");
+    out.push({ name: f[0], gid, members });
+  }
+  return out;
+}
+
+/** The identity a process should run with; `null` fields are left as the daemon's. */
+export interface Credentials {
+  readonly uid: number | null;
+  readonly gid: number | null;
+  /** Supplementary groups to set, or `null` to leave them alone. */
+  readonly groups: readonly number[] | null;
+}
+
+/** The daemon's own identity, as credential resolution needs it. */
+export interface DaemonIdentity {
+  readonly euid: number;
+  readonly egid: number;
+}
+
+/** Credentials that change nothing. */
+export const NO_CREDENTIALS: Credentials = { uid: null, gid: null, groups: null };
+
+/**
+ * Resolves `setuid`/`setgid` names against the account files of the process's root (Upstart
+ * looks them up after chroot). The group defaults to the user's primary group; when the daemon
+ * is root the supplementary groups are what `initgroups(user, gid)` would give.
+ *
+ * @throws {SpawnError} `unable to find setuid user` / `unable to find setgid group`.
+ */
+export function resolveCredentials(
+  names: { readonly setuid: string | null; readonly setgid: string | null },
+  files: { readonly passwd: string; readonly group: string },
+  daemon: DaemonIdentity,
+): Credentials {
+  if (names.setuid === null && names.setgid === null) return NO_CREDENTIALS;
+  const users = parsePasswd(files.passwd);
+  const groups = parseGroup(files.group);
+  let user: PasswdEntry | null = null;
+  let gid: number | null = null;
+  if (names.setuid !== null) {
+    user = users.find((u) => u.name === names.setuid) ?? null;
+    if (user === null) throw new SpawnError("unable to find setuid user");
+    gid = user.gid;
+  }
+  if (names.setgid !== null) {
+    const group = groups.find((g) => g.name === names.setgid);
+    if (group === undefined) throw new SpawnError("unable to find setgid group");
+    gid = group.gid;
+  }
+  if (daemon.euid !== 0) return { uid: user?.uid ?? null, gid, groups: null };
+  // initgroups() for the target user, or for the daemon's own user when only setgid is given.
+  const member = user?.name ?? users.find((u) => u.uid === daemon.euid)?.name ?? null;
+  const primary = gid ?? daemon.egid;
+  const supplementary = [primary];
+  if (member !== null) {
+    for (const g of groups) {
+      if (g.members.includes(member) && !supplementary.includes(g.gid)) supplementary.push(g.gid);
+    }
+  }
+  return { uid: user?.uid ?? null, gid, groups: supplementary };
+}
+
+/** The stanzas that shape the process, plus what the daemon already is. */
+export interface SetupSpec {
+  readonly process: ProcessName;
+  readonly umask: number;
+  readonly nice: number | null;
+  readonly limits: JobClassSpec["limits"];
+  readonly chroot: string | null;
+  readonly chdir: string | null;
+  readonly credentials: Credentials;
+  /** The daemon's umask: children inherit it, so an equal job umask needs no wrapper. */
+  readonly daemonUmask: number;
+  /** The daemon's nice value: `nice(1)` is relative to it. */
+  readonly daemonNice: number;
+}
+
+/** What to spawn: the full argv and the working directory (`null` inherits the daemon's). */
+export interface WrappedCommand {
+  readonly argv: readonly string[];
+  readonly cwd: string | null;
+}
+
+/** `dir` inside `root` as a host path, without a trailing slash. */
+function inRoot(root: string, dir: string | null): string {
+  return posix.join(root, dir ?? "/").replace(/(.)\/$/, "$1");
+}
+
+/** The helper programs of the chain; absolute paths in production (the job's PATH may lack them). */
+export interface SetupTools {
+  readonly prlimit: string;
+  readonly nice: string;
+  readonly setpriv: string;
+  readonly nsenter: string;
+}
+
+/** Bare names, resolved by the spawner's PATH search. */
+export const TOOL_NAMES: SetupTools = {
+  prlimit: "prlimit",
+  nice: "nice",
+  setpriv: "setpriv",
+  nsenter: "nsenter",
+};
+
+/** `prlimit` option names per resource; they match the `limit` stanza's names. */
+function limitOptions(limits: JobClassSpec["limits"]): string[] {
+  const opts: string[] = [];
+  for (const [resource, pair] of Object.entries(limits)) {
+    if (pair === undefined) continue;
+    opts.push(`--${resource}=${pair[0]}:${pair[1]}`);
+  }
+  return opts;
+}
+
+function groupOptions(c: Credentials): string[] {
+  if (c.groups === null) return ["--keep-groups"];
+  if (c.groups.length === 0) return ["--clear-groups"];
+  return ["--groups", c.groups.join(",")];
+}
+
+/**
+ * Wraps `argv` with the tools the stanzas need, in Upstart's order (spec §3.6 "Process setup
+ * order"). The AppArmor `security` process skips every step, as in Upstart.
+ */
+export function wrapCommand(
+  argv: readonly string[],
+  spec: SetupSpec,
+  tools: SetupTools = TOOL_NAMES,
+): WrappedCommand {
+  if (spec.process === "security") return { argv, cwd: null };
+  const chain: string[] = [];
+
+  const limits = limitOptions(spec.limits);
+  if (limits.length > 0) chain.push(tools.prlimit, ...limits, "--");
+
+  if (spec.umask !== spec.daemonUmask) {
+    const mask = spec.umask.toString(8).padStart(4, "0");
+    chain.push(SHELL, "-c", `umask ${mask} && exec "$@"`, SHELL);
+  }
+
+  if (spec.nice !== null && spec.nice !== spec.daemonNice) {
+    chain.push(tools.nice, "-n", String(spec.nice - spec.daemonNice));
+  }
+
+  const c = spec.credentials;
+  let cwd: string | null = spec.chdir;
+  if (spec.chroot !== null) {
+    if (c.gid !== null) chain.push(tools.setpriv, "--regid", String(c.gid), ...groupOptions(c));
+    const wd = inRoot(spec.chroot, spec.chdir);
+    chain.push(tools.nsenter, `--root=${spec.chroot}`, `--wd=${wd}`);
+    if (c.uid !== null) chain.push("-S", String(c.uid));
+    chain.push("--");
+    cwd = null;
+  } else if (c.uid !== null || c.gid !== null) {
+    chain.push(tools.setpriv);
+    if (c.uid !== null) chain.push("--reuid", String(c.uid));
+    if (c.gid !== null) chain.push("--regid", String(c.gid), ...groupOptions(c));
+    chain.push("--");
+  }
+
+  return { argv: chain.length === 0 ? argv : [...chain, ...argv], cwd };
+}
+
+/** The directories a spawn needs to exist, as host paths, for Upstart's error texts. */
+export function requiredDirectories(
+  spec: Pick<SetupSpec, "process" | "chroot" | "chdir">,
+): { readonly root: string | null; readonly cwd: string | null } {
+  if (spec.process === "security") return { root: null, cwd: null };
+  if (spec.chroot === null) return { root: null, cwd: spec.chdir };
+  return { root: spec.chroot, cwd: inRoot(spec.chroot, spec.chdir) };
+}

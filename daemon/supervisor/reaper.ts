@@ -1,0 +1,261 @@
+/**
+ * Orphan reaping next to Deno's own child handling (platform notes §3 "Coexistence").
+ *
+ * The daemon becomes a child subreaper (or is PID 1), so processes that leave their job's tree
+ * are re-parented to it. Deno waits for the children it spawned through their pidfds; a global
+ * `waitpid(-1)` would steal those exits (their `status` then rejects with ECHILD). So on every
+ * SIGCHLD the reaper lists the daemon's children from `/proc/self/task/TID/children` and reaps,
+ * by pid, only zombies that are not Deno's: neither registered with {@linkcode Reaper.own} nor
+ * holding an open pidfd in this process.
+ *
+ * @module
+ */
+
+import type { ExitStatus } from "../ports.ts";
+import {
+  getpid,
+  isChildSubreaper,
+  LibcError,
+  listDir,
+  readLink,
+  readText,
+  setChildSubreaper,
+  waitpidNoHang,
+} from "./libc.ts";
+
+/** Called with each reaped orphan. */
+export type OrphanExitListener = (pid: number, status: ExitStatus) => void;
+
+/**
+ * Children of process `pid` ("self" for the daemon), across all its threads: a child belongs to
+ * the thread that forked it, or to whichever thread the kernel picked when re-parenting it.
+ * `/proc` is read through libc (see libc.ts for why).
+ */
+export function listChildren(pid: number | "self" = "self"): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = listDir(`/proc/${pid}/task`);
+  } catch {
+    return out; // the process is gone
+  }
+  for (const task of tasks) {
+    const text = readText(`/proc/${pid}/task/${task}/children`);
+    if (text === null) continue; // the thread ended meanwhile
+    for (const word of text.split(" ")) {
+      const child = Number(word);
+      if (word !== "" && Number.isInteger(child)) out.push(child);
+    }
+  }
+  return out;
+}
+
+/** Fields of `/proc/PID/stat` the supervisor uses. */
+export interface ProcStat {
+  readonly pid: number;
+  readonly comm: string;
+  /** `R`, `S`, `D`, `Z`, `T`, … */
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+  /** Nice value (−20…19). */
+  readonly nice: number;
+  /** Start time in clock ticks after boot. */
+  readonly startTime: number;
+}
+
+/** Parses `/proc/PID/stat` text (the command name may contain spaces and parentheses). */
+export function parseProcStat(text: string): ProcStat | null {
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) return null;
+  const rest = text.slice(close + 2).split(" ");
+  // rest[0] is field 3 (state); starttime is field 22.
+  const num = (i: number) => Number(rest[i - 3]);
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? "?",
+    ppid: num(4),
+    pgrp: num(5),
+    session: num(6),
+    nice: num(19),
+    startTime: num(22),
+  };
+}
+
+/** `/proc/PID/stat` of a live (or zombie) process, or null once it is gone. */
+export function readProcStat(pid: number | "self"): ProcStat | null {
+  const text = readText(`/proc/${pid}/stat`);
+  return text === null ? null : parseProcStat(text);
+}
+
+/** Pids that have an open pidfd in this process: the children Deno itself is waiting for. */
+export function pidfdPids(): Set<number> {
+  const out = new Set<number>();
+  let fds: string[];
+  try {
+    fds = listDir("/proc/self/fd");
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      if (readLink(`/proc/self/fd/${fd}`) !== "anon_inode:[pidfd]") continue;
+    } catch {
+      continue; // closed meanwhile (including the directory's own fd)
+    }
+    const m = /^Pid:\s*(-?\d+)/m.exec(readText(`/proc/self/fdinfo/${fd}`) ?? "");
+    if (m !== null) out.add(Number(m[1]));
+  }
+  return out;
+}
+
+/** Exits kept for late askers (a tracked daemon may die before anyone waits for it). */
+const RECENT_LIMIT = 256;
+
+/** Options of {@linkcode Reaper.start}. */
+export interface ReaperStartOptions {
+  /** Become a child subreaper (ignored as PID 1, which is one already). Default true. */
+  readonly subreaper?: boolean;
+}
+
+/** Reaps orphaned zombies by pid and reports their exits. */
+export class Reaper {
+  readonly #own = new Set<number>();
+  readonly #listeners = new Set<OrphanExitListener>();
+  readonly #waiters = new Map<number, ((s: ExitStatus) => void)[]>();
+  readonly #recent = new Map<number, ExitStatus>();
+  #started = false;
+  #adopts = false;
+  readonly #onSignal = () => {
+    try {
+      this.scan();
+    } catch {
+      // Reaping must never take the daemon down; the next SIGCHLD scans again.
+    }
+  };
+
+  /**
+   * Starts listening to SIGCHLD and, unless PID 1, becomes a child subreaper. Idempotent.
+   *
+   * @throws {LibcError} when prctl fails (the listener is installed anyway; orphans then go to
+   * the real init and {@linkcode adoptsOrphans} stays false).
+   */
+  start(options: ReaperStartOptions = {}): void {
+    if (this.#started) return;
+    // Listen first: even when prctl fails, zombies of processes still parented here get reaped.
+    Deno.addSignalListener("SIGCHLD", this.#onSignal);
+    this.#started = true;
+    if (getpid() === 1) {
+      this.#adopts = true;
+    } else if (options.subreaper ?? true) {
+      setChildSubreaper(true);
+      this.#adopts = true;
+    } else {
+      this.#adopts = isChildSubreaper();
+    }
+    this.scan();
+  }
+
+  /** Stops listening (the subreaper flag stays: it cannot be undone safely for running jobs). */
+  stop(): void {
+    if (!this.#started) return;
+    Deno.removeSignalListener("SIGCHLD", this.#onSignal);
+    this.#started = false;
+  }
+
+  /** true when orphans are re-parented to this process (subreaper or PID 1). */
+  get adoptsOrphans(): boolean {
+    return this.#adopts;
+  }
+
+  /** Marks `pid` as Deno's own child: never reaped here. */
+  own(pid: number): void {
+    this.#own.add(pid);
+  }
+
+  /** Undoes {@linkcode own} once Deno has collected the child's status. */
+  disown(pid: number): void {
+    this.#own.delete(pid);
+  }
+
+  /** true when `pid` is a child Deno waits for (registered, or holding a pidfd). */
+  isDenoChild(pid: number, pidfds?: Set<number>): boolean {
+    return this.#own.has(pid) || (pidfds ?? pidfdPids()).has(pid);
+  }
+
+  /** Subscribes to orphan exits; returns the unsubscribe function. */
+  onOrphanExit(listener: OrphanExitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Resolves with the exit of orphan `pid`, including one reaped shortly before the call.
+   * Only meaningful for a pid that is (or was) a child of this process and not Deno's.
+   */
+  waitOrphan(pid: number): Promise<ExitStatus> {
+    const seen = this.#recent.get(pid);
+    if (seen !== undefined) {
+      const now = readProcStat(pid);
+      // A live process under that pid is a newer one: the recorded exit is stale.
+      if (now === null || now.state === "Z") return Promise.resolve(seen);
+      this.#recent.delete(pid);
+    }
+    return new Promise((resolve) => {
+      const list = this.#waiters.get(pid) ?? [];
+      list.push(resolve);
+      this.#waiters.set(pid, list);
+      this.scan();
+    });
+  }
+
+  /** Current children that are not Deno's (live or zombie). */
+  orphans(): number[] {
+    const kids = listChildren().filter((pid) => !this.#own.has(pid));
+    if (kids.length === 0) return kids;
+    const pidfds = pidfdPids();
+    return kids.filter((pid) => !pidfds.has(pid));
+  }
+
+  /** Reaps every orphaned zombie now. Called on SIGCHLD; safe to call at any time. */
+  scan(): void {
+    let pidfds: Set<number> | null = null;
+    for (const pid of listChildren()) {
+      if (this.#own.has(pid)) continue;
+      if (readProcStat(pid)?.state !== "Z") continue;
+      pidfds ??= pidfdPids();
+      if (pidfds.has(pid)) continue;
+      this.#reap(pid);
+    }
+  }
+
+  #reap(pid: number): void {
+    let status: ExitStatus | null;
+    try {
+      const got = waitpidNoHang(pid);
+      if (got.pid !== pid || got.status === null) return;
+      status = got.status;
+    } catch (e) {
+      if (e instanceof LibcError && e.code === "ECHILD") return; // someone else collected it
+      throw e;
+    }
+    this.#recent.set(pid, status);
+    if (this.#recent.size > RECENT_LIMIT) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+    const waiting = this.#waiters.get(pid);
+    this.#waiters.delete(pid);
+    for (const resolve of waiting ?? []) resolve(status);
+    for (const listener of this.#listeners) {
+      try {
+        listener(pid, status);
+      } catch {
+        // a listener's failure must not stop reaping
+      }
+    }
+  }
+}

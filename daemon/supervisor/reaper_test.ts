@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { decodeWaitStatus } from "./libc.ts";
+import { listChildren, parseProcStat, pidfdPids, readProcStat, Reaper } from "./reaper.ts";
+import { runScenario } from "./testdata/run_scenario.ts";
+
+Deno.test("Reaper reaps orphans by pid while Deno still collects its own children", async () => {
+  const r = await runScenario("reaper");
+  assert.equal(r.subreaper, true);
+  assert.equal(r.reparentedToUs, true, "the orphan was re-parented to the subreaper");
+  assert.deepEqual(r.statuses, [{ code: 0 }, { code: 4 }], "spawned children keep their status");
+  const [a, b] = r.orphans as number[];
+  assert.deepEqual(r.orphanExits, [[a, { code: 0 }], [b, { signal: 9 }]]);
+  assert.deepEqual(r.waitOrphanAfterTheFact, { code: 0 }, "a late waitOrphan() gets the exit");
+  assert.deepEqual(r.own, Array.from({ length: 40 }, (_, i) => i % 7), "never ECHILD");
+  assert.deepEqual(r.output, [3, "hi\n"]);
+  assert.deepEqual(r.leftChildren, [], "no child, zombie or not, is left");
+});
+
+Deno.test("Reaper does not take Deno's own children, even unregistered ones", async () => {
+  const reaper = new Reaper(); // not started: no subreaper flag on the test process
+  const child = new Deno.Command("/bin/sh", { args: ["-c", "exit 9"] }).spawn();
+  // Wait until the child is a zombie that Deno has not collected yet, then scan.
+  for (let i = 0; i < 200 && readProcStat(child.pid)?.state !== "Z"; i++) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.ok(pidfdPids().has(child.pid) || readProcStat(child.pid) === null);
+  assert.equal(reaper.isDenoChild(child.pid) || readProcStat(child.pid) === null, true);
+  reaper.scan();
+  assert.equal((await child.status).code, 9);
+  assert.deepEqual(reaper.orphans(), []);
+  assert.deepEqual(listChildren().filter((p) => readProcStat(p)?.state === "Z"), []);
+});
+
+Deno.test("parseProcStat() copes with spaces and parentheses in the command name", () => {
+  const text = "42 (a) b (c)) S 1 42 42 0 -1 4194560 108 0 1 0 0 0 0 0 20 5 1 0 83568 2990080";
+  const st = parseProcStat(text);
+  assert.deepEqual(st, {
+    pid: 42,
+    comm: "a) b (c)",
+    state: "S",
+    ppid: 1,
+    pgrp: 42,
+    session: 42,
+    nice: 5,
+    startTime: 83568,
+  });
+});
+
+Deno.test("decodeWaitStatus() decodes exits, signals and stops", () => {
+  assert.deepEqual(decodeWaitStatus(7 << 8), { code: 7 });
+  assert.deepEqual(decodeWaitStatus(9), { signal: 9 });
+  assert.deepEqual(decodeWaitStatus(15 | 0x80), { signal: 15 }, "core dumped");
+  assert.equal(decodeWaitStatus((19 << 8) | 0x7f), null);
+});

@@ -1,0 +1,24 @@
+/** Runs `supervise.ts NAME` in a fresh Deno process and returns the JSON it printed. */
+export async function runScenario(name: string): Promise<Record<string, unknown>> {
+  const script = new URL("./supervise.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "--allow-ffi",
+      script,
+      name,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`Cannot run scenario ${name}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}");
+}
