@@ -25,6 +25,7 @@ import type { JobClassSpec } from "../parser/types.ts";
 import { ConfWatcher } from "./conf/conf_source.ts";
 import { DenoConfFileSystem } from "./conf/deno_conf_fs.ts";
 import { Engine } from "./engine/engine.ts";
+import type { Instance } from "./engine/types.ts";
 import { EngineDriver } from "./engine_driver.ts";
 import { DaemonLog } from "./log.ts";
 import { daemonPaths, type InitOptions } from "./options.ts";
@@ -35,7 +36,14 @@ import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { PeerCredTracker } from "./rpc/peercred.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
 import { DenoSpawner } from "./supervisor/deno_spawner.ts";
-import { closeInheritedFdsOnExec, currentUmask, getpid, kill, umask } from "./supervisor/libc.ts";
+import {
+  closeInheritedFdsOnExec,
+  currentUmask,
+  effectiveIds,
+  getpid,
+  kill,
+  umask,
+} from "./supervisor/libc.ts";
 import { listChildren, Reaper } from "./supervisor/reaper.ts";
 import { AppArmorSecurity } from "../security/apparmor.ts";
 
@@ -106,7 +114,7 @@ export class Daemon {
       Object.entries(config.env).filter(([k]) => !LAUNCHER_VARIABLES.has(k)),
     );
     const pid = getpid();
-    const uid = Deno.uid() ?? 0;
+    const uid = effectiveIds().euid;
     const log = new DaemonLog({ user: options.user, priority: options.logPriority });
     try {
       closeInheritedFdsOnExec();
@@ -289,9 +297,14 @@ export class Daemon {
     this.#log.log("info", `Session ending (${type})`);
     this.#conf.close();
     const engine = this.#driver.engine;
+    // Spec §8: wait up to the largest kill timeout of any job (running instances may still use
+    // an older definition's), at least a second so that session-end jobs get to run.
     const longest = Math.max(
-      5,
-      ...engine.list().map((s) => engine.getClass(s.job)?.killTimeout ?? 5),
+      1,
+      ...engine.list().flatMap((s) => [
+        engine.getClass(s.job)?.killTimeout ?? 0,
+        ...liveInstances(engine, s.job).map((i) => i.cls.killTimeout),
+      ]),
     );
     try {
       this.#driver.run((e) => e.sessionEnd(type));
@@ -352,4 +365,13 @@ function descendants(): number[] {
     queue.push(...listChildren(p));
   }
   return out;
+}
+
+/** The live instances of a job, none when it is unknown. */
+function liveInstances(engine: Engine, job: string): readonly Instance[] {
+  try {
+    return engine.instancesOf(job);
+  } catch {
+    return [];
+  }
 }

@@ -6,6 +6,7 @@
 
 import { Daemon, DAYBREAK_VERSION } from "./daemon.ts";
 import { InitUsageError, parseInitOptions } from "./options.ts";
+import { effectiveIds } from "./supervisor/libc.ts";
 
 const HELP = `Usage: init [OPTION]...
 Process management daemon (daybreak, compatible with Upstart 1.13).
@@ -54,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     write(Deno.stdout, `init (upstart 1.13.2)\ndaybreak ${DAYBREAK_VERSION}\n`);
     return 0;
   }
-  if (!options.user && Deno.uid() !== 0) {
+  if (!options.user && effectiveIds().euid !== 0) {
     write(Deno.stderr, "init: Need to be root\n");
     return 1;
   }

@@ -94,10 +94,21 @@ async function request(
     s.driver.dropWaiter(w.id);
     throw toRpcError(e);
   }
-  const onAbort = () => s.driver.dropWaiter(w.id);
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  // A client that goes away stops waiting (the request itself goes on): the call then ends as
+  // a `wait: false` one would, so that its connection can be closed. A dropped waiter is never
+  // notified, so its promise alone would never settle.
+  let onAbort = () => {};
+  const gone = new Promise<null>((resolve) => {
+    onAbort = () => {
+      s.driver.dropWaiter(w.id);
+      resolve(null);
+    };
+  });
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const result = await w.done;
+    const result = await Promise.race([w.done, gone]);
+    if (result === null) return null;
     if (!result.ok) throw new RpcError(CODE_OF[result.code], result.message);
     return result;
   } finally {
@@ -184,7 +195,9 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
       const byJob = new Map<string, InstanceStatus[]>();
       for (const st of engine.list()) {
         const list = byJob.get(st.job) ?? [];
-        list.push(wire(st));
+        // The engine's `JOB stop/waiting` line for a job without instances is not an instance:
+        // such a job is listed with none (instances only exist until they return to waiting).
+        if (!isIdleLine(st)) list.push(wire(st));
         byJob.set(st.job, list);
       }
       return { jobs: [...byJob].map(([job, instances]) => ({ job, instances })) };
@@ -223,11 +236,11 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
       return { usage: cls.usage ?? "" };
     },
     "job.logPath": (p) => {
-      const st = statusOrThrow(engine, p.job, p.env, select(p));
+      const instance = instanceName(engine, p.job, p.env, select(p));
       const cls = engine.getClass(p.job);
       const console = cls?.console ?? s.defaultConsole;
       if (s.logDir === null || console !== "log") return { path: null };
-      return { path: logFilePath(s.logDir, p.job, st.instance) };
+      return { path: logFilePath(s.logDir, p.job, instance) };
     },
     "event.emit": async (p, ctx) => {
       await request(s, ctx, p.wait, (e, o) => e.emit(p.name, p.env, o));
@@ -296,5 +309,32 @@ function safeInstances(engine: Engine, job: string): string[] {
     return engine.instancesOf(job).map((i) => i.name);
   } catch {
     return [];
+  }
+}
+
+/** The placeholder status `Engine.list()` gives a job that has no instance. */
+function isIdleLine(s: StatusEntry): boolean {
+  return s.goal === "stop" && s.state === "waiting" && s.instance === "" &&
+    s.processes.length === 0;
+}
+
+const UNKNOWN_INSTANCE = "Unknown instance: ";
+
+/**
+ * The instance name a request selects, whether or not that instance is alive: the log of a
+ * task instance that has finished is still worth reading. The engine names a missing instance
+ * only in its `Unknown instance: NAME` text, so the name is taken from there.
+ */
+function instanceName(engine: Engine, job: string, env: string[], opts: RequestOptions): string {
+  try {
+    return engine.status(job, env, opts).instance;
+  } catch (e) {
+    if (
+      e instanceof EngineError && e.code === "UnknownInstance" &&
+      e.message.startsWith(UNKNOWN_INSTANCE)
+    ) {
+      return e.message.slice(UNKNOWN_INSTANCE.length);
+    }
+    throw toRpcError(e);
   }
 }

@@ -122,10 +122,30 @@ export interface ControlSocketOptions {
 
 const encoder = new TextEncoder();
 
+/** Another daemon already answers on the socket path (a live socket is never replaced). */
+export class SocketInUseError extends Error {
+  constructor(readonly path: string) {
+    super(`Cannot listen on ${path}: another daemon is listening there`);
+    this.name = "SocketInUseError";
+  }
+}
+
+/** Whether something accepts connections on a unix socket path. */
+async function socketIsLive(path: string): Promise<boolean> {
+  try {
+    (await Deno.connect({ transport: "unix", path })).close();
+    return true;
+  } catch {
+    return false; // refused (a stale file), or not ours to judge: replaced as before
+  }
+}
+
 /** A listening control socket. */
 export class ControlSocketServer {
   readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   readonly #options: ControlSocketOptions;
+  /** The inode of our socket file, so that close() never removes a successor's. */
+  readonly #inode: number | null;
   readonly #conns = new Set<Deno.UnixConn>();
   #closed = false;
   readonly #accepting: Promise<void>;
@@ -136,14 +156,22 @@ export class ControlSocketServer {
   ) {
     this.#listener = listener;
     this.#options = options;
+    this.#inode = inodeOf(options.path);
     this.#accepting = this.#acceptLoop();
   }
 
-  /** Binds the socket (replacing a stale file) and starts serving. */
+  /**
+   * Binds the socket (replacing a stale file) and starts serving.
+   *
+   * @throws {SocketInUseError} when a live daemon answers on the path
+   */
   static async listen(options: ControlSocketOptions): Promise<ControlSocketServer> {
     try {
       const st = await Deno.lstat(options.path);
-      if (st.isSocket) await Deno.remove(options.path);
+      if (st.isSocket) {
+        if (await socketIsLive(options.path)) throw new SocketInUseError(options.path);
+        await Deno.remove(options.path);
+      }
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
@@ -199,7 +227,7 @@ export class ControlSocketServer {
     const ctx: CallContext = { peer, signal: abort.signal };
     const splitter = new LineSplitter(this.#options.maxRequestBytes ?? MAX_REQUEST_BYTES);
     const idleMs = this.#options.idleTimeoutMs ?? 30_000;
-    let pending = 0;
+    const inflight = new Set<Promise<void>>();
     let partial = false;
     let idle: ReturnType<typeof setTimeout> | undefined;
     const armIdle = () => {
@@ -233,17 +261,19 @@ export class ControlSocketServer {
         armIdle();
         for (const line of lines) {
           if (line.trim() === "") continue;
-          pending++;
-          this.#handleLine(line, ctx).then((r) => {
+          const call: Promise<void> = this.#handleLine(line, ctx).then((r) => {
             if (r !== null) send(r);
-          }).finally(() => pending--);
+          }).finally(() => inflight.delete(call));
+          inflight.add(call);
         }
       }
     } finally {
       clearTimeout(idle);
       abort.abort();
-      // Let responses already computed go out before the connection closes.
-      while (pending > 0 && !this.#closed) await new Promise((r) => setTimeout(r, 5));
+      // Let the answers to requests already read go out before the connection closes (a
+      // client may shut down its sending side and still read). Calls that wait for a job or an
+      // event stop waiting on the abort above, so this ends.
+      if (!this.#closed) await Promise.allSettled([...inflight]);
       await writes;
     }
   }
@@ -275,9 +305,19 @@ export class ControlSocketServer {
     } catch { /* already closed */ }
     for (const c of this.#conns) closeQuietly(c);
     await this.#accepting.catch(() => {});
-    try {
-      await Deno.remove(this.#options.path);
-    } catch { /* gone already */ }
+    if (this.#inode !== null && inodeOf(this.#options.path) === this.#inode) {
+      try {
+        await Deno.remove(this.#options.path);
+      } catch { /* gone already */ }
+    }
+  }
+}
+
+function inodeOf(path: string): number | null {
+  try {
+    return Deno.lstatSync(path).ino;
+  } catch {
+    return null;
   }
 }
 
