@@ -157,6 +157,7 @@ export class Daemon {
       initEnv,
       globalEnv,
       sessionAddress: options.user ? sessionAddress(paths.socket) : null,
+      ...options.fixes,
     });
     const driver = new EngineDriver(engine, {
       spawner,

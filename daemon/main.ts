@@ -26,6 +26,14 @@ Options:
       --no-log                disable job logging
       --debug, -v/--verbose, -q/--quiet
                               set the daemon log priority
+
+Fixes of Upstart bugs (off by default; each changes what some Upstart job does):
+      --restart-keeps-env     restart keeps the instance's environment
+      --restart-full-cycle    restart runs the whole stop cycle, loads new config
+      --stop-interrupts-hooks stop signals a running pre-start/post-start
+      --hook-timeout SECONDS  signal hooks that run longer (0 = never)
+      --respawn-backoff BASE_MS[:MAX_MS]
+                              respawn with exponential back-off, never give up
       --help                  show this help
       --version               show the version
 `;

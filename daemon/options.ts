@@ -29,8 +29,24 @@ export interface InitOptions {
   readonly inheritEnv: boolean;
   readonly defaultConsole: ConsoleMode;
   readonly logPriority: LogPriority;
+  /** Fixes of Upstart bugs (spec §11), off by default; see `daemon/engine/engine.ts`. */
+  readonly fixes: UpstartFixes;
   readonly help: boolean;
   readonly version: boolean;
+}
+
+/** The engine's §11 options, as `init` flags set them. */
+export interface UpstartFixes {
+  /** `--restart-keeps-env` */
+  readonly restartKeepsEnv: boolean;
+  /** `--restart-full-cycle` */
+  readonly restartFullCycle: boolean;
+  /** `--stop-interrupts-hooks` */
+  readonly stopInterruptsHooks: boolean;
+  /** `--hook-timeout SECONDS` (0 = none) */
+  readonly hookTimeout: number;
+  /** `--respawn-backoff BASE_MS[:MAX_MS]` */
+  readonly respawnBackoff: { readonly baseMs: number; readonly maxMs: number } | null;
 }
 
 /** A bad option value (spec §10: an invalid `--default-console` is fatal). */
@@ -72,6 +88,11 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean" },
       version: { type: "boolean" },
+      "restart-keeps-env": { type: "boolean" },
+      "restart-full-cycle": { type: "boolean" },
+      "stop-interrupts-hooks": { type: "boolean" },
+      "hook-timeout": { type: "string" },
+      "respawn-backoff": { type: "string" },
     },
   });
   const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
@@ -89,6 +110,20 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
   const socketMode = modeText === null ? null : Number.parseInt(modeText, 8);
   if (socketMode !== null && (!/^[0-7]{1,4}$/.test(modeText ?? "") || socketMode > 0o777)) {
     throw new InitUsageError(`Invalid socket mode: ${modeText}`);
+  }
+  const hookText = str(values["hook-timeout"]);
+  if (hookText !== null && !/^\d+$/.test(hookText)) {
+    throw new InitUsageError(`Invalid hook timeout: ${hookText}`);
+  }
+  const backoffText = str(values["respawn-backoff"]);
+  let respawnBackoff: UpstartFixes["respawnBackoff"] = null;
+  if (backoffText !== null) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(backoffText);
+    if (m === null || Number(m[1]) === 0) {
+      throw new InitUsageError(`Invalid respawn back-off: ${backoffText}`);
+    }
+    const baseMs = Number(m[1]);
+    respawnBackoff = { baseMs, maxMs: Math.max(baseMs, Number(m[2] ?? baseMs * 64)) };
   }
   if (values["no-log"] === true && defaultConsole === "log") defaultConsole = "none";
   const logPriority: LogPriority = values.debug === true
@@ -112,6 +147,13 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
     inheritEnv: values["no-inherit-env"] !== true,
     defaultConsole,
     logPriority,
+    fixes: {
+      restartKeepsEnv: values["restart-keeps-env"] === true,
+      restartFullCycle: values["restart-full-cycle"] === true,
+      stopInterruptsHooks: values["stop-interrupts-hooks"] === true,
+      hookTimeout: hookText === null ? 0 : Number(hookText),
+      respawnBackoff,
+    },
     help: values.help === true,
     version: values.version === true,
   };
