@@ -16,6 +16,8 @@
 export type {
   CgroupSpec,
   ConsoleMode,
+  DelegateAction,
+  DelegateSpec,
   EventExpr,
   EventLike,
   ExpectMode,
@@ -28,7 +30,8 @@ export type {
   ProcessSlot,
   ProcessSpec,
 } from "./parser/types.ts";
-export { LIMIT_RESOURCES, PROCESS_SLOTS } from "./parser/types.ts";
+export { DELEGATE_ACTIONS, LIMIT_RESOURCES, PROCESS_SLOTS } from "./parser/types.ts";
+export { EXTENSION_STANZAS, isExtensionStanza } from "./parser/extension_stanzas.ts";
 export {
   JOB_SYNTAX_MESSAGES,
   JobSyntaxError,

@@ -7,6 +7,7 @@
 
 import * as engine from "./engine_bench.ts";
 import * as parser from "./parser_bench.ts";
+import * as sandbox from "./sandbox_bench.ts";
 
 const encoder = new TextEncoder();
 const print = (line: string) => Deno.stdout.writeSync(encoder.encode(`${line}\n`));
@@ -14,6 +15,7 @@ const print = (line: string) => Deno.stdout.writeSync(encoder.encode(`${line}\n`
 const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> = {
   parser: parser.main,
   engine: () => engine.main(),
+  sandbox: sandbox.main,
 };
 
 const only = Deno.args.filter((a) => !a.startsWith("-"));

@@ -1,9 +1,10 @@
 /**
- * `init-checkconf [-s] [--json] FILE...`: checks job files offline (spec §7.8).
+ * `init-checkconf [-s] [--json] [--upstart] FILE...`: checks job files offline (spec §7.8).
  *
  * Upstart started a throw-away session to load the file; daybreak parses it
  * directly with the daemon's own parser, applies the `.override` beside it as
- * the daemon would, and (unless `-s`) checks every script section with `sh -n`.
+ * the daemon would, and (unless `-s`) checks every script section with `sh -n`. With
+ * `--upstart`, every daybreak extension stanza is an error, for files that must stay portable.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { parseArgs } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { type CliOutput, processOutput } from "./io.ts";
 import { JobSyntaxError } from "../parser/errors.ts";
+import { isExtensionStanza } from "../parser/extension_stanzas.ts";
 import { applyOverride, parseJobConfig } from "../parser/parse_job.ts";
 import { jobClassFields, type Json } from "../parser/fields.ts";
 import { type JobClassSpec, PROCESS_SLOTS, type ProcessSlot } from "../parser/types.ts";
@@ -33,6 +35,7 @@ Check Upstart job files for syntax errors, without a running daemon.
 
   -s, --noscript   do not check script sections with sh -n
       --json       print one JSON object per file on stdout
+      --upstart    report daybreak extension stanzas as errors (portable files)
   -f, --file FILE  file to check (as a positional FILE)
   -d, --debug      accepted for compatibility
   -x, --initctl-path, -i, --init-path PATH
@@ -76,12 +79,25 @@ export const realShellChecker: ShellChecker = async (script: string): Promise<st
   return text.trimEnd() || `sh -n exited with status ${code}`;
 };
 
+/** One use of a daybreak extension stanza, where its keyword stands. */
+interface ExtensionUse {
+  readonly file: string;
+  readonly name: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+function extensionMessage(name: string): string {
+  return `daybreak extension stanza not supported by Upstart: ${name}`;
+}
+
 /**
- * Checks one job file: existence, `.conf` suffix, parse with override, scripts.
+ * Checks one job file: existence, `.conf` suffix, parse with override, (with `upstart`)
+ * extension stanzas, scripts.
  */
 export async function checkFile(
   file: string,
-  options: { checkScripts: boolean; shell: ShellChecker },
+  options: { checkScripts: boolean; shell: ShellChecker; upstart?: boolean },
 ): Promise<CheckResult> {
   const name = basename(file).replace(/\.conf$/, "");
   const fail = (
@@ -129,11 +145,20 @@ export async function checkFile(
   }
 
   let spec: JobClassSpec;
+  const uses: ExtensionUse[] = [];
+  const watch = (path: string) => (keyword: string, line: number, column: number) => {
+    if (isExtensionStanza(keyword)) uses.push({ file: path, name: keyword, line, column });
+  };
   try {
-    spec = parseJobConfig(text, { name, file });
+    spec = parseJobConfig(text, { name, file, onStanza: watch(file) });
     const overridePath = join(dirname(file), `${name}.override`);
     const overrideText = await readIfExists(overridePath);
-    if (overrideText !== null) spec = applyOverride(spec, overrideText, { file: overridePath });
+    if (overrideText !== null) {
+      spec = applyOverride(spec, overrideText, {
+        file: overridePath,
+        onStanza: watch(overridePath),
+      });
+    }
   } catch (e) {
     if (!(e instanceof JobSyntaxError)) throw e;
     return fail(`ERROR: File ${file}: syntax invalid:`, [e.format()], {
@@ -142,6 +167,24 @@ export async function checkFile(
       line: e.line,
       column: e.column,
     });
+  }
+
+  const first = uses[0];
+  if (options.upstart === true && first !== undefined) {
+    return {
+      file,
+      name,
+      ok: false,
+      spec,
+      errorLines: uses.map((u) => `${u.file}:${u.line}:${u.column}: ${extensionMessage(u.name)}`),
+      headline: null,
+      error: {
+        kind: "EXTENSION_STANZA",
+        message: extensionMessage(first.name),
+        line: first.line,
+        column: first.column,
+      },
+    };
   }
 
   if (options.checkScripts) {
@@ -202,6 +245,7 @@ export async function main(
         "initctl-path": { type: "string", short: "i" },
         "init-path": { type: "string", short: "x" },
         help: { type: "boolean", short: "h" },
+        upstart: { type: "boolean" },
       },
     });
   } catch (e) {
@@ -224,6 +268,7 @@ export async function main(
     const result = await checkFile(file, {
       checkScripts: !parsed.values.noscript,
       shell,
+      upstart: parsed.values.upstart === true,
     });
     if (!result.ok) status = 1;
     if (parsed.values.json) {
@@ -231,7 +276,10 @@ export async function main(
     } else if (result.ok) {
       io.out(`File ${file}: syntax ok\n`);
     } else {
-      io.err(`${[result.headline, ...result.errorLines].join("\n")}\n`);
+      const lines = result.headline === null
+        ? result.errorLines
+        : [result.headline, ...result.errorLines];
+      io.err(`${lines.join("\n")}\n`);
     }
   }
   return status;

@@ -165,3 +165,73 @@ Deno.test("init-checkconf --json renders every field convention", async () => {
     });
   });
 });
+
+Deno.test("init-checkconf --upstart reports each extension stanza, override included, and exits 1", async () => {
+  await withFiles({
+    "box.conf": "exec true\n  private-tmp\nhostname box\ncapabilities none\n",
+    "box.override": "delegate all alice\n",
+  }, async (dir) => {
+    const io = new RecordingOutput();
+    const file = join(dir, "box.conf");
+    assert.equal(await main(["--upstart", file], io, noShell), 1);
+    assert.equal(io.stdout, "");
+    const message = "daybreak extension stanza not supported by Upstart";
+    assert.equal(
+      io.stderr,
+      [
+        `${file}:2:3: ${message}: private-tmp`,
+        `${file}:3:1: ${message}: hostname`,
+        `${file}:4:1: ${message}: capabilities`,
+        `${join(dir, "box.override")}:1:1: ${message}: delegate`,
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+Deno.test("init-checkconf accepts extension stanzas without --upstart, and portable files with it", async () => {
+  await withFiles({
+    "box.conf": "exec true\nno-new-privileges\nprotect-system\n",
+    "plain.conf": "exec true\nsetuid nobody\n",
+  }, async (dir) => {
+    const io = new RecordingOutput();
+    assert.equal(await main([join(dir, "box.conf")], io, noShell), 0);
+    assert.equal(io.stdout, `File ${join(dir, "box.conf")}: syntax ok\n`);
+    const strict = new RecordingOutput();
+    assert.equal(await main(["--upstart", join(dir, "plain.conf")], strict, noShell), 0);
+    assert.equal(strict.stdout, `File ${join(dir, "plain.conf")}: syntax ok\n`);
+    assert.equal(strict.stderr, "");
+  });
+});
+
+Deno.test("init-checkconf --upstart --json gives the first use as the error and keeps the fields", async () => {
+  await withFiles(
+    { "n.conf": "exec true\nprivate-network\nread-only-paths /etc\n" },
+    async (dir) => {
+      const io = new RecordingOutput();
+      assert.equal(await main(["--upstart", "--json", join(dir, "n.conf")], io, noShell), 1);
+      const result = JSON.parse(io.stdout);
+      assert.equal(result.ok, false);
+      assert.deepEqual(result.error, {
+        kind: "EXTENSION_STANZA",
+        message: "daybreak extension stanza not supported by Upstart: private-network",
+        line: 2,
+        column: 1,
+      });
+      assert.deepEqual(result.fields.private_network, true);
+      assert.deepEqual(result.fields.read_only_paths, ["/etc"]);
+    },
+  );
+});
+
+Deno.test("init-checkconf --upstart still reports a syntax error in an extension stanza as such", async () => {
+  await withFiles({ "bad.conf": "capabilities net_frob\n" }, async (dir) => {
+    const io = new RecordingOutput();
+    const file = join(dir, "bad.conf");
+    assert.equal(await main(["--upstart", file], io, noShell), 1);
+    assert.equal(
+      io.stderr,
+      `ERROR: File ${file}: syntax invalid:\n${file}:1:14: Illegal capability name\n`,
+    );
+  });
+});

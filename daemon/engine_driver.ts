@@ -218,6 +218,16 @@ export class EngineDriver {
       setuid: cls.setuid,
       setgid: cls.setgid,
       expect: main ? cls.expect : "none",
+      sandbox: {
+        noNewPrivileges: cls.noNewPrivileges,
+        capabilities: cls.capabilities,
+        privateTmp: cls.privateTmp,
+        protectSystem: cls.protectSystem,
+        readWritePaths: cls.readWritePaths,
+        readOnlyPaths: cls.readOnlyPaths,
+        privateNetwork: cls.privateNetwork,
+        hostname: cls.hostname,
+      },
     };
     let spawned;
     try {

@@ -10,6 +10,22 @@ import type { ConsoleMode, ExpectMode, JobClassSpec, ProcessName } from "../pars
 /** How a process ended: an exit status, or the number of the signal that killed it. */
 export type ExitStatus = { readonly code: number } | { readonly signal: number };
 
+/**
+ * The sandbox stanzas of a job (daybreak extensions, `docs/job-files.md`): what the process
+ * setup adds after Upstart's own stanzas.
+ */
+export type SandboxSpec = Pick<
+  JobClassSpec,
+  | "noNewPrivileges"
+  | "capabilities"
+  | "privateTmp"
+  | "protectSystem"
+  | "readWritePaths"
+  | "readOnlyPaths"
+  | "privateNetwork"
+  | "hostname"
+>;
+
 /** Everything needed to start one process of one job instance (spec §3.2, §3.6). */
 export interface SpawnRequest {
   /** Job name (spec §1.3), e.g. `net/apache`; names the log file. */
@@ -38,6 +54,8 @@ export interface SpawnRequest {
   readonly setgid: string | null;
   /** Only meaningful for the main process; other processes pass `"none"`. */
   readonly expect: ExpectMode;
+  /** The job's sandbox stanzas; absent means none (the `security` process ignores them). */
+  readonly sandbox?: SandboxSpec;
 }
 
 /**

@@ -4,7 +4,10 @@
  * @module
  */
 
-/** What went wrong, one value per Upstart parse error (spec §12.1). */
+/**
+ * What went wrong: one value per Upstart parse error (spec §12.1), then daybreak's own for
+ * the arguments of its extension stanzas.
+ */
 export type JobSyntaxErrorKind =
   | "EXPECTED_TOKEN"
   | "UNEXPECTED_TOKEN"
@@ -22,7 +25,13 @@ export type JobSyntaxErrorKind =
   | "EXPECTED_EVENT"
   | "EXPECTED_OPERATOR"
   | "EXPECTED_VARIABLE"
-  | "MISMATCHED_PARENS";
+  | "MISMATCHED_PARENS"
+  // daybreak extension stanzas (`parser/extension_stanzas.ts`); Upstart has no such errors.
+  | "ILLEGAL_CAPABILITY"
+  | "ILLEGAL_PATH"
+  | "ILLEGAL_HOSTNAME"
+  | "ILLEGAL_ACTION"
+  | "ILLEGAL_NAME";
 
 /**
  * Upstart's message for each kind. `ILLEGAL_OOM` here is the legacy `oom N` text;
@@ -46,6 +55,11 @@ export const JOB_SYNTAX_MESSAGES: Readonly<Record<JobSyntaxErrorKind, string>> =
   EXPECTED_OPERATOR: "Expected operator",
   EXPECTED_VARIABLE: "Expected variable name before value",
   MISMATCHED_PARENS: "Mismatched parentheses",
+  ILLEGAL_CAPABILITY: "Illegal capability name",
+  ILLEGAL_PATH: "Illegal path, expected absolute path",
+  ILLEGAL_HOSTNAME: "Illegal host name, expected 1 to 64 letters, digits, '-' or '.'",
+  ILLEGAL_ACTION: "Illegal action, expected start, stop, restart, reload or all",
+  ILLEGAL_NAME: "Illegal user or group name",
 };
 
 /** Upstart's `ILLEGAL_OOM` text for `oom score N` (the legacy form has its own). */

@@ -94,7 +94,27 @@ export function jobClassFields(spec: JobClassSpec): { [key: string]: Json } {
       settings: c.settings.map(([k, v]) => [k, v]),
     }));
   }
+  extensionFields(spec, f);
   return f;
+}
+
+/** daybreak's extension stanzas, after Upstart's. */
+function extensionFields(spec: JobClassSpec, f: { [key: string]: Json }): void {
+  if (spec.noNewPrivileges) f.no_new_privileges = true;
+  if (spec.capabilities !== null) f.capabilities = [...spec.capabilities];
+  if (spec.privateTmp) f.private_tmp = true;
+  if (spec.protectSystem) f.protect_system = true;
+  if (spec.readWritePaths.length > 0) f.read_write_paths = [...spec.readWritePaths];
+  if (spec.readOnlyPaths.length > 0) f.read_only_paths = [...spec.readOnlyPaths];
+  if (spec.privateNetwork) f.private_network = true;
+  if (spec.hostname !== null) f.hostname = spec.hostname;
+  if (spec.delegates.length > 0) {
+    f.delegates = spec.delegates.map((d) => ({
+      actions: [...d.actions],
+      users: [...d.users],
+      groups: [...d.groups],
+    }));
+  }
 }
 
 function signalJson(signal: number): Json {

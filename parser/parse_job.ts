@@ -16,6 +16,11 @@ export interface ParseJobOptions {
   readonly file?: string | null;
   /** Parse into a copy of this spec instead of the defaults (how overrides apply, §1.4). */
   readonly base?: JobClassSpec;
+  /**
+   * Told about every stanza before it is parsed, with the 1-based line and column of its
+   * keyword (how `init-checkconf --upstart` finds daybreak's extension stanzas).
+   */
+  readonly onStanza?: (keyword: string, line: number, column: number) => void;
 }
 
 /**
@@ -64,6 +69,15 @@ export function defaultJobClass(name: string, file: string | null = null): JobCl
     stopOn: null,
     processes: {},
     cgroups: [],
+    noNewPrivileges: false,
+    capabilities: null,
+    privateTmp: false,
+    protectSystem: false,
+    readWritePaths: [],
+    readOnlyPaths: [],
+    privateNetwork: false,
+    hostname: null,
+    delegates: [],
   };
 }
 
@@ -77,6 +91,9 @@ function toDraft(spec: JobClassSpec): JobDraft {
     limits: { ...spec.limits },
     processes: { ...spec.processes },
     cgroups: [...spec.cgroups],
+    readWritePaths: [...spec.readWritePaths],
+    readOnlyPaths: [...spec.readOnlyPaths],
+    delegates: [...spec.delegates],
   };
 }
 
@@ -110,9 +127,11 @@ export function parseJobConfig(text: string, options: ParseJobOptions): JobClass
       continue;
     }
     const at = lex.mark();
-    const handler = lookupStanza(lex.word());
+    const keyword = lex.word();
+    const handler = lookupStanza(keyword);
     // libnih has already counted any continuation lines after the keyword.
     if (handler === undefined) throw lex.error("UNKNOWN_STANZA", lex.line, at.pos);
+    options.onStanza?.(keyword, at.line, at.pos - (text.lastIndexOf("\n", at.pos - 1) + 1) + 1);
     handler({ lex, job, line: at.line });
   }
   return job;
@@ -124,15 +143,15 @@ export function parseJobConfig(text: string, options: ParseJobOptions): JobClass
  *
  * @param base The job parsed from its `.conf`.
  * @param text The override's contents.
- * @param options `file`: the override's path.
+ * @param options `file`: the override's path; `onStanza` as for {@linkcode parseJobConfig}.
  * @returns A new spec with `overrideFile` set.
  * @throws {JobSyntaxError} For an error in the override, carrying the override's path.
  */
 export function applyOverride(
   base: JobClassSpec,
   text: string,
-  options: { readonly file: string },
+  options: { readonly file: string } & Pick<ParseJobOptions, "onStanza">,
 ): JobClassSpec {
-  const spec = parseJobConfig(text, { name: base.name, file: options.file, base });
+  const spec = parseJobConfig(text, { ...options, name: base.name, base });
   return { ...spec, file: base.file, overrideFile: options.file };
 }

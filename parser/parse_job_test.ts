@@ -53,6 +53,12 @@ Deno.test("JobSyntaxError carries Upstart's exact messages (spec §12.1)", () =>
     EXPECTED_OPERATOR: "Expected operator",
     EXPECTED_VARIABLE: "Expected variable name before value",
     MISMATCHED_PARENS: "Mismatched parentheses",
+    // daybreak's own, for its extension stanzas
+    ILLEGAL_CAPABILITY: "Illegal capability name",
+    ILLEGAL_PATH: "Illegal path, expected absolute path",
+    ILLEGAL_HOSTNAME: "Illegal host name, expected 1 to 64 letters, digits, '-' or '.'",
+    ILLEGAL_ACTION: "Illegal action, expected start, stop, restart, reload or all",
+    ILLEGAL_NAME: "Illegal user or group name",
   };
   for (const [kind, message] of Object.entries(messages) as [JobSyntaxErrorKind, string][]) {
     const e = new JobSyntaxError(kind, { line: 4, column: 2, file: "/etc/init/a.conf" });
@@ -102,6 +108,15 @@ Deno.test("defaultJobClass() is the spec §3.7 record", () => {
     stopOn: null,
     processes: {},
     cgroups: [],
+    noNewPrivileges: false,
+    capabilities: null,
+    privateTmp: false,
+    protectSystem: false,
+    readWritePaths: [],
+    readOnlyPaths: [],
+    privateNetwork: false,
+    hostname: null,
+    delegates: [],
   });
   assert.equal(defaultJobClass("x").file, null);
 });

@@ -8,11 +8,13 @@
 
 import type { Lexer } from "./_tokenizer.ts";
 import type { JobSyntaxErrorKind } from "./errors.ts";
+import { EXTENSION_STANZAS } from "./extension_stanzas.ts";
 import { parseOn } from "./event_expr.ts";
 import { parseSignal, signalName } from "./signals.ts";
 import type {
   CgroupSpec,
   ConsoleMode,
+  DelegateSpec,
   ExpectMode,
   JobClassSpec,
   LimitResource,
@@ -29,7 +31,16 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type JobDraft =
   & Omit<
     Mutable<JobClassSpec>,
-    "env" | "export" | "emits" | "normalExit" | "limits" | "processes" | "cgroups"
+    | "env"
+    | "export"
+    | "emits"
+    | "normalExit"
+    | "limits"
+    | "processes"
+    | "cgroups"
+    | "readWritePaths"
+    | "readOnlyPaths"
+    | "delegates"
   >
   & {
     env: string[];
@@ -39,6 +50,9 @@ export type JobDraft =
     limits: Partial<Record<LimitResource, readonly [LimitValue, LimitValue]>>;
     processes: Partial<Record<ProcessSlot, ProcessSpec>>;
     cgroups: CgroupSpec[];
+    readWritePaths: string[];
+    readOnlyPaths: string[];
+    delegates: DelegateSpec[];
   };
 
 /** What a handler gets: the lexer just past the keyword, the draft, the keyword's line. */
@@ -358,11 +372,15 @@ export const STANZAS = {
 /** One of the 35 stanza keywords. */
 export type StanzaKeyword = keyof typeof STANZAS;
 
-const BY_KEYWORD: ReadonlyMap<string, StanzaHandler> = new Map(Object.entries(STANZAS));
+const BY_KEYWORD: ReadonlyMap<string, StanzaHandler> = new Map([
+  ...Object.entries(STANZAS),
+  ...Object.entries(EXTENSION_STANZAS),
+]);
 
 /**
  * @param keyword A raw stanza keyword.
- * @returns Its handler, or undefined for an unknown stanza.
+ * @returns Its handler (Upstart's, or one of daybreak's `EXTENSION_STANZAS`), or undefined for
+ *   an unknown stanza.
  */
 export function lookupStanza(keyword: string): StanzaHandler | undefined {
   return BY_KEYWORD.get(keyword);

@@ -89,6 +89,20 @@ export interface CgroupSpec {
   readonly settings: readonly (readonly [key: string, value: string])[];
 }
 
+/** Actions a `delegate` stanza can grant (a daybreak extension). */
+export const DELEGATE_ACTIONS = ["start", "stop", "restart", "reload"] as const;
+export type DelegateAction = typeof DELEGATE_ACTIONS[number];
+
+/** One `delegate ACTIONS WHO...` stanza (a daybreak extension): who may do what to the job. */
+export interface DelegateSpec {
+  /** In {@linkcode DELEGATE_ACTIONS} order, without duplicates (`all` is all four). */
+  readonly actions: readonly DelegateAction[];
+  /** User names, as written. */
+  readonly users: readonly string[];
+  /** Group names, without the `@`. */
+  readonly groups: readonly string[];
+}
+
 /**
  * A fully parsed job class (one `.conf`, with its `.override` applied).
  *
@@ -147,6 +161,30 @@ export interface JobClassSpec {
   readonly stopOn: EventExpr | null;
   readonly processes: Readonly<Partial<Record<ProcessSlot, ProcessSpec>>>;
   readonly cgroups: readonly CgroupSpec[];
+
+  // daybreak extensions (not in Upstart): see `parser/extension_stanzas.ts`.
+
+  /** `no-new-privileges`: the job runs with `PR_SET_NO_NEW_PRIVS`. */
+  readonly noNewPrivileges: boolean;
+  /**
+   * `capabilities`: the capability bounding set, as names without `cap_` in kernel order;
+   * `[]` for `none`, `null` when not stated (unchanged).
+   */
+  readonly capabilities: readonly string[] | null;
+  /** `private-tmp`: an empty `/tmp` of the job's own. */
+  readonly privateTmp: boolean;
+  /** `protect-system`: the whole file system read-only except the read-write paths. */
+  readonly protectSystem: boolean;
+  /** `read-write-paths`, in file order (absolute host paths). */
+  readonly readWritePaths: readonly string[];
+  /** `read-only-paths`, in file order (absolute host paths). */
+  readonly readOnlyPaths: readonly string[];
+  /** `private-network`: a network namespace with only `lo`. */
+  readonly privateNetwork: boolean;
+  /** `hostname`: a UTS namespace with this host name; `null` when not stated. */
+  readonly hostname: string | null;
+  /** `delegate` stanzas in file order (checked by the daemon, not the parser). */
+  readonly delegates: readonly DelegateSpec[];
 }
 
 /** An event as seen by matchers: a name and its ordered `KEY=VALUE` environment. */

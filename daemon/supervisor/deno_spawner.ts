@@ -17,6 +17,11 @@
  * kills the process and is a spawn failure, as in Upstart. Children spawned here are registered
  * with the {@linkcode Reaper} so it never reaps them.
  *
+ * Failures of `limit`, `nice`, `setgid` and `setuid` are predicted before the spawn
+ * (`setup_checks.ts`) and are spawn failures with Upstart's texts. With sandbox stanzas that need
+ * namespaces the spawned program is bwrap's monitor: the pid handed back is the sandboxed child
+ * (the job's real process), and the monitor's exit status is read back (`sandbox_args.ts`).
+ *
  * @module
  */
 
@@ -42,6 +47,9 @@ import {
   LibcError,
   O_WRONLY,
   openFd,
+  prlimit,
+  readText,
+  RLIMIT_RESOURCES,
   strerror,
   writeFd,
 } from "./libc.ts";
@@ -54,6 +62,9 @@ import {
   wrapCommand,
 } from "./process_setup.ts";
 import { readProcStat, type Reaper } from "./reaper.ts";
+import { monitorStatus, NO_SANDBOX } from "./sandbox_args.ts";
+import { waitForSandboxChild } from "./sandbox_monitor.ts";
+import { capabilityMask, type DaemonPowers, setupFailure } from "./setup_checks.ts";
 
 /** Options of {@linkcode DenoSpawner}. */
 export interface DenoSpawnerOptions {
@@ -111,9 +122,10 @@ function writeOomScore(pid: number, score: number): void {
   }
 }
 
-function decodeStatus(s: Deno.CommandStatus): ExitStatus {
+function decodeStatus(s: Deno.CommandStatus, monitor: boolean): ExitStatus {
   // Deno reports a signal death as code 128+N alongside the signal's name.
-  return s.signal !== null ? { signal: s.code - 128 } : { code: s.code };
+  if (s.signal !== null) return { signal: s.code - 128 };
+  return monitor ? monitorStatus(s.code) : { code: s.code };
 }
 
 function envRecord(env: readonly string[]): Record<string, string> {
@@ -143,6 +155,7 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #daemonNice: number;
   readonly #ownPgid: number;
   readonly #identity: { readonly euid: number; readonly egid: number };
+  readonly #powers: DaemonPowers;
   readonly #unflushed = new Set<LogFile>();
   #tools: SetupTools | null = null;
 
@@ -155,6 +168,13 @@ export class DenoSpawner implements ProcessSpawner {
     this.#daemonNice = readProcStat("self")?.nice ?? 0;
     this.#ownPgid = getpgid(0);
     this.#identity = effectiveIds();
+    this.#powers = {
+      ...this.#identity,
+      capabilities: capabilityMask(readText("/proc/self/status") ?? ""),
+      nice: this.#daemonNice,
+      nrOpen: Number(readText("/proc/sys/fs/nr_open") ?? "1048576"),
+      limit: (resource) => prlimit(0, RLIMIT_RESOURCES[resource] ?? -1),
+    };
   }
 
   /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
@@ -182,6 +202,13 @@ export class DenoSpawner implements ProcessSpawner {
       this.#accountFiles(root, req.setuid !== null || req.setgid !== null),
       this.#identity,
     );
+    const sandbox = req.process === "security" ? NO_SANDBOX : req.sandbox ?? NO_SANDBOX;
+    if (req.process !== "security") {
+      const failure = setupFailure({ ...req, credentials, sandbox }, this.#powers);
+      if (failure !== null) throw new SpawnError(failure);
+      this.#checkPaths(sandbox.readWritePaths, "read-write path");
+      this.#checkPaths(sandbox.readOnlyPaths, "read-only path");
+    }
     const wrapped = wrapCommand([found.path, ...line.argv.slice(1)], {
       process: req.process,
       umask: req.umask,
@@ -193,7 +220,9 @@ export class DenoSpawner implements ProcessSpawner {
       // Read per spawn (two cheap calls): the daemon may set its umask after constructing us.
       daemonUmask: currentUmask(),
       daemonNice: this.#daemonNice,
+      sandbox,
     }, this.#toolPaths());
+    const monitor = wrapped.monitor === true;
 
     const logging = req.console === "log" && req.logDir !== null;
     const stdio = req.console === "output" || req.console === "owner" ? "inherit" : "null";
@@ -214,10 +243,14 @@ export class DenoSpawner implements ProcessSpawner {
     } catch (e) {
       throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
     }
-    const pid = child.pid;
-    this.#reaper.own(pid);
-    const status = child.status.then(decodeStatus, () => this.#reaper.waitOrphan(pid));
-    status.then(() => this.#reaper.disown(pid));
+    this.#reaper.own(child.pid);
+    const status = child.status.then(
+      (s) => decodeStatus(s, monitor),
+      () => this.#reaper.waitOrphan(child.pid),
+    );
+    status.then(() => this.#reaper.disown(child.pid));
+    // Under bwrap the job is the monitor's child: supervise that one.
+    const pid = monitor ? waitForSandboxChild(child.pid) ?? child.pid : child.pid;
 
     let exited = status;
     if (logging) {
@@ -307,6 +340,16 @@ export class DenoSpawner implements ProcessSpawner {
     throw new SpawnError(`${what}: ${strerror(errnoNumber("ENOTDIR") ?? 20)}`);
   }
 
+  #checkPaths(paths: readonly string[], what: string): void {
+    for (const path of paths) {
+      try {
+        Deno.statSync(path);
+      } catch (e) {
+        throw new SpawnError(`unable to sandbox: ${what} ${path}: ${reasonText(e)}`, { cause: e });
+      }
+    }
+  }
+
   #accountFiles(root: string | null, needed: boolean): { passwd: string; group: string } {
     if (!needed) return { passwd: "", group: "" };
     const read = (p: string) => {
@@ -326,13 +369,15 @@ export class DenoSpawner implements ProcessSpawner {
         const path = `${dir}/${name}`;
         if (probe(path, false) === "ok") return path;
       }
-      return name; // fails at spawn with "unable to execute"
+      return null; // see SetupTools: Upstart's stanzas then fail with "unable to execute"
     };
     this.#tools = {
       prlimit: find("prlimit"),
       nice: find("nice"),
       setpriv: find("setpriv"),
       nsenter: find("nsenter"),
+      bwrap: find("bwrap"),
+      env: find("env"),
     };
     return this.#tools;
   }

@@ -8,6 +8,11 @@
  * (`setpriv`, and `nsenter --root --wd -S` when chrooted). When no stanza needs a tool the argv is
  * returned untouched: that fast path is a plain spawn.
  *
+ * daybreak's sandbox stanzas wrap the chain further (`sandbox_args.ts`): `bwrap` outermost, for
+ * the namespace and mount stanzas, so every later step already runs in the sandbox; and
+ * `no-new-privileges`/`capabilities` as options of the same `setpriv` that switches user, which
+ * applies them while still root.
+ *
  * Why `nsenter` for chroot: the tools after `chroot(2)` must exist inside the new root, which
  * a minimal chroot rarely provides, and `chroot(1)` always changes to the new `/`. `nsenter` (no
  * namespace given) opens `--wd` before chrooting, so chdir happens with the same meaning as
@@ -21,8 +26,14 @@
 
 import { posix } from "node:path";
 import type { JobClassSpec, ProcessName } from "../../parser/types.ts";
-import { SpawnError } from "../ports.ts";
+import { type SandboxSpec, SpawnError } from "../ports.ts";
 import { SHELL } from "./command_line.ts";
+import {
+  bwrapOptions,
+  MONITOR_IGNORED_SIGNALS,
+  needsNamespaces,
+  privilegeOptions,
+} from "./sandbox_args.ts";
 
 /** One `/etc/passwd` entry, as far as the daemon needs it. */
 export interface PasswdEntry {
@@ -143,12 +154,19 @@ export interface SetupSpec {
   readonly daemonUmask: number;
   /** The daemon's nice value: `nice(1)` is relative to it. */
   readonly daemonNice: number;
+  /** The job's sandbox stanzas (daybreak extensions); absent means none. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** What to spawn: the full argv and the working directory (`null` inherits the daemon's). */
 export interface WrappedCommand {
   readonly argv: readonly string[];
   readonly cwd: string | null;
+  /**
+   * Set when the spawned program is bwrap's monitor: the job runs as its child, and the
+   * monitor's exit status reports a signal N as 128+N.
+   */
+  readonly monitor?: true;
 }
 
 /** `dir` inside `root` as a host path, without a trailing slash. */
@@ -156,12 +174,19 @@ function inRoot(root: string, dir: string | null): string {
   return posix.join(root, dir ?? "/").replace(/(.)\/$/, "$1");
 }
 
-/** The helper programs of the chain; absolute paths in production (the job's PATH may lack them). */
+/**
+ * The helper programs of the chain; absolute paths in production (the job's PATH may lack them).
+ * `null` marks a tool that is not installed: a sandbox stanza needing it fails the spawn
+ * (`unable to sandbox: bwrap not found`); Upstart's stanzas try the bare name, whose failure to
+ * execute is reported as such.
+ */
 export interface SetupTools {
-  readonly prlimit: string;
-  readonly nice: string;
-  readonly setpriv: string;
-  readonly nsenter: string;
+  readonly prlimit: string | null;
+  readonly nice: string | null;
+  readonly setpriv: string | null;
+  readonly nsenter: string | null;
+  readonly bwrap?: string | null;
+  readonly env?: string | null;
 }
 
 /** Bare names, resolved by the spawner's PATH search. */
@@ -170,7 +195,19 @@ export const TOOL_NAMES: SetupTools = {
   nice: "nice",
   setpriv: "setpriv",
   nsenter: "nsenter",
+  bwrap: "bwrap",
+  env: "env",
 };
+
+type ToolName = keyof SetupTools;
+
+/** The tool's path; for a sandbox stanza a missing tool fails the spawn, naming it. */
+function tool(tools: SetupTools, name: ToolName, sandbox = false): string {
+  const path = tools[name];
+  if (path !== null) return path ?? name;
+  if (sandbox) throw new SpawnError(`unable to sandbox: ${name} not found`);
+  return name;
+}
 
 /** `prlimit` option names per resource; they match the `limit` stanza's names. */
 function limitOptions(limits: JobClassSpec["limits"]): string[] {
@@ -190,7 +227,10 @@ function groupOptions(c: Credentials): string[] {
 
 /**
  * Wraps `argv` with the tools the stanzas need, in Upstart's order (spec §3.6 "Process setup
- * order"). The AppArmor `security` process skips every step, as in Upstart.
+ * order"), inside the sandbox when one is asked for. The AppArmor `security` process skips
+ * every step, as in Upstart.
+ *
+ * @throws {SpawnError} `unable to sandbox: TOOL not found` when a sandbox tool is missing.
  */
 export function wrapCommand(
   argv: readonly string[],
@@ -199,9 +239,19 @@ export function wrapCommand(
 ): WrappedCommand {
   if (spec.process === "security") return { argv, cwd: null };
   const chain: string[] = [];
+  const sandbox = spec.sandbox ?? null;
+
+  let monitor = false;
+  if (sandbox !== null && needsNamespaces(sandbox)) {
+    const env = tool(tools, "env", true);
+    const signals = MONITOR_IGNORED_SIGNALS.join(",");
+    chain.push(env, `--ignore-signal=${signals}`, tool(tools, "bwrap", true));
+    chain.push(...bwrapOptions(sandbox), env, `--default-signal=${signals}`);
+    monitor = true;
+  }
 
   const limits = limitOptions(spec.limits);
-  if (limits.length > 0) chain.push(tools.prlimit, ...limits, "--");
+  if (limits.length > 0) chain.push(tool(tools, "prlimit"), ...limits, "--");
 
   if (spec.umask !== spec.daemonUmask) {
     const mask = spec.umask.toString(8).padStart(4, "0");
@@ -209,26 +259,35 @@ export function wrapCommand(
   }
 
   if (spec.nice !== null && spec.nice !== spec.daemonNice) {
-    chain.push(tools.nice, "-n", String(spec.nice - spec.daemonNice));
+    chain.push(tool(tools, "nice"), "-n", String(spec.nice - spec.daemonNice));
   }
 
   const c = spec.credentials;
   let cwd: string | null = spec.chdir;
   if (spec.chroot !== null) {
-    if (c.gid !== null) chain.push(tools.setpriv, "--regid", String(c.gid), ...groupOptions(c));
+    // nsenter still needs these as root once the bounding set is applied.
+    const keep = c.uid === null ? ["sys_chroot"] : ["sys_chroot", "setuid"];
+    const privs = sandbox === null ? [] : privilegeOptions(sandbox, keep);
+    if (c.gid !== null || privs.length > 0) chain.push(tool(tools, "setpriv", privs.length > 0));
+    if (c.gid !== null) chain.push("--regid", String(c.gid), ...groupOptions(c));
+    chain.push(...privs);
     const wd = inRoot(spec.chroot, spec.chdir);
-    chain.push(tools.nsenter, `--root=${spec.chroot}`, `--wd=${wd}`);
+    chain.push(tool(tools, "nsenter"), `--root=${spec.chroot}`, `--wd=${wd}`);
     if (c.uid !== null) chain.push("-S", String(c.uid));
     chain.push("--");
     cwd = null;
-  } else if (c.uid !== null || c.gid !== null) {
-    chain.push(tools.setpriv);
-    if (c.uid !== null) chain.push("--reuid", String(c.uid));
-    if (c.gid !== null) chain.push("--regid", String(c.gid), ...groupOptions(c));
-    chain.push("--");
+  } else {
+    const privs = sandbox === null ? [] : privilegeOptions(sandbox);
+    if (c.uid !== null || c.gid !== null || privs.length > 0) {
+      chain.push(tool(tools, "setpriv", privs.length > 0));
+      if (c.uid !== null) chain.push("--reuid", String(c.uid));
+      if (c.gid !== null) chain.push("--regid", String(c.gid), ...groupOptions(c));
+      chain.push(...privs, "--");
+    }
   }
 
-  return { argv: chain.length === 0 ? argv : [...chain, ...argv], cwd };
+  const wrapped = chain.length === 0 ? argv : [...chain, ...argv];
+  return monitor ? { argv: wrapped, cwd, monitor: true } : { argv: wrapped, cwd };
 }
 
 /** The directories a spawn needs to exist, as host paths, for Upstart's error texts. */

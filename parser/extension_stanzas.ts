@@ -1,0 +1,140 @@
+/**
+ * daybreak's own stanzas, beyond Upstart 1.13: process sandboxing and delegated control.
+ * They are written in Upstart's style (one keyword, hyphenated, arguments on the same line)
+ * and parsed with the same lexer, so quoting, continuations and comments behave the same.
+ * `init-checkconf --upstart` reports every use of one, for files that must stay portable.
+ *
+ * | stanza | arguments | repeated |
+ * |---|---|---|
+ * | `no-new-privileges` | none | flag |
+ * | `capabilities` | `CAP...` or `none` | last wins |
+ * | `private-tmp` | none | flag |
+ * | `protect-system` | none | flag |
+ * | `read-write-paths` | `PATH...` (absolute) | accumulates |
+ * | `read-only-paths` | `PATH...` (absolute) | accumulates |
+ * | `private-network` | none | flag |
+ * | `hostname` | `NAME` | last wins |
+ * | `delegate` | `ACTION[,ACTION...] WHO...` | accumulates |
+ *
+ * @module
+ */
+
+import { CAPABILITIES, capabilityName, capabilityNumber } from "./capabilities.ts";
+import type { JobSyntaxErrorKind } from "./errors.ts";
+import type { StanzaContext, StanzaHandler } from "./stanzas.ts";
+import { DELEGATE_ACTIONS, type DelegateAction } from "./types.ts";
+
+type FlagField = "noNewPrivileges" | "privateTmp" | "protectSystem" | "privateNetwork";
+
+function flag(field: FlagField): StanzaHandler {
+  return ({ lex, job }) => {
+    job[field] = true;
+    lex.skipComment();
+  };
+}
+
+/** Reads one argument and fails with `kind` at its start unless `valid` accepts it. */
+function checkedArg(ctx: StanzaContext, kind: JobSyntaxErrorKind, valid: (t: string) => boolean) {
+  const at = ctx.lex.mark();
+  const text = ctx.lex.arg();
+  if (!valid(text)) throw ctx.lex.error(kind, at.line, at.pos);
+  return text;
+}
+
+function requireToken({ lex }: StanzaContext): void {
+  if (!lex.hasToken()) lex.fail("EXPECTED_TOKEN", lex.line, lex.pos);
+}
+
+/** `capabilities CAP...` or `capabilities none`; the set is stored in kernel order. */
+function capabilities(ctx: StanzaContext): void {
+  requireToken(ctx);
+  const numbers = new Set<number>();
+  let none = false;
+  let first = true;
+  while (ctx.lex.hasToken()) {
+    const word = checkedArg(ctx, "ILLEGAL_CAPABILITY", (t) => {
+      // `none` only stands alone.
+      if (t === "none") return first;
+      return !none && capabilityName(t) !== null;
+    });
+    if (word === "none") none = true;
+    else numbers.add(capabilityNumber(capabilityName(word) as string));
+    first = false;
+  }
+  ctx.lex.skipComment();
+  ctx.job.capabilities = [...numbers].sort((a, b) => a - b).map((n) => CAPABILITIES[n] as string);
+}
+
+function paths(field: "readWritePaths" | "readOnlyPaths"): StanzaHandler {
+  return (ctx) => {
+    requireToken(ctx);
+    while (ctx.lex.hasToken()) {
+      ctx.job[field].push(checkedArg(ctx, "ILLEGAL_PATH", (t) => t.startsWith("/")));
+    }
+    ctx.lex.skipComment();
+  };
+}
+
+/** A host name the kernel takes (at most 64 bytes) and resolvers accept. */
+const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/;
+
+function hostname(ctx: StanzaContext): void {
+  ctx.job.hostname = checkedArg(ctx, "ILLEGAL_HOSTNAME", (t) => HOSTNAME.test(t));
+  ctx.lex.skipComment();
+}
+
+/** A portable user or group name (POSIX, plus the `$` of machine accounts). */
+const ACCOUNT = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
+const ACTIONS: readonly string[] = DELEGATE_ACTIONS;
+
+function actionList(text: string): DelegateAction[] | null {
+  const wanted = new Set<string>();
+  for (const word of text.split(",")) {
+    if (word === "all") ACTIONS.forEach((a) => wanted.add(a));
+    else if (ACTIONS.includes(word)) wanted.add(word);
+    else return null;
+  }
+  return DELEGATE_ACTIONS.filter((a) => wanted.has(a));
+}
+
+/** `delegate ACTIONS WHO...`: WHO is a user name or `@group`. */
+function delegate(ctx: StanzaContext): void {
+  const actions = actionList(checkedArg(ctx, "ILLEGAL_ACTION", (t) => actionList(t) !== null));
+  requireToken(ctx);
+  const users: string[] = [];
+  const groups: string[] = [];
+  while (ctx.lex.hasToken()) {
+    const who = checkedArg(ctx, "ILLEGAL_NAME", (t) => ACCOUNT.test(t.replace(/^@/, "")));
+    if (who.startsWith("@")) groups.push(who.slice(1));
+    else users.push(who);
+  }
+  ctx.lex.skipComment();
+  ctx.job.delegates.push({ actions: actions ?? [], users, groups });
+}
+
+/**
+ * Keyword → handler for daybreak's extension stanzas. {@linkcode lookupStanza} in
+ * `stanzas.ts` finds these too; this table says which keywords Upstart would reject.
+ */
+export const EXTENSION_STANZAS = {
+  "no-new-privileges": flag("noNewPrivileges"),
+  capabilities,
+  "private-tmp": flag("privateTmp"),
+  "protect-system": flag("protectSystem"),
+  "read-write-paths": paths("readWritePaths"),
+  "read-only-paths": paths("readOnlyPaths"),
+  "private-network": flag("privateNetwork"),
+  hostname,
+  delegate,
+} as const satisfies Record<string, StanzaHandler>;
+
+/** One extension stanza keyword. */
+export type ExtensionKeyword = keyof typeof EXTENSION_STANZAS;
+
+/**
+ * @param keyword A raw stanza keyword.
+ * @returns Whether it is a daybreak extension (not an Upstart 1.13 stanza).
+ */
+export function isExtensionStanza(keyword: string): keyword is ExtensionKeyword {
+  return Object.hasOwn(EXTENSION_STANZAS, keyword);
+}
