@@ -208,7 +208,7 @@ export class Daemon {
       notifyDiskWriteable: () => void spawner.flushLogs(),
     };
     const dispatcher = createDispatcher(createHandlers(services), {
-      authorize: ownerAuthorizer(options.user ? uid : 0),
+      authorize: ownerAuthorizer(options.user ? uid : 0, { jobs: () => jobs }),
       onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
     });
     const socketDir = paths.socket.slice(0, paths.socket.lastIndexOf("/")) || "/";

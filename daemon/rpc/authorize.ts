@@ -1,11 +1,15 @@
 /**
  * Who may call what (spec §7.1, §8): anyone may query; only root (system
  * instance), or the session owner and root (user instance), may change
- * anything. Refusals carry Upstart's "You do not have permission to …" texts.
+ * anything — except that a job's `delegate` stanzas (a daybreak extension)
+ * let named users and groups start, stop, restart or reload that job.
+ * Refusals carry Upstart's "You do not have permission to …" texts.
  *
  * @module
  */
 
+import type { DelegateAction, JobClassSpec } from "../../parser/types.ts";
+import { type CallerIdentity, callerIdentity, type IdentitySources } from "./identity.ts";
 import type { Method } from "./protocol.ts";
 import { type Authorizer, type CallContext, RpcError } from "./server.ts";
 
@@ -50,16 +54,65 @@ export function refusal(method: Method, params: unknown): string {
   }
 }
 
+/** The delegable action a method performs, if any. */
+const DELEGABLE: Partial<Record<Method, DelegateAction>> = {
+  "job.start": "start",
+  "job.stop": "stop",
+  "job.restart": "restart",
+  "job.reload": "reload",
+};
+
 /**
- * The daemon's authoriser: queries for everyone, changes for root and `ownerUid`.
+ * Whether a job's `delegate` stanzas grant `action` to this caller.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isDelegated } from "./authorize.ts";
+ * const delegates = [{ actions: ["start" as const], users: [], groups: ["deploy"] }];
+ * assert.equal(isDelegated(delegates, "start", { uid: 1000, user: "ann", groups: new Set(["deploy"]) }), true);
+ * ```
+ */
+export function isDelegated(
+  delegates: JobClassSpec["delegates"],
+  action: DelegateAction,
+  caller: CallerIdentity,
+): boolean {
+  return delegates.some((d) =>
+    d.actions.includes(action) &&
+    ((caller.user !== null && d.users.includes(caller.user)) ||
+      d.groups.some((g) => caller.groups.has(g)))
+  );
+}
+
+/** Options of {@linkcode ownerAuthorizer}. */
+export interface AuthorizerOptions {
+  /** The job classes now registered, for their `delegate` stanzas. */
+  readonly jobs?: () => readonly JobClassSpec[];
+  /** Where user and group names come from (tests). */
+  readonly identity?: IdentitySources;
+}
+
+/**
+ * The daemon's authoriser: queries for everyone, changes for root and
+ * `ownerUid`, and delegated job actions for the users and groups a job names.
  *
  * @param ownerUid the session owner (user mode) or 0 (system mode)
  */
-export function ownerAuthorizer(ownerUid: number): Authorizer {
+export function ownerAuthorizer(ownerUid: number, options: AuthorizerOptions = {}): Authorizer {
   return (method: Method, params: unknown, ctx: CallContext) => {
     if (isQuery(method, params)) return;
-    const uid = ctx.peer?.uid;
-    if (uid === 0 || uid === ownerUid) return;
+    const peer = ctx.peer;
+    if (peer === null) throw new RpcError("PermissionDenied", refusal(method, params));
+    if (peer.uid === 0 || peer.uid === ownerUid) return;
+    const action = DELEGABLE[method];
+    const jobName = (params as { job?: string }).job;
+    const job = action === undefined || options.jobs === undefined
+      ? undefined
+      : options.jobs().find((j) => j.name === jobName);
+    if (action !== undefined && job !== undefined && job.delegates.length > 0) {
+      if (isDelegated(job.delegates, action, callerIdentity(peer, options.identity))) return;
+    }
     throw new RpcError("PermissionDenied", refusal(method, params));
   };
 }

@@ -53,6 +53,8 @@ export type Authorizer = (method: Method, params: unknown, ctx: CallContext) => 
 export class RpcError extends JSONRPCErrorException {
   constructor(readonly codeName: keyof typeof ERROR_CODES, message: string) {
     super(message, ERROR_CODES[codeName]);
+    // The library's ES5 base class resets the prototype to its own: restore ours.
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = "RpcError";
   }
 }
