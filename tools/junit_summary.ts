@@ -1,5 +1,5 @@
 /**
- * Prints `N passed, M failed` from a Deno JUnit report: every `<testcase>` is
+ * Prints `N passed, M failed` from Deno JUnit reports (one per file argument): every `<testcase>` is
  * one test (steps included), failed when it holds a `<failure>` or `<error>`.
  *
  * @module
@@ -19,12 +19,13 @@ export function summarize(xml: string): { passed: number; failed: number; skippe
 }
 
 if (import.meta.main) {
-  const path = Deno.args[0];
   let text = "";
-  try {
-    text = path === undefined ? "" : await Deno.readTextFile(path);
-  } catch {
-    text = "";
+  for (const path of Deno.args) {
+    try {
+      text += await Deno.readTextFile(path);
+    } catch {
+      // A phase that wrote no report counts nothing.
+    }
   }
   const { passed, failed, skipped } = summarize(text);
   const tail = skipped > 0 ? `, ${skipped} skipped` : "";

@@ -1,10 +1,29 @@
 #!/bin/sh
 # Runs every test of the project (the README's test command; .ci/run runs it too).
-# Usage: tools/run-tests.sh [--junit-path=FILE] [extra deno test args]
-set -eu
+#
+# Two phases: most test files run in parallel; the process-layer tests
+# (daemon/supervisor/) run one file at a time, because they check that the
+# test process has no zombie child, and parallel test files share that process.
+#
+# Usage: tools/run-tests.sh            every test, both phases
+#        tools/run-tests.sh PATH...    only those files or directories
+# With JUNIT_DIR set, each phase writes its JUnit report there.
+set -u
 root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
-deno=$("$root/tools/install-deno.sh")
+deno=$("$root/tools/install-deno.sh") || exit 1
 export DENO_DIR="${DENO_DIR:-$root/.deno_dir}" DENO_DISABLE_NODE_SHIM=1 RUST_BACKTRACE=0 NO_COLOR=1
-cd "$root"
-exec "$deno" test --frozen --parallel --doc \
-  --allow-read --allow-write --allow-run --allow-env --allow-ffi --allow-net --allow-sys "$@"
+cd "$root" || exit 1
+perms="--allow-read --allow-write --allow-run --allow-env --allow-ffi --allow-net --allow-sys"
+junit() { [ -n "${JUNIT_DIR:-}" ] && printf -- '--junit-path=%s/%s.xml' "$JUNIT_DIR" "$1"; }
+
+if [ "$#" -gt 0 ]; then
+  # shellcheck disable=SC2086,SC2046
+  exec "$deno" test --frozen $perms $(junit selected) "$@"
+fi
+# shellcheck disable=SC2086,SC2046
+"$deno" test --frozen --parallel --doc $perms $(junit parallel) --ignore=daemon/supervisor/,tools/deno/,.deno_dir/,dist/
+first=$?
+# shellcheck disable=SC2086,SC2046
+"$deno" test --frozen --doc $perms $(junit supervisor) daemon/supervisor/
+second=$?
+[ "$first" -eq 0 ] && [ "$second" -eq 0 ]
