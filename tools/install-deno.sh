@@ -18,12 +18,15 @@ elif command -v deno >/dev/null 2>&1 && have_version "$(command -v deno)"; then
 else
   mkdir -p "$tooldir"
   [ -f "$tooldir/package.json" ] || printf '{ "name": "daybreak-tools", "private": true }\n' >"$tooldir/package.json"
-  (cd "$tooldir" && npm install --no-audit --no-fund --loglevel=error "deno@$DENO_VERSION" >&2)
+  (cd "$tooldir" && npm install --no-audit --no-fund --no-update-notifier --loglevel=error "deno@$DENO_VERSION" >&2)
   deno="$bin"
   have_version "$deno" || { echo "install-deno: $deno is not deno $DENO_VERSION" >&2; exit 1; }
 fi
 
 export DENO_DIR="${DENO_DIR:-$root/.deno_dir}" DENO_DISABLE_NODE_SHIM=1 RUST_BACKTRACE=0 NO_COLOR=1
+# Trust the machine's CA store as well as deno's bundled roots (as npm does), so that
+# the install works behind a TLS-inspecting proxy whose CA the system trusts.
+export DENO_TLS_CA_STORE="${DENO_TLS_CA_STORE:-mozilla,system}"
 # Fill the npm cache exactly from the lockfile (no network once filled).
 (cd "$root" && "$deno" install --frozen --quiet >&2)
 echo "$deno"
