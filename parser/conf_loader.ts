@@ -68,6 +68,23 @@ export interface LoadedConfiguration {
  * @param fs The file-system port.
  * @param sources Sources in priority order (see `configSources`).
  * @returns The registered jobs, the problems met, and the files seen.
+ *
+ * @example With an in-memory file system
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadConfiguration } from "./conf_loader.ts";
+ * const files: Record<string, string> = { "/etc/init/a.conf": "task\n", "/etc/init/b.conf": "bad\n" };
+ * const fs = {
+ *   readDir: (dir: string) =>
+ *     Promise.resolve(dir === "/etc/init"
+ *       ? ["a.conf", "b.conf"].map((name) => ({ name, isFile: true, isDirectory: false }))
+ *       : null),
+ *   readTextFile: (path: string) => Promise.resolve(files[path] ?? null),
+ * };
+ * const { jobs, problems } = await loadConfiguration(fs, [{ path: "/etc/init", kind: "dir" }]);
+ * assert.deepEqual([...jobs.keys()], ["a"]);
+ * assert.equal(problems[0]?.message, "/etc/init/b.conf:1:1: Unknown stanza");
+ * ```
  */
 export async function loadConfiguration(
   fs: ConfFileSystem,

@@ -36,6 +36,12 @@ export type JobSyntaxErrorKind =
 /**
  * Upstart's message for each kind. `ILLEGAL_OOM` here is the legacy `oom N` text;
  * `oom score N` uses {@linkcode OOM_SCORE_MESSAGE}.
+ *
+ * @example
+ * ```ts
+ * import { JOB_SYNTAX_MESSAGES } from "./errors.ts";
+ * JOB_SYNTAX_MESSAGES.UNKNOWN_STANZA; // "Unknown stanza"
+ * ```
  */
 export const JOB_SYNTAX_MESSAGES: Readonly<Record<JobSyntaxErrorKind, string>> = {
   EXPECTED_TOKEN: "Expected token",

@@ -208,6 +208,13 @@ function planFor(expr: EventExpr): Plan {
  *
  * @param expr an event expression
  * @returns the distinct event names of its leaves
+ *
+ * @example
+ * ```ts
+ * import { parseEventExpr } from "./event_expr.ts";
+ * import { eventNames } from "./event_matcher.ts";
+ * eventNames(parseEventExpr("a and (b or a)")); // Set {"a", "b"}
+ * ```
  */
 export function eventNames(expr: EventExpr): Set<string> {
   return new Set(planFor(expr).byName.keys());

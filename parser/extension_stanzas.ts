@@ -115,6 +115,12 @@ function delegate(ctx: StanzaContext): void {
 /**
  * Keyword → handler for daybreak's extension stanzas. {@linkcode lookupStanza} in
  * `stanzas.ts` finds these too; this table says which keywords Upstart would reject.
+ *
+ * @example
+ * ```ts
+ * import { EXTENSION_STANZAS } from "./extension_stanzas.ts";
+ * "private-tmp" in EXTENSION_STANZAS; // true
+ * ```
  */
 export const EXTENSION_STANZAS = {
   "no-new-privileges": flag("noNewPrivileges"),
@@ -132,8 +138,17 @@ export const EXTENSION_STANZAS = {
 export type ExtensionKeyword = keyof typeof EXTENSION_STANZAS;
 
 /**
+ * Whether a keyword is one of daybreak's extension stanzas.
+ *
  * @param keyword A raw stanza keyword.
  * @returns Whether it is a daybreak extension (not an Upstart 1.13 stanza).
+ *
+ * @example
+ * ```ts
+ * import { isExtensionStanza } from "./extension_stanzas.ts";
+ * isExtensionStanza("hostname"); // true
+ * isExtensionStanza("exec"); // false
+ * ```
  */
 export function isExtensionStanza(keyword: string): keyword is ExtensionKeyword {
   return Object.hasOwn(EXTENSION_STANZAS, keyword);

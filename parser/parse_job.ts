@@ -30,6 +30,12 @@ export interface ParseJobOptions {
  * @param name Job name.
  * @param file Path of the `.conf`, if any.
  * @returns A fresh default spec.
+ *
+ * @example
+ * ```ts
+ * import { defaultJobClass } from "./parse_job.ts";
+ * defaultJobClass("abstract").killTimeout; // 5
+ * ```
  */
 export function defaultJobClass(name: string, file: string | null = null): JobClassSpec {
   return {
@@ -146,6 +152,15 @@ export function parseJobConfig(text: string, options: ParseJobOptions): JobClass
  * @param options `file`: the override's path; `onStanza` as for {@linkcode parseJobConfig}.
  * @returns A new spec with `overrideFile` set.
  * @throws {JobSyntaxError} For an error in the override, carrying the override's path.
+ *
+ * @example Disable a job with `manual`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyOverride, parseJobConfig } from "./parse_job.ts";
+ * const base = parseJobConfig("start on startup\nexec true\n", { name: "j" });
+ * const job = applyOverride(base, "manual\n", { file: "/etc/init/j.override" });
+ * assert.equal(job.startOn, null);
+ * ```
  */
 export function applyOverride(
   base: JobClassSpec,

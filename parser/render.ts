@@ -113,6 +113,14 @@ export type ConditionStanza = "start on" | "stop on";
  * @param stanza `"start on"` or `"stop on"`
  * @param expr the condition
  * @returns one line per leaf, without newlines
+ *
+ * @example
+ * ```ts
+ * import { parseEventExpr } from "./event_expr.ts";
+ * import { renderEnumeratedEventExpr } from "./render.ts";
+ * renderEnumeratedEventExpr("start on", parseEventExpr("starting A or B"));
+ * // ["  start on starting (job: A, env:)", "  start on B (job:, env:)"]
+ * ```
  */
 export function renderEnumeratedEventExpr(stanza: ConditionStanza, expr: EventExpr): string[] {
   return leaves(expr, []).map(({ event, job, env }) => {

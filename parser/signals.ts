@@ -60,6 +60,12 @@ for (const [name, num] of SIGNALS) {
  *
  * @param token The name as written, e.g. `TERM` or `SIGTERM`.
  * @returns The signal number, or null for an unknown name.
+ *
+ * @example
+ * ```ts
+ * import { parseSignal } from "./signals.ts";
+ * parseSignal("SIGTERM"); // 15
+ * ```
  */
 export function parseSignal(token: string): number | null {
   const name = token.startsWith("SIG") ? token.slice(3) : token;
@@ -71,6 +77,12 @@ export function parseSignal(token: string): number | null {
  *
  * @param num A signal number.
  * @returns The name, or null when the number has none.
+ *
+ * @example
+ * ```ts
+ * import { signalName } from "./signals.ts";
+ * signalName(9); // "KILL"
+ * ```
  */
 export function signalName(num: number): string | null {
   return BY_NUMBER.get(num) ?? null;

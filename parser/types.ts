@@ -18,7 +18,15 @@ export type ProcessName =
   | "post-stop"
   | "security";
 
-/** The five slots a job file can fill directly (`security` comes from `apparmor load`). */
+/**
+ * The five slots a job file can fill directly (`security` comes from `apparmor load`).
+ *
+ * @example
+ * ```ts
+ * import { PROCESS_SLOTS } from "./types.ts";
+ * PROCESS_SLOTS.includes("pre-start"); // true
+ * ```
+ */
 export const PROCESS_SLOTS = ["main", "pre-start", "post-start", "pre-stop", "post-stop"] as const;
 export type ProcessSlot = typeof PROCESS_SLOTS[number];
 
@@ -53,7 +61,15 @@ export type ConsoleMode = "none" | "log" | "output" | "owner";
 /** `expect` stanza values (spec §5.8). */
 export type ExpectMode = "none" | "stop" | "fork" | "daemon";
 
-/** Resources accepted by `limit` (spec §3.6). */
+/**
+ * Resources accepted by `limit` (spec §3.6).
+ *
+ * @example
+ * ```ts
+ * import { LIMIT_RESOURCES } from "./types.ts";
+ * LIMIT_RESOURCES.includes("nofile"); // true
+ * ```
+ */
 export const LIMIT_RESOURCES = [
   "as",
   "core",
@@ -89,7 +105,15 @@ export interface CgroupSpec {
   readonly settings: readonly (readonly [key: string, value: string])[];
 }
 
-/** Actions a `delegate` stanza can grant (a daybreak extension). */
+/**
+ * Actions a `delegate` stanza can grant (a daybreak extension).
+ *
+ * @example
+ * ```ts
+ * import { DELEGATE_ACTIONS } from "./types.ts";
+ * DELEGATE_ACTIONS.join(","); // "start,stop,restart,reload"
+ * ```
+ */
 export const DELEGATE_ACTIONS = ["start", "stop", "restart", "reload"] as const;
 export type DelegateAction = typeof DELEGATE_ACTIONS[number];
 
