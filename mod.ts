@@ -30,7 +30,7 @@ export type {
   ProcessSlot,
   ProcessSpec,
 } from "./parser/types.ts";
-export { DELEGATE_ACTIONS, LIMIT_RESOURCES, PROCESS_SLOTS } from "./parser/types.ts";
+export { DELEGATE_ACTIONS, LIMIT_RESOURCES, PROCESS_NAMES, PROCESS_SLOTS } from "./parser/types.ts";
 export { EXTENSION_STANZAS, isExtensionStanza } from "./parser/extension_stanzas.ts";
 export {
   JOB_SYNTAX_MESSAGES,

@@ -6,16 +6,10 @@
  */
 
 import type { InstanceStatus, Result } from "../daemon/rpc/protocol.ts";
+import { PROCESS_NAMES } from "../parser/types.ts";
 
 /** The order live processes are listed in (spec §7.2). */
-export const PROCESS_ORDER: readonly string[] = [
-  "main",
-  "pre-start",
-  "post-start",
-  "pre-stop",
-  "post-stop",
-  "security",
-];
+export const PROCESS_ORDER: readonly string[] = PROCESS_NAMES;
 
 // When one of these is the first live process, the first line omits its name.
 const UNNAMED_FIRST: ReadonlySet<string> = new Set(["main", "pre-start", "post-stop"]);

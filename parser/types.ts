@@ -9,14 +9,25 @@
  * @module
  */
 
-/** The six process slots of a job, spelled as Upstart spells them (spec §12.4). */
-export type ProcessName =
-  | "main"
-  | "pre-start"
-  | "post-start"
-  | "pre-stop"
-  | "post-stop"
-  | "security";
+/**
+ * The six process slots of a job, spelled as Upstart spells them (spec §12.4), in the fixed
+ * order status lines list live processes (spec §7.2).
+ *
+ * @example
+ * ```ts
+ * import { PROCESS_NAMES } from "./types.ts";
+ * PROCESS_NAMES[0]; // "main"
+ * ```
+ */
+export const PROCESS_NAMES = [
+  "main",
+  "pre-start",
+  "post-start",
+  "pre-stop",
+  "post-stop",
+  "security",
+] as const;
+export type ProcessName = typeof PROCESS_NAMES[number];
 
 /**
  * The five slots a job file can fill directly (`security` comes from `apparmor load`).

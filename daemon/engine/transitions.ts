@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ProcessName } from "../../parser/types.ts";
+import { PROCESS_NAMES, type ProcessName } from "../../parser/types.ts";
 import type { Goal, Instance, JobState } from "./types.ts";
 
 /** A transition that depends on the instance: `when` holds → `then`, else `otherwise`. */
@@ -148,14 +148,7 @@ export const TIMED_HOOKS: readonly ProcessName[] = [
 ];
 
 /** Order of processes in status output (spec §7.2). */
-export const STATUS_ORDER: readonly ProcessName[] = [
-  "main",
-  "pre-start",
-  "post-start",
-  "pre-stop",
-  "post-stop",
-  "security",
-];
+export const STATUS_ORDER: readonly ProcessName[] = PROCESS_NAMES;
 
 /**
  * Resolves a `NEXT` cell for an instance.

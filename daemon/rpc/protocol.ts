@@ -11,6 +11,7 @@
  */
 
 import { z } from "zod";
+import { PROCESS_NAMES } from "../../parser/types.ts";
 
 /** Protocol version, bumped on incompatible changes. */
 export const PROTOCOL_VERSION = 1;
@@ -24,14 +25,7 @@ const jobName = z.string().min(1).max(4096);
 /** Identifies the calling job instance (initctl run inside a job, spec §5.10). */
 export const CallerInstance = z.object({ job: jobName, instance: z.string().max(4096) });
 
-const ProcessName = z.enum([
-  "main",
-  "pre-start",
-  "post-start",
-  "pre-stop",
-  "post-stop",
-  "security",
-]);
+const ProcessName = z.enum(PROCESS_NAMES);
 
 /** One live process of an instance. */
 export const ProcessStatus = z.object({ process: ProcessName, pid: z.number().int() });
