@@ -23,6 +23,7 @@ import {
   type TimerHandle,
 } from "./ports.ts";
 import type { ConsoleMode } from "../parser/types.ts";
+import { envToMap, expand, ExpansionError } from "../parser/expand.ts";
 
 /** Loads an AppArmor profile for a job's `security` state. */
 export interface SecurityPort {
@@ -200,6 +201,22 @@ export class EngineDriver {
   #spawn(effect: Extract<Effect, { type: "spawn" }>): void {
     const { cls } = effect;
     const main = effect.process === "main";
+    let apparmorSwitch: string | null = null;
+    if (main && cls.apparmorSwitch !== null) {
+      // Expanded against the process's own environment, as Upstart's child did (spec §3.6).
+      try {
+        apparmorSwitch = expand(cls.apparmorSwitch, envToMap(effect.env));
+      } catch (e) {
+        if (!(e instanceof ExpansionError)) throw e;
+        this.#queue.push({
+          type: "spawnFailed",
+          instance: effect.instanceId,
+          process: effect.process,
+          reason: `unable to switch to apparmor profile: ${e.message}`,
+        });
+        return;
+      }
+    }
     const req: SpawnRequest = {
       job: effect.job,
       instance: effect.instance,
@@ -228,6 +245,7 @@ export class EngineDriver {
         privateNetwork: cls.privateNetwork,
         hostname: cls.hostname,
       },
+      apparmorSwitch,
     };
     let spawned;
     try {

@@ -56,6 +56,11 @@ export interface SpawnRequest {
   readonly expect: ExpectMode;
   /** The job's sandbox stanzas; absent means none (the `security` process ignores them). */
   readonly sandbox?: SandboxSpec;
+  /**
+   * The AppArmor profile to start confined in (`apparmor switch`, already expanded); set for the
+   * main process only. Absent or `null` means none.
+   */
+  readonly apparmorSwitch?: string | null;
 }
 
 /**

@@ -1,7 +1,12 @@
 /**
- * The real {@linkcode ProcessSpawner}: `Deno.Command(...).spawn()` with `detached: true`, so every
- * job process leads its own session and process group (spec §5.9), with `clearEnv` and the job's
- * explicit environment, stdin on `/dev/null`.
+ * The real {@linkcode ProcessSpawner}: `Deno.Command(...).spawn()` with `clearEnv` and the job's
+ * explicit environment, stdin on `/dev/null`. Every job process leads its own session and process
+ * group (spec §5.9): the first program run is setsid(1), which calls setsid() and execs the job's
+ * command line under the same pid. (Deno's `detached: true` does the same with a pre-exec hook,
+ * which makes Rust fork the whole daemon instead of using vfork: 2–3 times the cost of a spawn.
+ * It is still used when setsid(1) is missing and for bwrap's monitor, which must have been
+ * exec'd when spawn returns.) Until setsid(1) has run, the process is in the daemon's group;
+ * {@linkcode DenoSpawner.kill} then signals the process alone.
  *
  * Console handling (spec §3.6, §9.1):
  * - `none`: stdin, stdout, stderr on `/dev/null`.
@@ -34,6 +39,7 @@ import {
   type SpawnRequest,
   type TrackedProcess,
 } from "../ports.ts";
+import { switchFailure } from "../../security/apparmor.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
 import {
@@ -83,10 +89,30 @@ export interface DenoSpawnerOptions {
 /** Where the wrapper tools are looked for; the job's own PATH may not contain them. */
 const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
+/** The first executable `name` in {@linkcode TOOL_PATH}, or null. */
+function findTool(name: string): string | null {
+  for (const dir of TOOL_PATH) {
+    const path = `${dir}/${name}`;
+    if (probe(path, false) === "ok") return path;
+  }
+  return null; // see SetupTools: Upstart's stanzas then fail with "unable to execute"
+}
+
 function errorCode(e: unknown): string {
   return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string"
     ? e.code
     : "EIO";
+}
+
+/** `killpg`, false when there is no such group. */
+function tryKillpg(pgid: number, signal: number): boolean {
+  try {
+    killpg(pgid, signal);
+    return true;
+  } catch (e) {
+    if (e instanceof LibcError && e.code === "ESRCH") return false;
+    throw e;
+  }
 }
 
 /** glibc's text for a Deno/node error code, e.g. `"ENOENT"` → `No such file or directory`. */
@@ -96,7 +122,29 @@ function reasonText(e: unknown): string {
   return num === null ? (e instanceof Error ? e.message : String(e)) : strerror(num);
 }
 
+/**
+ * Probe results of the current synchronous run. A start-up burst spawns hundreds of jobs in one
+ * run, each looking `sleep` up through the same PATH, and every miss is a thrown NotFound (about
+ * 0.05 ms each). The cache is dropped at the next microtask checkpoint, so no answer is older
+ * than the run that asked, as if the lookups had all been made at once.
+ */
+let probeCache: Map<string, ProbeResult> | null = null;
+
 function probe(hostPath: string, chrooted: boolean): ProbeResult {
+  if (probeCache === null) {
+    probeCache = new Map();
+    queueMicrotask(() => probeCache = null);
+  }
+  const key = `${chrooted ? "c" : "h"}${hostPath}`;
+  let result = probeCache.get(key);
+  if (result === undefined) {
+    result = probeUncached(hostPath, chrooted);
+    probeCache.set(key, result);
+  }
+  return result;
+}
+
+function probeUncached(hostPath: string, chrooted: boolean): ProbeResult {
   try {
     const st = Deno.statSync(hostPath);
     return st.isFile && ((st.mode ?? 0) & 0o111) !== 0 ? "ok" : "denied";
@@ -137,9 +185,27 @@ function envRecord(env: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** First read size of a log pump, and the size it falls back to after a short read. */
+const PUMP_MIN_READ = 512;
+/** Largest read of a log pump (Deno's own default chunk size). */
+const PUMP_MAX_READ = 64 * 1024;
+
+/**
+ * Drains `stream` into `log`. A pending read holds its buffer for as long as the job is quiet,
+ * and Deno's default reader allocates 64 KiB per read: 128 KiB per idle `console log` job. So
+ * this reads into buffers of its own, small while output is sparse and growing while reads
+ * come back full.
+ */
 async function pump(stream: ReadableStream<Uint8Array>, log: LogFile): Promise<void> {
+  let size = PUMP_MIN_READ;
   try {
-    for await (const chunk of stream) log.write(chunk);
+    const reader = stream.getReader({ mode: "byob" });
+    for (;;) {
+      const { value, done } = await reader.read(new Uint8Array(size));
+      if (done) return;
+      log.write(value);
+      size = value.length === size ? Math.min(size * 4, PUMP_MAX_READ) : PUMP_MIN_READ;
+    }
   } catch {
     // A broken pipe just ends the output.
   }
@@ -158,6 +224,7 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #powers: DaemonPowers;
   readonly #unflushed = new Set<LogFile>();
   #tools: SetupTools | null = null;
+  #setsid: string | null | undefined = undefined;
 
   constructor(options: DenoSpawnerOptions) {
     this.#reaper = options.reaper;
@@ -179,6 +246,9 @@ export class DenoSpawner implements ProcessSpawner {
 
   /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
   spawn(req: SpawnRequest): SpawnedProcess {
+    // Upstart switches the profile before any other setup step (spec §3.6).
+    const confinement = switchFailure(req.apparmorSwitch ?? null);
+    if (confinement !== null) throw new SpawnError(confinement);
     const line = commandLine(req);
     const env = envRecord(req.env);
     const dirs = requiredDirectories(req);
@@ -221,16 +291,23 @@ export class DenoSpawner implements ProcessSpawner {
       daemonUmask: currentUmask(),
       daemonNice: this.#daemonNice,
       sandbox,
+      apparmorSwitch: req.apparmorSwitch ?? null,
     }, this.#toolPaths());
     const monitor = wrapped.monitor === true;
 
     const logging = req.console === "log" && req.logDir !== null;
     const stdio = req.console === "output" || req.console === "owner" ? "inherit" : "null";
+    // `detached` makes Deno fork (setsid() runs as a pre-exec hook), which costs two to three
+    // times a plain spawn (posix_spawn/vfork) here; setsid(1) as the first wrapper is the
+    // plain spawn plus an exec the daemon does not wait for (see docs/benchmarks.md).
+    // bwrap's monitor must have been exec'd before its child can be looked up: fork for it.
+    const setsid = monitor ? null : this.#setsidPath();
+    const argv = setsid === null ? wrapped.argv : [setsid, ...wrapped.argv];
     const options: Deno.CommandOptions = {
-      args: wrapped.argv.slice(1),
+      args: argv.slice(1),
       clearEnv: true,
       env,
-      detached: true,
+      detached: setsid === null,
       stdin: stdio,
       stdout: logging ? "piped" : stdio,
       stderr: logging ? "piped" : stdio,
@@ -239,7 +316,7 @@ export class DenoSpawner implements ProcessSpawner {
 
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(wrapped.argv[0]!, options).spawn();
+      child = new Deno.Command(argv[0]!, options).spawn();
     } catch (e) {
       throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
     }
@@ -258,10 +335,14 @@ export class DenoSpawner implements ProcessSpawner {
         logFilePath(req.logDir!, req.job, req.instance),
         this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes },
       );
+      let done = false;
       const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {
+        done = true;
         if (!log.close() && log.keepForLater) this.#unflushed.add(log);
       });
       exited = status.then(async (s) => {
+        // Usually the pipes have ended with the process: no timer (500 of them at session end).
+        if (done) return s;
         let timer: ReturnType<typeof setTimeout> | undefined;
         const limit = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#drainMs));
         await Promise.race([drained, limit]);
@@ -304,6 +385,9 @@ export class DenoSpawner implements ProcessSpawner {
   kill(pid: number, signal: number, opts: { readonly group: boolean }): void {
     try {
       if (opts.group) {
+        // Nearly always `pid` leads its group (setsid): try that first and save the lookup.
+        // A group `pid` exists only while `pid` leads it, and then the lookup would give `pid`.
+        if (pid !== this.#ownPgid && tryKillpg(pid, signal)) return;
         const pgid = getpgid(pid);
         if (pgid > 0 && pgid !== this.#ownPgid) {
           killpg(pgid, signal);
@@ -362,22 +446,25 @@ export class DenoSpawner implements ProcessSpawner {
     return { passwd: read("etc/passwd"), group: read("etc/group") };
   }
 
+  /**
+   * setsid(1), when it is there. Its child is not a process group leader (it is in ours), so
+   * it calls setsid() and execs without forking: the pid stays the job's.
+   */
+  #setsidPath(): string | null {
+    if (this.#setsid === undefined) this.#setsid = findTool("setsid");
+    return this.#setsid;
+  }
+
   #toolPaths(): SetupTools {
     if (this.#tools !== null) return this.#tools;
-    const find = (name: string) => {
-      for (const dir of TOOL_PATH) {
-        const path = `${dir}/${name}`;
-        if (probe(path, false) === "ok") return path;
-      }
-      return null; // see SetupTools: Upstart's stanzas then fail with "unable to execute"
-    };
     this.#tools = {
-      prlimit: find("prlimit"),
-      nice: find("nice"),
-      setpriv: find("setpriv"),
-      nsenter: find("nsenter"),
-      bwrap: find("bwrap"),
-      env: find("env"),
+      prlimit: findTool("prlimit"),
+      nice: findTool("nice"),
+      setpriv: findTool("setpriv"),
+      nsenter: findTool("nsenter"),
+      bwrap: findTool("bwrap"),
+      env: findTool("env"),
+      aaExec: findTool("aa-exec"),
     };
     return this.#tools;
   }

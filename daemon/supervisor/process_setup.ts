@@ -8,6 +8,15 @@
  * (`setpriv`, and `nsenter --root --wd -S` when chrooted). When no stanza needs a tool the argv is
  * returned untouched: that fast path is a plain spawn.
  *
+ * `apparmor switch` (main process only) is `aa-exec -p PROFILE --`. Upstart writes the profile
+ * to `/proc/self/attr/exec` first, but it takes effect at the exec of the job's program, so the
+ * later setup steps still run unconfined. `aa-exec` has the same effect on *its* next exec, so
+ * it goes last, right before the program: the profile then confines exactly what Upstart's did,
+ * and need not allow our tools. An unconfined process may always confine itself, so it still
+ * works after `setpriv` dropped root, capabilities or set no-new-privileges. Under `chroot` it
+ * goes right before `nsenter` (the new root rarely holds `aa-exec`): the profile must then also
+ * let `nsenter` chroot, set the uid and exec the program.
+ *
  * daybreak's sandbox stanzas wrap the chain further (`sandbox_args.ts`): `bwrap` outermost, for
  * the namespace and mount stanzas, so every later step already runs in the sandbox; and
  * `no-new-privileges`/`capabilities` as options of the same `setpriv` that switches user, which
@@ -27,6 +36,7 @@
 import { posix } from "node:path";
 import type { JobClassSpec, ProcessName } from "../../parser/types.ts";
 import { type SandboxSpec, SpawnError } from "../ports.ts";
+import { profileSwitchArgv } from "../../security/apparmor.ts";
 import { SHELL } from "./command_line.ts";
 import {
   bwrapOptions,
@@ -156,6 +166,8 @@ export interface SetupSpec {
   readonly daemonNice: number;
   /** The job's sandbox stanzas (daybreak extensions); absent means none. */
   readonly sandbox?: SandboxSpec;
+  /** The expanded `apparmor switch` profile (main process only); absent or `null`: none. */
+  readonly apparmorSwitch?: string | null;
 }
 
 /** What to spawn: the full argv and the working directory (`null` inherits the daemon's). */
@@ -187,6 +199,8 @@ export interface SetupTools {
   readonly nsenter: string | null;
   readonly bwrap?: string | null;
   readonly env?: string | null;
+  /** `aa-exec`, for `apparmor switch`; missing fails the spawn rather than run unconfined. */
+  readonly aaExec?: string | null;
 }
 
 /** Bare names, resolved by the spawner's PATH search. */
@@ -197,6 +211,7 @@ export const TOOL_NAMES: SetupTools = {
   nsenter: "nsenter",
   bwrap: "bwrap",
   env: "env",
+  aaExec: "aa-exec",
 };
 
 type ToolName = keyof SetupTools;
@@ -207,6 +222,17 @@ function tool(tools: SetupTools, name: ToolName, sandbox = false): string {
   if (path !== null) return path ?? name;
   if (sandbox) throw new SpawnError(`unable to sandbox: ${name} not found`);
   return name;
+}
+
+/** The `aa-exec` prefix for `apparmor switch`, or none. */
+function switchArgv(spec: SetupSpec, tools: SetupTools): string[] {
+  const profile = spec.apparmorSwitch ?? null;
+  if (profile === null) return [];
+  const aaExec = tools.aaExec === undefined ? TOOL_NAMES.aaExec! : tools.aaExec;
+  if (aaExec === null) {
+    throw new SpawnError(`unable to switch to apparmor profile ${profile}: aa-exec not found`);
+  }
+  return profileSwitchArgv(aaExec, profile);
 }
 
 /** `prlimit` option names per resource; they match the `limit` stanza's names. */
@@ -227,10 +253,11 @@ function groupOptions(c: Credentials): string[] {
 
 /**
  * Wraps `argv` with the tools the stanzas need, in Upstart's order (spec §3.6 "Process setup
- * order"), inside the sandbox when one is asked for. The AppArmor `security` process skips
- * every step, as in Upstart.
+ * order"), inside the sandbox when one is asked for, with the AppArmor switch last (see the
+ * module comment). The AppArmor `security` process skips every step, as in Upstart.
  *
- * @throws {SpawnError} `unable to sandbox: TOOL not found` when a sandbox tool is missing.
+ * @throws {SpawnError} `unable to sandbox: TOOL not found` when a sandbox tool is missing, and
+ *   `unable to switch to apparmor profile NAME: aa-exec not found`.
  */
 export function wrapCommand(
   argv: readonly string[],
@@ -262,6 +289,7 @@ export function wrapCommand(
     chain.push(tool(tools, "nice"), "-n", String(spec.nice - spec.daemonNice));
   }
 
+  const confine = switchArgv(spec, tools);
   const c = spec.credentials;
   let cwd: string | null = spec.chdir;
   if (spec.chroot !== null) {
@@ -270,7 +298,7 @@ export function wrapCommand(
     const privs = sandbox === null ? [] : privilegeOptions(sandbox, keep);
     if (c.gid !== null || privs.length > 0) chain.push(tool(tools, "setpriv", privs.length > 0));
     if (c.gid !== null) chain.push("--regid", String(c.gid), ...groupOptions(c));
-    chain.push(...privs);
+    chain.push(...privs, ...confine);
     const wd = inRoot(spec.chroot, spec.chdir);
     chain.push(tool(tools, "nsenter"), `--root=${spec.chroot}`, `--wd=${wd}`);
     if (c.uid !== null) chain.push("-S", String(c.uid));
@@ -284,6 +312,7 @@ export function wrapCommand(
       if (c.gid !== null) chain.push("--regid", String(c.gid), ...groupOptions(c));
       chain.push(...privs, "--");
     }
+    chain.push(...confine);
   }
 
   const wrapped = chain.length === 0 ? argv : [...chain, ...argv];

@@ -7,8 +7,10 @@ import {
   requiredDirectories,
   resolveCredentials,
   type SetupSpec,
+  TOOL_NAMES,
   wrapCommand,
 } from "./process_setup.ts";
+import { NO_SANDBOX } from "./sandbox_args.ts";
 
 const PASSWD = [
   "root:x:0:0:root:/root:/bin/bash",
@@ -194,6 +196,74 @@ Deno.test("wrapCommand() uses the given tool paths", () => {
     nsenter: "/n",
   });
   assert.equal(w.argv[0], "/usr/bin/nice");
+});
+
+Deno.test("wrapCommand() confines with aa-exec last, so the setup tools run unconfined", () => {
+  const aa = ["aa-exec", "-p", "web", "--"];
+  const plain = wrapCommand(ARGV, { ...BASE, apparmorSwitch: "web" });
+  assert.deepEqual(plain, { argv: [...aa, ...ARGV], cwd: null });
+  const w = wrapCommand(ARGV, {
+    ...BASE,
+    apparmorSwitch: "web",
+    limits: { nofile: [64, 64] },
+    nice: 1,
+    credentials: { uid: 33, gid: 33, groups: [33] },
+    sandbox: { ...NO_SANDBOX, noNewPrivileges: true },
+  });
+  assert.deepEqual(w.argv.slice(0, 5), ["prlimit", "--nofile=64:64", "--", "nice", "-n"]);
+  assert.deepEqual(w.argv.slice(w.argv.indexOf("setpriv")), [
+    "setpriv",
+    "--reuid",
+    "33",
+    "--regid",
+    "33",
+    "--groups",
+    "33",
+    "--no-new-privs",
+    "--",
+    ...aa,
+    ...ARGV,
+  ]);
+});
+
+Deno.test("wrapCommand() confines before nsenter under chroot, where aa-exec may be missing", () => {
+  const w = wrapCommand(ARGV, {
+    ...BASE,
+    apparmorSwitch: "jailed",
+    chroot: "/jail",
+    credentials: { uid: 65534, gid: 65534, groups: [] },
+  }, { ...TOOL_NAMES, aaExec: "/usr/bin/aa-exec" });
+  assert.deepEqual(w.argv, [
+    "setpriv",
+    "--regid",
+    "65534",
+    "--clear-groups",
+    "/usr/bin/aa-exec",
+    "-p",
+    "jailed",
+    "--",
+    "nsenter",
+    "--root=/jail",
+    "--wd=/jail",
+    "-S",
+    "65534",
+    "--",
+    ...ARGV,
+  ]);
+});
+
+Deno.test("wrapCommand() fails the spawn rather than run unconfined without aa-exec", () => {
+  assert.throws(
+    () => wrapCommand(ARGV, { ...BASE, apparmorSwitch: "web" }, { ...TOOL_NAMES, aaExec: null }),
+    (e: unknown) =>
+      e instanceof SpawnError &&
+      e.reason === "unable to switch to apparmor profile web: aa-exec not found",
+  );
+  // The security process never switches.
+  assert.deepEqual(
+    wrapCommand(ARGV, { ...BASE, process: "security", apparmorSwitch: "web" }).argv,
+    ARGV,
+  );
 });
 
 Deno.test("wrapCommand() skips every setup step for the security process", () => {
