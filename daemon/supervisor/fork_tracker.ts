@@ -58,6 +58,9 @@ function pollDelay(elapsed: number): number {
   return 50;
 }
 
+/** How long looks must find no survivor after main ended before tracking gives up. */
+const EMPTY_CONFIRM_MS = 60;
+
 function alive(stat: ProcStat | null): stat is ProcStat {
   return stat !== null && stat.state !== "Z" && stat.state !== "X";
 }
@@ -174,11 +177,16 @@ export async function trackForks(
       const ours = roots.filter(([, s]) => s.ppid === self).sort((a, b) =>
         a[1].startTime - b[1].startTime || a[0] - b[0]
       );
-      if (ours.length === 0) return null;
-      if (mode === "fork") return hand(ours[0]![0]);
-      const deepest = ours.find(([pid]) => deep.has(pid));
-      if (deepest !== undefined) return hand(deepest[0]);
-      if (now - exitedAt >= graceMs || now - start >= settleMs) return hand(ours[0]![0]);
+      // /proc/*/children is read racily (a re-parented orphan can be missing from one look), so
+      // "nothing survived" is only concluded once looks have come up empty for a while.
+      if (ours.length === 0) {
+        if (now - exitedAt >= EMPTY_CONFIRM_MS) return null;
+      } else {
+        if (mode === "fork") return hand(ours[0]![0]);
+        const deepest = ours.find(([pid]) => deep.has(pid));
+        if (deepest !== undefined) return hand(deepest[0]);
+        if (now - exitedAt >= graceMs || now - start >= settleMs) return hand(ours[0]![0]);
+      }
     }
     if (!aliveBefore) looksSinceDeath++;
     let timer: ReturnType<typeof setTimeout> | undefined;
