@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as daemon from "./daemon_bench.ts";
 import * as engine from "./engine_bench.ts";
 import * as parser from "./parser_bench.ts";
 import * as sandbox from "./sandbox_bench.ts";
@@ -16,6 +17,8 @@ const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> 
   parser: parser.main,
   engine: () => engine.main(),
   sandbox: sandbox.main,
+  // Last: it makes the bench process a child subreaper.
+  daemon: daemon.main,
 };
 
 const only = Deno.args.filter((a) => !a.startsWith("-"));

@@ -57,6 +57,7 @@ import {
   type ManagerRecord,
   renderDocument,
   renderTables,
+  renderTargetSection,
   writeDocument,
 } from "./report.ts";
 import { Runit } from "./runit.ts";
@@ -64,6 +65,7 @@ import { S6 } from "./s6.ts";
 import { runSession, type SessionPlan, type SessionResult } from "./session.ts";
 import { median } from "./stats.ts";
 import { Supervisord } from "./supervisord.ts";
+import { measureBareDeno } from "./targets.ts";
 
 const encoder = new TextEncoder();
 const print = (line: string) => Deno.stdout.writeSync(encoder.encode(`${line}\n`));
@@ -257,6 +259,11 @@ for (let round = 1; round <= rounds; round++) {
 }
 print(`\nall sessions done in ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
 
+// The `initctl list` target is stated against a bare `deno run`: measure it here, quietly.
+const bareDeno = usable.some((m) => m.name === "daybreak")
+  ? await measureBareDeno(`${workdir}/bare-deno`, quick ? 5 : 20)
+  : [];
+
 const command = ["deno task bench:peers", ...Deno.args].join(" ");
 const report: BenchReport = {
   generatedAt: new Date(),
@@ -270,8 +277,10 @@ const report: BenchReport = {
   managers: usable.map((m) => records.get(m.name)!),
   unavailable,
   failures,
+  bareDeno,
 };
 print(renderTables(report));
+print(renderTargetSection(report).join("\n"));
 
 if ((!quick && !opts["no-write"]) || opts.write) {
   const path = `${DAYBREAK_ROOT}docs/benchmarks.md`;

@@ -9,6 +9,7 @@
 import type { ManagerNotes } from "./manager.ts";
 import { type Metric, METRICS } from "./session.ts";
 import { summarize } from "./stats.ts";
+import { evaluateTargets, renderTargets, TARGET_N } from "./targets.ts";
 
 /** The name of the manager every ratio is taken against. */
 export const SUBJECT = "daybreak";
@@ -59,6 +60,8 @@ export interface BenchReport {
   readonly managers: readonly ManagerRecord[];
   readonly unavailable: readonly { readonly name: string; readonly reason: string }[];
   readonly failures: readonly Failure[];
+  /** Wall-clock samples of a bare `deno run` (the `initctl list` target's reference), ms. */
+  readonly bareDeno?: readonly number[];
 }
 
 function formatValue(metric: Metric, v: number): string {
@@ -165,6 +168,23 @@ function managerNotes(report: BenchReport): string[] {
   return out;
 }
 
+/** The "Targets" section: the issue's targets for daybreak, met or missed (empty without it). */
+export function renderTargetSection(report: BenchReport): string[] {
+  if (!report.managers.some((m) => m.name === SUBJECT)) return [];
+  const bare = report.bareDeno ?? [];
+  return [
+    "## Targets",
+    "",
+    `The issue's targets for ${SUBJECT}, at N = ${TARGET_N} (medians). A bare \`deno run\` ` +
+    `of a one-line script took ${
+      bare.length === 0 ? "–" : `${summarize(bare).median.toFixed(0)} ms`
+    } (median of ${bare.length}).`,
+    "",
+    ...renderTargets(evaluateTargets(report, bare)),
+    "",
+  ];
+}
+
 /** The whole `docs/benchmarks.md`. */
 export function renderDocument(report: BenchReport): string {
   const lines = [
@@ -195,6 +215,7 @@ export function renderDocument(report: BenchReport): string {
     "## Results",
     "",
     renderTables(report),
+    ...renderTargetSection(report),
     "## What each manager ran",
     "",
     ...managerNotes(report),
