@@ -53,15 +53,16 @@ const ANALYSIS = {
     "(`--max-semi-space-size=1` in bin/init). Closing it needs a spawner without per-job " +
     "streams (one poll loop over the log fds).",
   list: "initctl is itself a Deno process (a bare `deno run` plus its modules), and each " +
-    "connection costs the daemon about 13 ms at 500 jobs: the peer-credential lookup " +
-    "(daemon/rpc/peercred.ts) readlinks every entry of /proc/self/fd, 1,500 of them with 500 " +
-    "`console log` jobs (two pipes and a pidfd each). accept() returns the lowest free fd, so " +
-    "scanning in ascending order and stopping at the first unclaimed socket bound to the path " +
-    "would make it a handful of reads.",
+    "connection costs the daemon a peer-credential lookup (daemon/rpc/peercred.ts): Deno " +
+    "exposes no fd for an accepted connection, so the daemon fstat()s every entry of " +
+    "/proc/self/fd to find the new socket, about 4 ms with the 1,500 fds of 500 `console log` " +
+    "jobs (two pipes and a pidfd each; 13 ms when it used readlink). Closing the rest needs " +
+    "Deno to expose the accepted socket's fd or peer credentials, fewer fds per job (one poll " +
+    "loop over the log fds), or a client that starts faster than Deno.",
   restart: "Nearly all of it is initctl's own Deno start-up (a bare `deno run` and its " +
-    "modules) and the peer-credential scan above (about 13 ms at 500 jobs); in the daemon the " +
-    "stop, the kill and the new spawn take about 2 ms. The peercred fix would bring it to " +
-    "about 27 ms, as at N = 100; below that needs a client that starts faster than Deno.",
+    "modules) and the peer-credential scan above (about 4 ms at 500 jobs); in the daemon the " +
+    "stop, the kill and the new spawn take about 2 ms. Below that needs a client that starts " +
+    "faster than Deno.",
   respawn: "The exit reaches the daemon through the child's pidfd on Deno's event loop; the " +
     "engine's respawn and the new spawn (about 1.5 ms) follow in the same turn. The SIGCHLD " +
     "scan for orphans skips the daemon's own children without reading their stat.",
