@@ -12,29 +12,15 @@ import type { SpawnRequest } from "../daemon/ports.ts";
 import { DenoSpawner } from "../daemon/supervisor/deno_spawner.ts";
 import { Reaper } from "../daemon/supervisor/reaper.ts";
 import { NO_SANDBOX } from "../daemon/supervisor/sandbox_args.ts";
+import { spawnRequest } from "../tests/fakes/spawn_request.ts";
 
 const STARTS = 300;
 const WARMUP = 20;
 
-const PLAIN: SpawnRequest = {
+const PLAIN: SpawnRequest = spawnRequest({
   job: "bench",
-  instance: "",
-  process: "main",
-  script: false,
-  command: "/bin/true",
   env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
-  console: "none",
-  logDir: null,
-  umask: 0o022,
-  nice: null,
-  oomScoreAdj: null,
-  limits: {},
-  chroot: null,
-  chdir: null,
-  setuid: null,
-  setgid: null,
-  expect: "none",
-};
+});
 
 /** `setuid nobody`, `umask 027`, `nice 5`, `limit nofile 256 256`. */
 const UPSTART: SpawnRequest = {

@@ -3,30 +3,12 @@ import { type ExitStatus, SpawnError, type SpawnRequest } from "../ports.ts";
 import { DenoSpawner } from "./deno_spawner.ts";
 import { readLink, readText } from "./libc.ts";
 import { listChildren, readProcStat, Reaper } from "./reaper.ts";
+import { spawnRequest } from "../../tests/fakes/spawn_request.ts";
 
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 function request(overrides: Partial<SpawnRequest>): SpawnRequest {
-  return {
-    job: "test",
-    instance: "",
-    process: "main",
-    script: false,
-    command: "/bin/true",
-    env: [PATH],
-    console: "none",
-    logDir: null,
-    umask: 0o022,
-    nice: null,
-    oomScoreAdj: null,
-    limits: {},
-    chroot: null,
-    chdir: null,
-    setuid: null,
-    setgid: null,
-    expect: "none",
-    ...overrides,
-  };
+  return spawnRequest({ env: [PATH], ...overrides });
 }
 
 const spawner = new DenoSpawner({ reaper: new Reaper() });

@@ -13,6 +13,7 @@ import { readLink, readText } from "./libc.ts";
 import { listChildren, readProcStat, Reaper } from "./reaper.ts";
 import { NO_SANDBOX } from "./sandbox_args.ts";
 import { CAP_SYS_RESOURCE, capabilityMask } from "./setup_checks.ts";
+import { spawnRequest } from "../../tests/fakes/spawn_request.ts";
 
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const SLEEP = "/usr/bin/sleep";
@@ -25,26 +26,7 @@ const OWN_CAPS = capabilityMask(readText("/proc/self/status") ?? "");
 const HAS_SYS_RESOURCE = (OWN_CAPS >> BigInt(CAP_SYS_RESOURCE) & 1n) === 1n;
 
 function request(overrides: Partial<SpawnRequest>): SpawnRequest {
-  return {
-    job: "sandboxed",
-    instance: "",
-    process: "main",
-    script: false,
-    command: `${SLEEP} 30`,
-    env: [PATH],
-    console: "none",
-    logDir: null,
-    umask: 0o022,
-    nice: null,
-    oomScoreAdj: null,
-    limits: {},
-    chroot: null,
-    chdir: null,
-    setuid: null,
-    setgid: null,
-    expect: "none",
-    ...overrides,
-  };
+  return spawnRequest({ job: "sandboxed", command: `${SLEEP} 30`, env: [PATH], ...overrides });
 }
 
 function sandbox(overrides: Partial<typeof NO_SANDBOX>): typeof NO_SANDBOX {

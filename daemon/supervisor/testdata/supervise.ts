@@ -10,6 +10,7 @@ import type { ExitStatus, SpawnedProcess, SpawnRequest, TrackedProcess } from ".
 import { DenoSpawner } from "../deno_spawner.ts";
 import { isChildSubreaper, readLink, readText } from "../libc.ts";
 import { listChildren, readProcStat, Reaper } from "../reaper.ts";
+import { spawnRequest } from "../../../tests/fakes/spawn_request.ts";
 
 const reaper = new Reaper();
 reaper.start();
@@ -17,26 +18,11 @@ const spawner = new DenoSpawner({ reaper, expectSettleMs: 1500, expectGraceMs: 7
 const started: number[] = [];
 
 function request(overrides: Partial<SpawnRequest>): SpawnRequest {
-  return {
+  return spawnRequest({
     job: "scenario",
-    instance: "",
-    process: "main",
-    script: false,
-    command: "/bin/true",
     env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "UPSTART_JOB=scenario", "UPSTART_INSTANCE="],
-    console: "none",
-    logDir: null,
-    umask: 0o022,
-    nice: null,
-    oomScoreAdj: null,
-    limits: {},
-    chroot: null,
-    chdir: null,
-    setuid: null,
-    setgid: null,
-    expect: "none",
     ...overrides,
-  };
+  });
 }
 
 function spawn(overrides: Partial<SpawnRequest>): SpawnedProcess {
