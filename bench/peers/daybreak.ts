@@ -7,9 +7,9 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { baseEnv, launch, type Launched, run } from "./exec.ts";
-import { type Manager, serviceName, within } from "./manager.ts";
-import { managerTree, scanProcesses } from "./proc.ts";
+import { baseEnv, run } from "./exec.ts";
+import { ManagerProcess } from "./manager_process.ts";
+import { type Manager, serviceName } from "./manager.ts";
 
 /** The repository root, resolved from this module (…/bench/peers/ → …/). */
 export const DAYBREAK_ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -47,7 +47,7 @@ export class Daybreak implements Manager {
   #sock = "";
   #confdir = "";
   #env: Record<string, string> = {};
-  #daemon: Launched | null = null;
+  readonly #daemon = new ManagerProcess();
 
   constructor(root: string = DAYBREAK_ROOT) {
     this.#root = root;
@@ -102,7 +102,7 @@ export class Daybreak implements Manager {
   }
 
   start(): Promise<void> {
-    this.#daemon = launch(
+    this.#daemon.start(
       [this.#init, "--user", "--confdir", this.#confdir, "--socket", this.#sock],
       { env: this.#env, cwd: this.#dir },
     );
@@ -110,8 +110,7 @@ export class Daybreak implements Manager {
   }
 
   managerPids(): Promise<number[]> {
-    if (this.#daemon === null) return Promise.resolve([]);
-    return Promise.resolve(managerTree(this.#daemon.pid, scanProcesses()));
+    return Promise.resolve(this.#daemon.pids());
   }
 
   async list(): Promise<Map<string, number>> {
@@ -128,20 +127,12 @@ export class Daybreak implements Manager {
   }
 
   stopAll(): Promise<void> {
-    if (this.#daemon !== null) Deno.kill(this.#daemon.pid, "SIGTERM");
+    this.#daemon.signal("SIGTERM");
     return Promise.resolve();
   }
 
   async teardown(): Promise<void> {
-    const d = this.#daemon;
-    this.#daemon = null;
-    if (d === null) return;
-    try {
-      Deno.kill(d.pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    await within(d.status, 5000);
+    await this.#daemon.end(() => this.#daemon.signal("SIGTERM"), 5000);
   }
 
   #ctl(...args: string[]) {

@@ -6,9 +6,9 @@
  */
 
 import { debianVersion } from "./install.ts";
-import { baseEnv, launch, type Launched, run } from "./exec.ts";
-import { commandsPresent, type Manager, serviceName, within, writeRunScript } from "./manager.ts";
-import { managerTree, scanProcesses } from "./proc.ts";
+import { baseEnv, run } from "./exec.ts";
+import { ManagerProcess } from "./manager_process.ts";
+import { commandsPresent, type Manager, serviceName, writeRunScript } from "./manager.ts";
 
 /**
  * Parses `sv status` output: the running services and their pids, from lines
@@ -39,7 +39,7 @@ export class Runit implements Manager {
   #svdir = "";
   #n = 0;
   #env: Record<string, string> = {};
-  #daemon: Launched | null = null;
+  readonly #daemon = new ManagerProcess();
 
   version(): Promise<string | null> {
     return debianVersion(this.debianPackage);
@@ -58,13 +58,12 @@ export class Runit implements Manager {
   }
 
   start(): Promise<void> {
-    this.#daemon = launch(["runsvdir", this.#svdir], { env: this.#env, cwd: this.#dir });
+    this.#daemon.start(["runsvdir", this.#svdir], { env: this.#env, cwd: this.#dir });
     return Promise.resolve();
   }
 
   managerPids(): Promise<number[]> {
-    if (this.#daemon === null) return Promise.resolve([]);
-    return Promise.resolve(managerTree(this.#daemon.pid, scanProcesses()));
+    return Promise.resolve(this.#daemon.pids());
   }
 
   async list(): Promise<Map<string, number>> {
@@ -82,20 +81,12 @@ export class Runit implements Manager {
   }
 
   stopAll(): Promise<void> {
-    if (this.#daemon !== null) Deno.kill(this.#daemon.pid, "SIGHUP");
+    this.#daemon.signal("SIGHUP");
     return Promise.resolve();
   }
 
   async teardown(): Promise<void> {
-    const d = this.#daemon;
-    this.#daemon = null;
-    if (d === null) return;
-    try {
-      Deno.kill(d.pid, "SIGHUP");
-    } catch {
-      // Already gone.
-    }
-    await within(d.status, 3000);
+    await this.#daemon.end(() => this.#daemon.signal("SIGHUP"), 3000);
   }
 
   #sv(...args: string[]) {

@@ -7,9 +7,9 @@
  */
 
 import { debianVersion } from "./install.ts";
-import { baseEnv, launch, type Launched, run } from "./exec.ts";
-import { commandsPresent, type Manager, serviceName, within, writeRunScript } from "./manager.ts";
-import { managerTree, scanProcesses } from "./proc.ts";
+import { baseEnv, run } from "./exec.ts";
+import { ManagerProcess } from "./manager_process.ts";
+import { commandsPresent, type Manager, serviceName, writeRunScript } from "./manager.ts";
 
 /**
  * s6 has no command that lists every service (`s6-svstat` takes one service
@@ -54,7 +54,7 @@ export class S6 implements Manager {
   #scan = "";
   #n = 0;
   #env: Record<string, string> = {};
-  #daemon: Launched | null = null;
+  readonly #daemon = new ManagerProcess();
 
   version(): Promise<string | null> {
     return debianVersion(this.debianPackage);
@@ -75,13 +75,12 @@ export class S6 implements Manager {
   start(): Promise<void> {
     // -c: the default cap (500 services) would be exactly N at N = 500.
     const max = String(Math.max(1000, this.#n * 2));
-    this.#daemon = launch(["s6-svscan", "-c", max, this.#scan], { env: this.#env, cwd: this.#dir });
+    this.#daemon.start(["s6-svscan", "-c", max, this.#scan], { env: this.#env, cwd: this.#dir });
     return Promise.resolve();
   }
 
   managerPids(): Promise<number[]> {
-    if (this.#daemon === null) return Promise.resolve([]);
-    return Promise.resolve(managerTree(this.#daemon.pid, scanProcesses()));
+    return Promise.resolve(this.#daemon.pids());
   }
 
   async list(): Promise<Map<string, number>> {
@@ -103,12 +102,10 @@ export class S6 implements Manager {
   }
 
   async teardown(): Promise<void> {
-    const d = this.#daemon;
-    this.#daemon = null;
-    if (d === null) return;
-    await run(["s6-svscanctl", "-t", this.#scan], { ...this.#opts(), timeoutMs: 3000 })
-      .catch(() => {});
-    await within(d.status, 3000);
+    await this.#daemon.end(
+      () => run(["s6-svscanctl", "-t", this.#scan], { ...this.#opts(), timeoutMs: 3000 }),
+      3000,
+    );
   }
 
   #svc(i: number): string {

@@ -6,9 +6,9 @@
  */
 
 import { debianVersion } from "./install.ts";
-import { baseEnv, launch, type Launched, run } from "./exec.ts";
-import { commandsPresent, type Manager, serviceName, within } from "./manager.ts";
-import { managerTree, scanProcesses } from "./proc.ts";
+import { baseEnv, run } from "./exec.ts";
+import { ManagerProcess } from "./manager_process.ts";
+import { commandsPresent, type Manager, serviceName } from "./manager.ts";
 
 /**
  * The configuration for `n` services. `startsecs=0` makes supervisord report
@@ -69,7 +69,7 @@ export class Supervisord implements Manager {
   #dir = "";
   #conf = "";
   #env: Record<string, string> = {};
-  #daemon: Launched | null = null;
+  readonly #daemon = new ManagerProcess();
 
   version(): Promise<string | null> {
     return debianVersion(this.debianPackage);
@@ -88,13 +88,12 @@ export class Supervisord implements Manager {
   }
 
   start(): Promise<void> {
-    this.#daemon = launch(["supervisord", "-c", this.#conf], { env: this.#env, cwd: this.#dir });
+    this.#daemon.start(["supervisord", "-c", this.#conf], { env: this.#env, cwd: this.#dir });
     return Promise.resolve();
   }
 
   managerPids(): Promise<number[]> {
-    if (this.#daemon === null) return Promise.resolve([]);
-    return Promise.resolve(managerTree(this.#daemon.pid, scanProcesses()));
+    return Promise.resolve(this.#daemon.pids());
   }
 
   async list(): Promise<Map<string, number>> {
@@ -111,20 +110,12 @@ export class Supervisord implements Manager {
   }
 
   stopAll(): Promise<void> {
-    if (this.#daemon !== null) Deno.kill(this.#daemon.pid, "SIGTERM");
+    this.#daemon.signal("SIGTERM");
     return Promise.resolve();
   }
 
   async teardown(): Promise<void> {
-    const d = this.#daemon;
-    this.#daemon = null;
-    if (d === null) return;
-    try {
-      Deno.kill(d.pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    await within(d.status, 5000);
+    await this.#daemon.end(() => this.#daemon.signal("SIGTERM"), 5000);
   }
 
   #ctl(...args: string[]) {
