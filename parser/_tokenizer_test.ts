@@ -1,27 +1,6 @@
 import assert from "node:assert/strict";
 import { Lexer } from "./_tokenizer.ts";
-import { JOB_SYNTAX_MESSAGES, JobSyntaxError, type JobSyntaxErrorKind } from "./errors.ts";
-
-interface Failure {
-  kind: JobSyntaxErrorKind;
-  message: string;
-  line: number;
-  column: number;
-}
-
-function failure(fn: () => unknown): Failure {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof JobSyntaxError)) throw e;
-    return { kind: e.kind, message: e.message, line: e.line, column: e.column };
-  }
-  assert.fail("expected a JobSyntaxError");
-}
-
-function expected(kind: JobSyntaxErrorKind, line: number, column: number): Failure {
-  return { kind, message: JOB_SYNTAX_MESSAGES[kind], line, column };
-}
+import { expected, failureOf as failure } from "./_test_failure.ts";
 
 /** Reads every dequoted argument up to the end of the first logical line. */
 function args(text: string): string[] {

@@ -1,30 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { JOB_SYNTAX_MESSAGES, JobSyntaxError, type JobSyntaxErrorKind } from "./errors.ts";
+import { JobSyntaxError, type JobSyntaxErrorKind } from "./errors.ts";
 import { parseEventExpr, toMatchArg } from "./event_expr.ts";
 import { renderEventExpr } from "./render.ts";
 import type { EventExpr, MatchArg } from "./types.ts";
-
-interface Failure {
-  kind: JobSyntaxErrorKind;
-  message: string;
-  line: number;
-  column: number;
-}
-
-function failure(fn: () => unknown): Failure {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof JobSyntaxError)) throw e;
-    return { kind: e.kind, message: e.message, line: e.line, column: e.column };
-  }
-  assert.fail("expected a JobSyntaxError");
-}
-
-function expected(kind: JobSyntaxErrorKind, line: number, column: number): Failure {
-  return { kind, message: JOB_SYNTAX_MESSAGES[kind], line, column };
-}
+import { expected, failureOf as failure } from "./_test_failure.ts";
 
 function ev(event: string, ...args: string[]): EventExpr {
   return { kind: "match", event, args: args.map(toMatchArg) };

@@ -1,35 +1,15 @@
 import assert from "node:assert/strict";
 import { CAPABILITIES, capabilityName, capabilityNumber } from "./capabilities.ts";
-import { JOB_SYNTAX_MESSAGES, JobSyntaxError, type JobSyntaxErrorKind } from "./errors.ts";
+import { JOB_SYNTAX_MESSAGES } from "./errors.ts";
 import { EXTENSION_STANZAS, isExtensionStanza } from "./extension_stanzas.ts";
 import { jobClassFields } from "./fields.ts";
 import { applyOverride, parseJobConfig } from "./parse_job.ts";
 import { lookupStanza, STANZAS } from "./stanzas.ts";
 import type { JobClassSpec } from "./types.ts";
-
-interface Failure {
-  kind: JobSyntaxErrorKind;
-  message: string;
-  line: number;
-  column: number;
-}
+import { expected, parseFailure as failure } from "./_test_failure.ts";
 
 function parse(text: string): JobClassSpec {
   return parseJobConfig(text, { name: "test" });
-}
-
-function failure(text: string): Failure {
-  try {
-    parse(text);
-  } catch (e) {
-    if (!(e instanceof JobSyntaxError)) throw e;
-    return { kind: e.kind, message: e.message, line: e.line, column: e.column };
-  }
-  assert.fail(`expected a JobSyntaxError for ${JSON.stringify(text)}`);
-}
-
-function expected(kind: JobSyntaxErrorKind, line: number, column: number): Failure {
-  return { kind, message: JOB_SYNTAX_MESSAGES[kind], line, column };
 }
 
 Deno.test("EXTENSION_STANZAS holds daybreak's nine keywords, none of them Upstart's", () => {

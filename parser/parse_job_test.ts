@@ -1,34 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { JOB_SYNTAX_MESSAGES, JobSyntaxError, type JobSyntaxErrorKind } from "./errors.ts";
+import { JobSyntaxError, type JobSyntaxErrorKind } from "./errors.ts";
 import { applyOverride, defaultJobClass, parseJobConfig } from "./parse_job.ts";
 import type { EventExpr, JobClassSpec } from "./types.ts";
-
-interface Failure {
-  kind: JobSyntaxErrorKind;
-  message: string;
-  line: number;
-  column: number;
-}
-
-function thrown(fn: () => unknown): JobSyntaxError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof JobSyntaxError) return e;
-    throw e;
-  }
-  assert.fail("expected a JobSyntaxError");
-}
-
-function failure(text: string): Failure {
-  const e = thrown(() => parseJobConfig(text, { name: "test" }));
-  return { kind: e.kind, message: e.message, line: e.line, column: e.column };
-}
-
-function expected(kind: JobSyntaxErrorKind, line: number, column: number): Failure {
-  return { kind, message: JOB_SYNTAX_MESSAGES[kind], line, column };
-}
+import { expected, parseFailure as failure, thrown } from "./_test_failure.ts";
 
 function ev(event: string): EventExpr {
   return { kind: "match", event, args: [] };

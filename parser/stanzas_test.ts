@@ -1,38 +1,13 @@
 import assert from "node:assert/strict";
-import {
-  JOB_SYNTAX_MESSAGES,
-  JobSyntaxError,
-  type JobSyntaxErrorKind,
-  OOM_SCORE_MESSAGE,
-} from "./errors.ts";
+import { OOM_SCORE_MESSAGE } from "./errors.ts";
 import { parseJobConfig } from "./parse_job.ts";
 import { parseSignal, signalName } from "./signals.ts";
 import { lookupStanza, STANZAS } from "./stanzas.ts";
 import { type EventExpr, type JobClassSpec, LIMIT_RESOURCES } from "./types.ts";
-
-interface Failure {
-  kind: JobSyntaxErrorKind;
-  message: string;
-  line: number;
-  column: number;
-}
+import { expected, parseFailure as failure } from "./_test_failure.ts";
 
 function parse(text: string): JobClassSpec {
   return parseJobConfig(text, { name: "test" });
-}
-
-function failure(text: string): Failure {
-  try {
-    parse(text);
-  } catch (e) {
-    if (!(e instanceof JobSyntaxError)) throw e;
-    return { kind: e.kind, message: e.message, line: e.line, column: e.column };
-  }
-  assert.fail(`expected a JobSyntaxError for ${JSON.stringify(text)}`);
-}
-
-function expected(kind: JobSyntaxErrorKind, line: number, column: number): Failure {
-  return { kind, message: JOB_SYNTAX_MESSAGES[kind], line, column };
 }
 
 function ev(event: string): EventExpr {
