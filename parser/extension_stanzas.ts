@@ -22,7 +22,7 @@
 import { CAPABILITIES, capabilityName, capabilityNumber } from "./capabilities.ts";
 import type { JobSyntaxErrorKind } from "./errors.ts";
 import type { StanzaContext, StanzaHandler } from "./stanzas.ts";
-import { DELEGATE_ACTIONS, type DelegateAction } from "./types.ts";
+import { DELEGATE_ACTIONS, type DelegateAction, type JobClassSpec } from "./types.ts";
 
 type FlagField = "noNewPrivileges" | "privateTmp" | "protectSystem" | "privateNetwork";
 
@@ -111,6 +111,28 @@ function delegate(ctx: StanzaContext): void {
   ctx.lex.skipComment();
   ctx.job.delegates.push({ actions: actions ?? [], users, groups });
 }
+
+/** The sandbox fields of a job class when no extension stanza is stated: nothing changes. */
+export const SANDBOX_DEFAULTS: Pick<
+  JobClassSpec,
+  | "noNewPrivileges"
+  | "capabilities"
+  | "privateTmp"
+  | "protectSystem"
+  | "readWritePaths"
+  | "readOnlyPaths"
+  | "privateNetwork"
+  | "hostname"
+> = {
+  noNewPrivileges: false,
+  capabilities: null,
+  privateTmp: false,
+  protectSystem: false,
+  readWritePaths: [],
+  readOnlyPaths: [],
+  privateNetwork: false,
+  hostname: null,
+};
 
 /**
  * Keyword → handler for daybreak's extension stanzas. {@linkcode lookupStanza} in

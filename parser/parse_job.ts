@@ -5,6 +5,7 @@
  */
 
 import { Lexer } from "./_tokenizer.ts";
+import { SANDBOX_DEFAULTS } from "./extension_stanzas.ts";
 import { type JobDraft, lookupStanza } from "./stanzas.ts";
 import type { JobClassSpec } from "./types.ts";
 
@@ -75,14 +76,7 @@ export function defaultJobClass(name: string, file: string | null = null): JobCl
     stopOn: null,
     processes: {},
     cgroups: [],
-    noNewPrivileges: false,
-    capabilities: null,
-    privateTmp: false,
-    protectSystem: false,
-    readWritePaths: [],
-    readOnlyPaths: [],
-    privateNetwork: false,
-    hostname: null,
+    ...SANDBOX_DEFAULTS,
     delegates: [],
   };
 }

@@ -22,6 +22,7 @@
  * @module
  */
 
+import { SANDBOX_DEFAULTS } from "../../parser/extension_stanzas.ts";
 import type { SandboxSpec } from "../ports.ts";
 
 /**
@@ -34,16 +35,7 @@ export const MONITOR_IGNORED_SIGNALS: readonly number[] = [
 ];
 
 /** A sandbox that changes nothing. */
-export const NO_SANDBOX: SandboxSpec = {
-  noNewPrivileges: false,
-  capabilities: null,
-  privateTmp: false,
-  protectSystem: false,
-  readWritePaths: [],
-  readOnlyPaths: [],
-  privateNetwork: false,
-  hostname: null,
-};
+export const NO_SANDBOX: SandboxSpec = SANDBOX_DEFAULTS;
 
 /** Whether the stanzas need namespaces, hence bwrap. */
 export function needsNamespaces(s: SandboxSpec): boolean {
