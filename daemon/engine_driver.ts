@@ -108,6 +108,12 @@ export class EngineDriver {
 
   /** Applies effects in order, then drains queued inputs. */
   apply(effects: readonly Effect[]): void {
+    this.#applyAll(effects);
+    this.#pump();
+  }
+
+  /** Applies each effect; one that fails is logged and the others still run. */
+  #applyAll(effects: readonly Effect[]): void {
     for (const effect of effects) {
       try {
         this.#applyOne(effect);
@@ -115,7 +121,6 @@ export class EngineDriver {
         this.#ports.log("error", `Failed to apply ${effect.type}: ${describe(e)}`);
       }
     }
-    this.#pump();
   }
 
   #pump(): void {
@@ -130,13 +135,7 @@ export class EngineDriver {
           const level = e instanceof EngineError ? "warn" : "error";
           this.#ports.log(level, `Cannot handle ${input.type}: ${describe(e)}`);
         }
-        for (const effect of effects) {
-          try {
-            this.#applyOne(effect);
-          } catch (e) {
-            this.#ports.log("error", `Failed to apply ${effect.type}: ${describe(e)}`);
-          }
-        }
+        this.#applyAll(effects);
       }
     } finally {
       this.#pumping = false;

@@ -5,26 +5,13 @@
  * @module
  */
 
+import type { SandboxSpec } from "../parser/extension_stanzas.ts";
 import type { ConsoleMode, ExpectMode, JobClassSpec, ProcessName } from "../parser/types.ts";
+
+export type { SandboxSpec };
 
 /** How a process ended: an exit status, or the number of the signal that killed it. */
 export type ExitStatus = { readonly code: number } | { readonly signal: number };
-
-/**
- * The sandbox stanzas of a job (daybreak extensions, `docs/job-files.md`): what the process
- * setup adds after Upstart's own stanzas.
- */
-export type SandboxSpec = Pick<
-  JobClassSpec,
-  | "noNewPrivileges"
-  | "capabilities"
-  | "privateTmp"
-  | "protectSystem"
-  | "readWritePaths"
-  | "readOnlyPaths"
-  | "privateNetwork"
-  | "hostname"
->;
 
 /** Everything needed to start one process of one job instance (spec §3.2, §3.6). */
 export interface SpawnRequest {

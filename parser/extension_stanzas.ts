@@ -112,8 +112,11 @@ function delegate(ctx: StanzaContext): void {
   ctx.job.delegates.push({ actions: actions ?? [], users, groups });
 }
 
-/** The sandbox fields of a job class when no extension stanza is stated: nothing changes. */
-export const SANDBOX_DEFAULTS: Pick<
+/**
+ * The sandbox stanzas of a job (daybreak extensions, `docs/job-files.md`): what the process
+ * setup adds after Upstart's own stanzas.
+ */
+export type SandboxSpec = Pick<
   JobClassSpec,
   | "noNewPrivileges"
   | "capabilities"
@@ -123,7 +126,10 @@ export const SANDBOX_DEFAULTS: Pick<
   | "readOnlyPaths"
   | "privateNetwork"
   | "hostname"
-> = {
+>;
+
+/** The sandbox fields of a job class when no extension stanza is stated: nothing changes. */
+export const SANDBOX_DEFAULTS: SandboxSpec = {
   noNewPrivileges: false,
   capabilities: null,
   privateTmp: false,
