@@ -11,7 +11,7 @@
 import type { SpawnRequest } from "../daemon/ports.ts";
 import { DenoSpawner } from "../daemon/supervisor/deno_spawner.ts";
 import { Reaper } from "../daemon/supervisor/reaper.ts";
-import { NO_SANDBOX } from "../daemon/supervisor/sandbox_args.ts";
+import { NO_SANDBOX } from "../security/sandbox.ts";
 import { spawnRequest } from "../tests/fakes/spawn_request.ts";
 
 const STARTS = 300;

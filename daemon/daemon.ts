@@ -43,8 +43,9 @@ import {
   getpid,
   kill,
   umask,
-} from "./supervisor/libc.ts";
-import { listChildren, Reaper } from "./supervisor/reaper.ts";
+} from "../sys/libc.ts";
+import { listChildren } from "../sys/procfs.ts";
+import { Reaper } from "./supervisor/reaper.ts";
 import { AppArmorSecurity } from "../security/apparmor.ts";
 
 /** The daybreak version reported by `initctl version`. */

@@ -6,7 +6,7 @@
 
 import { Daemon, DAYBREAK_VERSION } from "./daemon.ts";
 import { InitUsageError, parseInitOptions } from "./options.ts";
-import { effectiveIds } from "./supervisor/libc.ts";
+import { effectiveIds } from "../sys/libc.ts";
 
 const HELP = `Usage: init [OPTION]...
 Process management daemon (daybreak, compatible with Upstart 1.13).

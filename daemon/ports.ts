@@ -7,11 +7,12 @@
 
 import type { SandboxSpec } from "../parser/extension_stanzas.ts";
 import type { ConsoleMode, ExpectMode, JobClassSpec, ProcessName } from "../parser/types.ts";
+import type { ExitStatus } from "../sys/wait_status.ts";
 
 export type { SandboxSpec };
 
 /** How a process ended: an exit status, or the number of the signal that killed it. */
-export type ExitStatus = { readonly code: number } | { readonly signal: number };
+export type { ExitStatus };
 
 /** Everything needed to start one process of one job instance (spec §3.2, §3.6). */
 export interface SpawnRequest {
@@ -77,20 +78,8 @@ export interface SpawnedProcess {
   readonly tracked: Promise<TrackedProcess | null> | null;
 }
 
-/**
- * A spawn that failed before the program ran. `reason` is Upstart's text, logged as
- * `Failed to spawn JOB PROCESS process: REASON` (spec §3.6).
- */
-export class SpawnError extends Error {
-  /** e.g. `unable to execute: No such file or directory`, `unable to find setuid user`. */
-  readonly reason: string;
-
-  constructor(reason: string, options?: ErrorOptions) {
-    super(reason, options);
-    this.name = "SpawnError";
-    this.reason = reason;
-  }
-}
+/** A spawn that failed before the program ran (raised by `security/` too, so defined there). */
+export { SpawnError } from "../security/spawn_error.ts";
 
 /** Starts and signals job processes. */
 export interface ProcessSpawner {

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { readText } from "../daemon/supervisor/libc.ts";
+import { readText } from "../sys/libc.ts";
 
 /** Where the kernel says whether AppArmor is enabled. */
 export const APPARMOR_ENABLED_PATH = "/sys/module/apparmor/parameters/enabled";

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { parseGroup, parsePasswd } from "../supervisor/process_setup.ts";
-import { readText } from "../supervisor/libc.ts";
+import { parseGroup, parsePasswd } from "../../sys/accounts.ts";
+import { readText } from "../../sys/libc.ts";
 import type { PeerCredentials } from "./server.ts";
 
 /** A caller's user name and group names. */

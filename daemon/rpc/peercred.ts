@@ -17,7 +17,7 @@ import {
   type PeerCred,
   socketInode,
   unixSocketName,
-} from "../supervisor/libc.ts";
+} from "../../sys/libc.ts";
 
 /** The credentials the kernel recorded for the connecting process. */
 export type PeerCredentials = PeerCred;

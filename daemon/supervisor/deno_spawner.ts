@@ -23,14 +23,14 @@
  * with the {@linkcode Reaper} so it never reaps them.
  *
  * Failures of `limit`, `nice`, `setgid` and `setuid` are predicted before the spawn
- * (`setup_checks.ts`) and are spawn failures with Upstart's texts. With sandbox stanzas that need
- * namespaces the spawned program is bwrap's monitor: the pid handed back is the sandboxed child
- * (the job's real process), and the monitor's exit status is read back (`sandbox_args.ts`).
+ * (`security/setup_checks.ts`) and are spawn failures with Upstart's texts. With sandbox stanzas
+ * that need namespaces the spawned program is bwrap's monitor: the pid handed back is the
+ * sandboxed child (the job's real process), and the monitor's exit status is read back
+ * (`security/sandbox.ts`).
  *
  * @module
  */
 
-import { posix } from "node:path";
 import {
   type ExitStatus,
   type ProcessSpawner,
@@ -40,8 +40,17 @@ import {
   type TrackedProcess,
 } from "../ports.ts";
 import { switchFailure } from "../../security/apparmor.ts";
-import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
-import { trackForks, trackStop } from "./fork_tracker.ts";
+import { NO_CREDENTIALS, resolveCredentials } from "../../security/credentials.ts";
+import {
+  monitorStatus,
+  NO_SANDBOX,
+  requiredDirectories,
+  type SetupTools,
+  wrapCommand,
+} from "../../security/sandbox.ts";
+import { waitForSandboxChild } from "../../security/sandbox_monitor.ts";
+import { capabilityMask, type DaemonPowers, setupFailure } from "../../security/setup_checks.ts";
+import { readAccountFiles } from "../../sys/accounts.ts";
 import {
   closeFd,
   currentUmask,
@@ -58,19 +67,12 @@ import {
   RLIMIT_RESOURCES,
   strerror,
   writeFd,
-} from "./libc.ts";
+} from "../../sys/libc.ts";
+import { readProcStat, readStatus } from "../../sys/procfs.ts";
+import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
+import { trackForks, trackStop } from "./fork_tracker.ts";
 import { LogFile, logFilePath } from "./log_file.ts";
-import {
-  NO_CREDENTIALS,
-  requiredDirectories,
-  resolveCredentials,
-  type SetupTools,
-  wrapCommand,
-} from "./process_setup.ts";
-import { readProcStat, type Reaper } from "./reaper.ts";
-import { monitorStatus, NO_SANDBOX } from "./sandbox_args.ts";
-import { waitForSandboxChild } from "./sandbox_monitor.ts";
-import { capabilityMask, type DaemonPowers, setupFailure } from "./setup_checks.ts";
+import type { Reaper } from "./reaper.ts";
 
 /** Options of {@linkcode DenoSpawner}. */
 export interface DenoSpawnerOptions {
@@ -237,7 +239,7 @@ export class DenoSpawner implements ProcessSpawner {
     this.#identity = effectiveIds();
     this.#powers = {
       ...this.#identity,
-      capabilities: capabilityMask(readText("/proc/self/status") ?? ""),
+      capabilities: capabilityMask(readStatus("self") ?? ""),
       nice: this.#daemonNice,
       nrOpen: Number(readText("/proc/sys/fs/nr_open") ?? "1048576"),
       limit: (resource) => prlimit(0, RLIMIT_RESOURCES[resource] ?? -1),
@@ -435,15 +437,7 @@ export class DenoSpawner implements ProcessSpawner {
   }
 
   #accountFiles(root: string | null, needed: boolean): { passwd: string; group: string } {
-    if (!needed) return { passwd: "", group: "" };
-    const read = (p: string) => {
-      try {
-        return Deno.readTextFileSync(posix.join(root ?? "/", p));
-      } catch {
-        return ""; // no file: nobody is found, as getpwnam reports
-      }
-    };
-    return { passwd: read("etc/passwd"), group: read("etc/group") };
+    return needed ? readAccountFiles(root) : { passwd: "", group: "" };
   }
 
   /**

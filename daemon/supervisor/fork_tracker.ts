@@ -19,8 +19,9 @@
  */
 
 import type { ExitStatus, TrackedProcess } from "../ports.ts";
-import { getpid, kill, LibcError, readText } from "./libc.ts";
-import { listChildren, type ProcStat, readProcStat, type Reaper } from "./reaper.ts";
+import { getpid, kill, LibcError } from "../../sys/libc.ts";
+import { listChildren, type ProcStat, readEnviron, readProcStat } from "../../sys/procfs.ts";
+import type { Reaper } from "./reaper.ts";
 
 /** The spawned main process, as the tracker needs it. */
 export interface TrackedMain {
@@ -72,8 +73,8 @@ function identity(env: readonly string[]): string[] {
 }
 
 function environOf(pid: number): Set<string> | null {
-  const text = readText(`/proc/${pid}/environ`);
-  return text === null ? null : new Set(text.split("\0"));
+  const env = readEnviron(pid);
+  return env === null ? null : new Set(env);
 }
 
 /**

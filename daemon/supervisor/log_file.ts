@@ -22,7 +22,7 @@ import {
   openFd,
   readLink,
   writeFd,
-} from "./libc.ts";
+} from "../../sys/libc.ts";
 
 /** `JOB.log` or `JOB-INSTANCE.log`, with every `/` turned into `_` (spec §9.1). */
 export function logFileName(job: string, instance: string): string {

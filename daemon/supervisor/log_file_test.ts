@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { umask } from "./libc.ts";
+import { umask } from "../../sys/libc.ts";
 import { LogFile, logFileName, logFilePath } from "./log_file.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);

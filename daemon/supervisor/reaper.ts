@@ -16,101 +16,13 @@ import {
   getpid,
   isChildSubreaper,
   LibcError,
-  listDir,
-  readLink,
-  readText,
   setChildSubreaper,
   waitpidNoHang,
-} from "./libc.ts";
+} from "../../sys/libc.ts";
+import { listChildren, pidfdPids, readProcStat } from "../../sys/procfs.ts";
 
 /** Called with each reaped orphan. */
 export type OrphanExitListener = (pid: number, status: ExitStatus) => void;
-
-/**
- * Children of process `pid` ("self" for the daemon), across all its threads: a child belongs to
- * the thread that forked it, or to whichever thread the kernel picked when re-parenting it.
- * `/proc` is read through libc (see libc.ts for why).
- */
-export function listChildren(pid: number | "self" = "self"): number[] {
-  const out: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = listDir(`/proc/${pid}/task`);
-  } catch {
-    return out; // the process is gone
-  }
-  for (const task of tasks) {
-    const text = readText(`/proc/${pid}/task/${task}/children`);
-    if (text === null) continue; // the thread ended meanwhile
-    for (const word of text.split(" ")) {
-      const child = Number(word);
-      if (word !== "" && Number.isInteger(child)) out.push(child);
-    }
-  }
-  return out;
-}
-
-/** Fields of `/proc/PID/stat` the supervisor uses. */
-export interface ProcStat {
-  readonly pid: number;
-  readonly comm: string;
-  /** `R`, `S`, `D`, `Z`, `T`, … */
-  readonly state: string;
-  readonly ppid: number;
-  readonly pgrp: number;
-  readonly session: number;
-  /** Nice value (−20…19). */
-  readonly nice: number;
-  /** Start time in clock ticks after boot. */
-  readonly startTime: number;
-}
-
-/** Parses `/proc/PID/stat` text (the command name may contain spaces and parentheses). */
-export function parseProcStat(text: string): ProcStat | null {
-  const open = text.indexOf("(");
-  const close = text.lastIndexOf(")");
-  if (open < 0 || close < open) return null;
-  const rest = text.slice(close + 2).split(" ");
-  // rest[0] is field 3 (state); starttime is field 22.
-  const num = (i: number) => Number(rest[i - 3]);
-  return {
-    pid: Number(text.slice(0, open).trim()),
-    comm: text.slice(open + 1, close),
-    state: rest[0] ?? "?",
-    ppid: num(4),
-    pgrp: num(5),
-    session: num(6),
-    nice: num(19),
-    startTime: num(22),
-  };
-}
-
-/** `/proc/PID/stat` of a live (or zombie) process, or null once it is gone. */
-export function readProcStat(pid: number | "self"): ProcStat | null {
-  const text = readText(`/proc/${pid}/stat`);
-  return text === null ? null : parseProcStat(text);
-}
-
-/** Pids that have an open pidfd in this process: the children Deno itself is waiting for. */
-export function pidfdPids(): Set<number> {
-  const out = new Set<number>();
-  let fds: string[];
-  try {
-    fds = listDir("/proc/self/fd");
-  } catch {
-    return out;
-  }
-  for (const fd of fds) {
-    try {
-      if (readLink(`/proc/self/fd/${fd}`) !== "anon_inode:[pidfd]") continue;
-    } catch {
-      continue; // closed meanwhile (including the directory's own fd)
-    }
-    const m = /^Pid:\s*(-?\d+)/m.exec(readText(`/proc/self/fdinfo/${fd}`) ?? "");
-    if (m !== null) out.add(Number(m[1]));
-  }
-  return out;
-}
 
 /** Exits kept for late askers (a tracked daemon may die before anyone waits for it). */
 const RECENT_LIMIT = 256;

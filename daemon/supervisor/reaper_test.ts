@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeWaitStatus } from "./libc.ts";
-import { listChildren, parseProcStat, pidfdPids, readProcStat, Reaper } from "./reaper.ts";
+import { listChildren, pidfdPids, readProcStat } from "../../sys/procfs.ts";
+import { Reaper } from "./reaper.ts";
 import { runScenario } from "./testdata/run_scenario.ts";
 
 Deno.test("Reaper reaps orphans by pid while Deno still collects its own children", async () => {
@@ -29,26 +29,4 @@ Deno.test("Reaper does not take Deno's own children, even unregistered ones", as
   assert.equal((await child.status).code, 9);
   assert.deepEqual(reaper.orphans(), []);
   assert.deepEqual(listChildren().filter((p) => readProcStat(p)?.state === "Z"), []);
-});
-
-Deno.test("parseProcStat() copes with spaces and parentheses in the command name", () => {
-  const text = "42 (a) b (c)) S 1 42 42 0 -1 4194560 108 0 1 0 0 0 0 0 20 5 1 0 83568 2990080";
-  const st = parseProcStat(text);
-  assert.deepEqual(st, {
-    pid: 42,
-    comm: "a) b (c)",
-    state: "S",
-    ppid: 1,
-    pgrp: 42,
-    session: 42,
-    nice: 5,
-    startTime: 83568,
-  });
-});
-
-Deno.test("decodeWaitStatus() decodes exits, signals and stops", () => {
-  assert.deepEqual(decodeWaitStatus(7 << 8), { code: 7 });
-  assert.deepEqual(decodeWaitStatus(9), { signal: 9 });
-  assert.deepEqual(decodeWaitStatus(15 | 0x80), { signal: 15 }, "core dumped");
-  assert.equal(decodeWaitStatus((19 << 8) | 0x7f), null);
 });

@@ -9,10 +9,11 @@
 import assert from "node:assert/strict";
 import { type ExitStatus, SpawnError, type SpawnRequest } from "../ports.ts";
 import { DenoSpawner } from "./deno_spawner.ts";
-import { readLink, readText } from "./libc.ts";
-import { listChildren, readProcStat, Reaper } from "./reaper.ts";
-import { NO_SANDBOX } from "./sandbox_args.ts";
-import { CAP_SYS_RESOURCE, capabilityMask } from "./setup_checks.ts";
+import { NO_SANDBOX } from "../../security/sandbox.ts";
+import { CAP_SYS_RESOURCE, capabilityMask } from "../../security/setup_checks.ts";
+import { readLink, readText } from "../../sys/libc.ts";
+import { listChildren, readProcStat } from "../../sys/procfs.ts";
+import { Reaper } from "./reaper.ts";
 import { spawnRequest } from "../../tests/fakes/spawn_request.ts";
 
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kill } from "../../daemon/supervisor/libc.ts";
+import { kill } from "../../sys/libc.ts";
 import { childrenOf, cmdline, isAlive, pidsWithEnv, procState } from "./procfs.ts";
 
 export { childrenOf, cmdline, isAlive, pidsWithEnv, procState };

@@ -4,7 +4,7 @@
  * exit statuses, and the shortcuts' `PROG:` prefixes.
  */
 import assert from "node:assert/strict";
-import { kill } from "../../daemon/supervisor/libc.ts";
+import { kill } from "../../sys/libc.ts";
 import { cmdline, isAlive, startTestDaemon, waitFor } from "../helpers/test_daemon.ts";
 
 const SIGTERM = 15;

@@ -6,7 +6,7 @@
  * client) and keeps serving everyone else.
  */
 import assert from "node:assert/strict";
-import { listDir } from "../../daemon/supervisor/libc.ts";
+import { listDir } from "../../sys/libc.ts";
 import { startTestDaemon, type TestDaemon, waitFor } from "../helpers/test_daemon.ts";
 
 const encoder = new TextEncoder();

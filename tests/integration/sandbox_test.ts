@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
-import { readText } from "../../daemon/supervisor/libc.ts";
+import { readText } from "../../sys/libc.ts";
 import { cmdline, isAlive, startTestDaemon, waitFor } from "../helpers/test_daemon.ts";
 
 function statusOf(pid: number): Map<string, string> {

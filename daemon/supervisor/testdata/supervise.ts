@@ -8,8 +8,9 @@
 
 import type { ExitStatus, SpawnedProcess, SpawnRequest, TrackedProcess } from "../../ports.ts";
 import { DenoSpawner } from "../deno_spawner.ts";
-import { isChildSubreaper, readLink, readText } from "../libc.ts";
-import { listChildren, readProcStat, Reaper } from "../reaper.ts";
+import { isChildSubreaper, readLink, readText } from "../../../sys/libc.ts";
+import { listChildren, readProcStat } from "../../../sys/procfs.ts";
+import { Reaper } from "../reaper.ts";
 import { spawnRequest } from "../../../tests/fakes/spawn_request.ts";
 
 const reaper = new Reaper();

@@ -1,5 +1,5 @@
 /**
- * Finding the job's process under bwrap's monitor (see `sandbox_args.ts`).
+ * Finding the job's process under bwrap's monitor (see `sandbox.ts`).
  *
  * The daemon spawns the monitor; the job is the monitor's only child, cloned a few milliseconds
  * later. `ProcessSpawner.spawn()` is synchronous and returns the pid the job is supervised by,
@@ -8,8 +8,7 @@
  * @module
  */
 
-import { readText } from "./libc.ts";
-import { readProcStat } from "./reaper.ts";
+import { firstChild, readProcStat } from "../sys/procfs.ts";
 
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 const STEP_MS = 0.1;
@@ -22,11 +21,10 @@ const STEP_MS = 0.1;
  * @returns The child's pid, or `null` when the monitor ended (or stayed childless) first.
  */
 export function waitForSandboxChild(monitor: number, timeoutMs = 2000): number | null {
-  const path = `/proc/${monitor}/task/${monitor}/children`;
   const until = performance.now() + timeoutMs;
   for (;;) {
-    const first = readText(path)?.trim().split(" ")[0] ?? "";
-    if (first !== "") return Number(first);
+    const first = firstChild(monitor);
+    if (first !== null) return first;
     const stat = readProcStat(monitor);
     if (stat === null || stat.state === "Z" || performance.now() > until) return null;
     Atomics.wait(SLEEP, 0, 0, STEP_MS);

@@ -17,7 +17,7 @@
  * goes right before `nsenter` (the new root rarely holds `aa-exec`): the profile must then also
  * let `nsenter` chroot, set the uid and exec the program.
  *
- * daybreak's sandbox stanzas wrap the chain further (`sandbox_args.ts`): `bwrap` outermost, for
+ * daybreak's sandbox stanzas wrap the chain further (below): `bwrap` outermost, for
  * the namespace and mount stanzas, so every later step already runs in the sandbox; and
  * `no-new-privileges`/`capabilities` as options of the same `setpriv` that switches user, which
  * applies them while still root.
@@ -28,127 +28,134 @@
  * Upstart's, and its `-S` sets only the uid; gid and supplementary groups are set by `setpriv`
  * before it, while we are still root.
  *
- * Pure: account files are passed in as text and parsed here.
+ * ## The sandbox
+ *
+ * The sandbox stanzas (daybreak extensions, `docs/job-files.md`) as arguments for real tools:
+ * `bwrap` (bubblewrap) for the namespace and mount stanzas, `setpriv` for `no-new-privileges`
+ * and `capabilities`. Namespaces are never created inside the daemon: they are per thread there
+ * (platform notes §2).
+ *
+ * bwrap cannot exec in place: it clones the sandboxed process and stays behind as its parent,
+ * a monitor that exits with the child's status (128+N for a death by signal N). Three things
+ * keep that monitor invisible to the job's supervision:
+ * - it is started with every catchable signal but SIGCHLD and SIGCONT ignored (`env
+ *   --ignore-signal`), and the dispositions are restored inside before the job's program runs
+ *   (`env --default-signal`), so a signal sent to the job's process group reaches the job and
+ *   leaves the monitor alive until the job is gone;
+ * - `--die-with-parent` ties the job to the monitor (SIGKILL when it dies);
+ * - the daemon supervises the sandboxed child's pid (see `sandbox_monitor.ts`), so `status`
+ *   shows the real pid and signals aimed at the main process reach it.
+ * No `--new-session` (the job stays in the process group the daemon kills) and no
+ * `--unshare-pid` (pids inside are the host's).
+ *
+ * Pure: no I/O.
  *
  * @module
  */
 
 import { posix } from "node:path";
-import type { JobClassSpec, ProcessName } from "../../parser/types.ts";
-import { type SandboxSpec, SpawnError } from "../ports.ts";
-import { profileSwitchArgv } from "../../security/apparmor.ts";
-import { SHELL } from "./command_line.ts";
-import {
-  bwrapOptions,
-  MONITOR_IGNORED_SIGNALS,
-  needsNamespaces,
-  privilegeOptions,
-} from "./sandbox_args.ts";
+import { SANDBOX_DEFAULTS, type SandboxSpec } from "../parser/extension_stanzas.ts";
+import type { JobClassSpec, ProcessName } from "../parser/types.ts";
+import { profileSwitchArgv } from "./apparmor.ts";
+import type { Credentials } from "./credentials.ts";
+import { SpawnError } from "./spawn_error.ts";
 
-/** One `/etc/passwd` entry, as far as the daemon needs it. */
-export interface PasswdEntry {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
-}
-
-/** One `/etc/group` entry. */
-export interface GroupEntry {
-  readonly name: string;
-  readonly gid: number;
-  readonly members: readonly string[];
-}
-
-function field(line: string): string[] | null {
-  if (line === "" || line.startsWith("#")) return null;
-  return line.split(":");
-}
-
-function id(text: string | undefined): number | null {
-  return text !== undefined && /^\d+$/.test(text) ? Number(text) : null;
-}
-
-/** Parses `/etc/passwd` text; malformed lines are skipped, as getpwnam does. */
-export function parsePasswd(text: string): PasswdEntry[] {
-  const out: PasswdEntry[] = [];
-  for (const line of text.split("\n")) {
-    const f = field(line);
-    const uid = id(f?.[2]);
-    const gid = id(f?.[3]);
-    if (f === null || f[0] === undefined || f[0] === "" || uid === null || gid === null) continue;
-    out.push({ name: f[0], uid, gid });
-  }
-  return out;
-}
-
-/** Parses `/etc/group` text; malformed lines are skipped. */
-export function parseGroup(text: string): GroupEntry[] {
-  const out: GroupEntry[] = [];
-  for (const line of text.split("\n")) {
-    const f = field(line);
-    const gid = id(f?.[2]);
-    if (f === null || f[0] === undefined || f[0] === "" || gid === null) continue;
-    const members = (f[3] ?? "").split(",").filter((m) => m !== "");
-    out.push({ name: f[0], gid, members });
-  }
-  return out;
-}
-
-/** The identity a process should run with; `null` fields are left as the daemon's. */
-export interface Credentials {
-  readonly uid: number | null;
-  readonly gid: number | null;
-  /** Supplementary groups to set, or `null` to leave them alone. */
-  readonly groups: readonly number[] | null;
-}
-
-/** The daemon's own identity, as credential resolution needs it. */
-export interface DaemonIdentity {
-  readonly euid: number;
-  readonly egid: number;
-}
-
-/** Credentials that change nothing. */
-export const NO_CREDENTIALS: Credentials = { uid: null, gid: null, groups: null };
+/** The shell that sets a job's umask (umask has no tool of its own). */
+const SHELL = "/bin/sh";
 
 /**
- * Resolves `setuid`/`setgid` names against the account files of the process's root (Upstart
- * looks them up after chroot). The group defaults to the user's primary group; when the daemon
- * is root the supplementary groups are what `initgroups(user, gid)` would give.
- *
- * @throws {SpawnError} `unable to find setuid user` / `unable to find setgid group`.
+ * Signals the bwrap monitor ignores: every catchable one but SIGCHLD (bwrap waits for its child
+ * with it) and SIGCONT, and not 32/33 (glibc's own, unknown to `env`).
  */
-export function resolveCredentials(
-  names: { readonly setuid: string | null; readonly setgid: string | null },
-  files: { readonly passwd: string; readonly group: string },
-  daemon: DaemonIdentity,
-): Credentials {
-  if (names.setuid === null && names.setgid === null) return NO_CREDENTIALS;
-  const users = parsePasswd(files.passwd);
-  const groups = parseGroup(files.group);
-  let user: PasswdEntry | null = null;
-  let gid: number | null = null;
-  if (names.setuid !== null) {
-    user = users.find((u) => u.name === names.setuid) ?? null;
-    if (user === null) throw new SpawnError("unable to find setuid user");
-    gid = user.gid;
-  }
-  if (names.setgid !== null) {
-    const group = groups.find((g) => g.name === names.setgid);
-    if (group === undefined) throw new SpawnError("unable to find setgid group");
-    gid = group.gid;
-  }
-  if (daemon.euid !== 0) return { uid: user?.uid ?? null, gid, groups: null };
-  // initgroups() for the target user, or for the daemon's own user when only setgid is given.
-  const member = user?.name ?? users.find((u) => u.uid === daemon.euid)?.name ?? null;
-  const primary = gid ?? daemon.egid;
-  const supplementary = [primary];
-  if (member !== null) {
-    for (const g of groups) {
-      if (g.members.includes(member) && !supplementary.includes(g.gid)) supplementary.push(g.gid);
+export const MONITOR_IGNORED_SIGNALS: readonly number[] = [
+  ...Array.from({ length: 31 }, (_, i) => i + 1).filter((n) => ![9, 17, 18, 19].includes(n)),
+  ...Array.from({ length: 31 }, (_, i) => i + 34),
+];
+
+/** A sandbox that changes nothing. */
+export const NO_SANDBOX: SandboxSpec = SANDBOX_DEFAULTS;
+
+/** Whether the stanzas need namespaces, hence bwrap. */
+export function needsNamespaces(s: SandboxSpec): boolean {
+  return s.privateTmp || s.protectSystem || s.privateNetwork || s.hostname !== null ||
+    s.readWritePaths.length > 0 || s.readOnlyPaths.length > 0;
+}
+
+function depth(path: string): number {
+  return path.split("/").filter((p) => p !== "").length;
+}
+
+/** The directories strictly between `top` and each path below it, parents first. */
+function ancestorsIn(top: string, paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split("/").filter((p) => p !== "");
+    for (let n = depth(top) + 1; n < parts.length; n++) {
+      const dir = `/${parts.slice(0, n).join("/")}`;
+      if (dir.startsWith(`${top}/`)) out.add(dir);
     }
   }
-  return { uid: user?.uid ?? null, gid, groups: supplementary };
+  return [...out].sort((a, b) => depth(a) - depth(b));
+}
+
+/**
+ * bwrap's options for the stanzas, up to and including the `--` before the command.
+ *
+ * Later mounts cover earlier ones, so the path lists are mounted shallowest first: a read-only
+ * path inside a read-write one stays read-only, and the reverse. At equal depth a read-only
+ * path comes last: when a path is listed as both, read-only wins.
+ */
+export function bwrapOptions(s: SandboxSpec): string[] {
+  const opts = [s.protectSystem ? "--ro-bind" : "--bind", "/", "/"];
+  // bwrap mounts its binds nodev: /dev needs its devices back. A fresh /proc matches the
+  // new mount namespace (no --unshare-pid: it still shows every host process).
+  opts.push("--dev-bind", "/dev", "/dev", "--proc", "/proc");
+  if (s.privateTmp) {
+    opts.push("--perms", "1777", "--tmpfs", "/tmp");
+    // bwrap creates missing mount points 0700: paths listed inside the new /tmp would be
+    // unreachable for a job that is not root.
+    for (const dir of ancestorsIn("/tmp", [...s.readWritePaths, ...s.readOnlyPaths])) {
+      opts.push("--perms", "0755", "--dir", dir);
+    }
+  }
+  const binds = [
+    ...s.readWritePaths.map((p) => ({ p, opt: "--bind", order: 0 })),
+    ...s.readOnlyPaths.map((p) => ({ p, opt: "--ro-bind", order: 1 })),
+  ].map((b, i) => ({ ...b, i }));
+  binds.sort((a, b) => depth(a.p) - depth(b.p) || a.order - b.order || a.i - b.i);
+  for (const b of binds) opts.push(b.opt, b.p, b.p);
+  if (s.privateNetwork) opts.push("--unshare-net");
+  if (s.hostname !== null) opts.push("--unshare-uts", "--hostname", s.hostname);
+  opts.push("--die-with-parent", "--");
+  return opts;
+}
+
+/**
+ * `setpriv` options for `no-new-privileges` and `capabilities` (empty when neither is set).
+ *
+ * `keep` lists capabilities the rest of the chain still needs as root after the bounding set is
+ * applied (`nsenter` chroots with `cap_sys_chroot` and switches user with `cap_setuid`): root's
+ * capabilities after exec are limited to the bounding set.
+ */
+export function privilegeOptions(s: SandboxSpec, keep: readonly string[] = []): string[] {
+  const opts: string[] = [];
+  if (s.noNewPrivileges) opts.push("--no-new-privs");
+  if (s.capabilities !== null) {
+    const caps = [...new Set([...s.capabilities, ...keep])];
+    opts.push("--bounding-set", ["-all", ...caps.map((c) => `+${c}`)].join(","));
+  }
+  return opts;
+}
+
+/**
+ * The exit status of a process run under the bwrap monitor: the monitor reports a death by
+ * signal N as exit status 128+N, like a shell, so such statuses are read back as signals. A
+ * sandboxed program that itself exits with 129…192 is reported as killed by a signal.
+ */
+export function monitorStatus(code: number): { readonly code: number } | {
+  readonly signal: number;
+} {
+  return code > 128 && code <= 128 + 64 ? { signal: code - 128 } : { code };
 }
 
 /** The stanzas that shape the process, plus what the daemon already is. */

@@ -1,5 +1,5 @@
 /**
- * The daemon's one FFI binding of libc (platform notes §2), opened lazily on first use so that
+ * The one FFI binding of libc in the tree (platform notes §2), opened lazily on first use so that
  * modules importing this file cost nothing until a call is made. Needs only `--allow-ffi`.
  *
  * File access to `/proc` (and to log files) also goes through here: Deno 2.9 refuses `/proc`
@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ExitStatus } from "../ports.ts";
+import { decodeWaitStatus, type ExitStatus } from "./wait_status.ts";
 
 const SYMBOLS = {
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
@@ -133,14 +133,6 @@ export function isChildSubreaper(): boolean {
   const out = new Int32Array(1);
   check("prctl", sym().prctl_get(PR_GET_CHILD_SUBREAPER, out, 0n, 0n, 0n));
   return out[0] !== 0;
-}
-
-/** Decodes a raw `wait` status word; `null` for a stopped/continued report. */
-export function decodeWaitStatus(raw: number): ExitStatus | null {
-  const low = raw & 0x7f;
-  if (low === 0) return { code: (raw >> 8) & 0xff };
-  if (low !== 0x7f) return { signal: low };
-  return null;
 }
 
 /** What `waitpid(pid, WNOHANG)` saw: `pid` 0 means "still running". */

@@ -20,7 +20,7 @@ import {
   umask,
   waitpidNoHang,
 } from "./libc.ts";
-import { readProcStat } from "./reaper.ts";
+import { readProcStat } from "./procfs.ts";
 
 Deno.test("getpid() and effectiveIds() agree with /proc/self/status", () => {
   assert.equal(getpid(), Deno.pid);

@@ -14,9 +14,9 @@
  * @module
  */
 
-import type { JobClassSpec, LimitValue } from "../../parser/types.ts";
-import type { SandboxSpec } from "../ports.ts";
-import type { Credentials } from "./process_setup.ts";
+import type { SandboxSpec } from "../parser/extension_stanzas.ts";
+import type { JobClassSpec, LimitValue } from "../parser/types.ts";
+import type { Credentials } from "./credentials.ts";
 
 /** Capability numbers the checks need (`linux/capability.h`). */
 export const CAP_SETGID = 6;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { LimitValue } from "../../parser/types.ts";
-import { NO_CREDENTIALS } from "./process_setup.ts";
-import { NO_SANDBOX } from "./sandbox_args.ts";
+import type { LimitValue } from "../parser/types.ts";
+import { NO_CREDENTIALS } from "./credentials.ts";
+import { NO_SANDBOX } from "./sandbox.ts";
 import {
   CAP_SETGID,
   CAP_SETPCAP,
