@@ -140,6 +140,18 @@ export const SANDBOX_DEFAULTS: SandboxSpec = {
   hostname: null,
 };
 
+/** One extension stanza keyword. */
+export type ExtensionKeyword =
+  | "no-new-privileges"
+  | "capabilities"
+  | "private-tmp"
+  | "protect-system"
+  | "read-write-paths"
+  | "read-only-paths"
+  | "private-network"
+  | "hostname"
+  | "delegate";
+
 /**
  * Keyword → handler for daybreak's extension stanzas. {@linkcode lookupStanza} in
  * `stanzas.ts` finds these too; this table says which keywords Upstart would reject.
@@ -150,7 +162,7 @@ export const SANDBOX_DEFAULTS: SandboxSpec = {
  * "private-tmp" in EXTENSION_STANZAS; // true
  * ```
  */
-export const EXTENSION_STANZAS = {
+export const EXTENSION_STANZAS: Readonly<Record<ExtensionKeyword, StanzaHandler>> = {
   "no-new-privileges": flag("noNewPrivileges"),
   capabilities,
   "private-tmp": flag("privateTmp"),
@@ -160,10 +172,7 @@ export const EXTENSION_STANZAS = {
   "private-network": flag("privateNetwork"),
   hostname,
   delegate,
-} as const satisfies Record<string, StanzaHandler>;
-
-/** One extension stanza keyword. */
-export type ExtensionKeyword = keyof typeof EXTENSION_STANZAS;
+};
 
 /**
  * Whether a keyword is one of daybreak's extension stanzas.
