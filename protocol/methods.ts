@@ -1,7 +1,7 @@
 /**
- * The control protocol shared by the daemon and the CLI: JSON-RPC 2.0 method
- * names, their zod schemas (params and results), and the error codes, named
- * after Upstart's D-Bus errors (spec §12.2). See `docs/rpc.md`.
+ * The methods of the control protocol shared by the daemon and the CLI:
+ * JSON-RPC 2.0 method names and their zod schemas (params and results). See
+ * `docs/rpc.md`; the errors are in `errors.ts`.
  *
  * The CLI imports this module for its *types* only (`import type`), so the
  * client never loads zod and stays fast; the daemon validates every request
@@ -11,13 +11,15 @@
  */
 
 import { z } from "zod";
-import { PROCESS_NAMES } from "../../parser/types.ts";
+import { PROCESS_NAMES } from "../parser/types.ts";
 
 /** Protocol version, bumped on incompatible changes. */
 export const PROTOCOL_VERSION = 1;
 
-/** Largest request line the server accepts, in bytes. */
-export const MAX_REQUEST_BYTES = 1 << 20;
+// The size limit lives with the framing, and the codes in a dependency-free module, so that
+// the CLI can use them without zod.
+export { MAX_REQUEST_BYTES } from "./framing.ts";
+export { ERROR_CODES, type ErrorName } from "./errors.ts";
 
 const envList = z.array(z.string().max(65536)).max(4096);
 const jobName = z.string().min(1).max(4096);
@@ -179,6 +181,3 @@ export type ParamsIn<M extends Method> = z.input<(typeof METHODS)[M]["params"]>;
 export type Params<M extends Method> = z.output<(typeof METHODS)[M]["params"]>;
 /** The result of a method. */
 export type Result<M extends Method> = z.output<(typeof METHODS)[M]["result"]>;
-
-// The codes live in a dependency-free module so the CLI can use them without zod.
-export { ERROR_CODES, type ErrorName } from "./error_codes.ts";
