@@ -30,7 +30,16 @@ export interface RpcClient {
   close(): void;
 }
 
-/** The daemon could not be reached, or the connection broke. */
+/**
+ * The daemon could not be reached, or the connection broke.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConnectionError, connectSocket } from "./client.ts";
+ * await assert.rejects(connectSocket("/nonexistent/d.sock"), ConnectionError);
+ * ```
+ */
 export class ConnectionError extends Error {
   /** The socket concerned, when there is one. */
   readonly path: string | null;
@@ -52,6 +61,14 @@ export class ConnectionError extends Error {
  *
  * @param error what a Deno file or socket operation threw
  * @returns a short reason
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { osErrorReason } from "./client.ts";
+ * const e = new Error("No such file or directory (os error 2): connect '/x'");
+ * assert.equal(osErrorReason(e), "No such file or directory");
+ * ```
  */
 export function osErrorReason(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) return "not allowed by the launcher's permissions";
@@ -72,7 +89,17 @@ interface Response {
 
 const encoder = new TextEncoder();
 
-/** A connected client; make one with `connectSocket()`. */
+/**
+ * A connected client; make one with `connectSocket()`.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectSocket } from "./client.ts";
+ * const client = await connectSocket("/run/daybreak/initctl.sock");
+ * const { jobs } = await client.call("job.list", {});
+ * client.close();
+ * ```
+ */
 export class SocketRpcClient implements RpcClient {
   readonly #conn: Deno.UnixConn;
   readonly #path: string;
@@ -194,6 +221,15 @@ export class SocketRpcClient implements RpcClient {
  * @param path the socket's path
  * @returns a client on that socket
  * @throws {ConnectionError} `PATH: REASON` when the socket does not answer
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connectSocket } from "./client.ts";
+ * await assert.rejects(connectSocket("/nonexistent/d.sock"), {
+ *   message: "/nonexistent/d.sock: No such file or directory",
+ * });
+ * ```
  */
 export async function connectSocket(path: string): Promise<SocketRpcClient> {
   let conn: Deno.UnixConn;

@@ -88,8 +88,9 @@ Deno.test("answers split across writes and errors come back typed", async () => 
 });
 
 Deno.test("a daemon that hangs up before answering fails the call", async () => {
-  await withServer(async (_line, conn) => {
+  await withServer((_line, conn) => {
     conn.close();
+    return Promise.resolve();
   }, async (path) => {
     const client = await connectSocket(path);
     await assert.rejects(

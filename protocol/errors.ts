@@ -11,7 +11,16 @@
  * @module
  */
 
-/** Exit status of every failure, usage errors included (see `docs/rpc.md#errors`). */
+/**
+ * Exit status of every failure, usage errors included (see `docs/rpc.md#errors`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EXIT_FAILURE } from "./errors.ts";
+ * assert.equal(EXIT_FAILURE, 1);
+ * ```
+ */
 export const EXIT_FAILURE = 1;
 
 /** One row of the table. */
@@ -27,7 +36,17 @@ export interface ErrorEntry {
   readonly message: string;
 }
 
-/** Every error, by name. */
+/**
+ * Every error, by name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ERRORS } from "./errors.ts";
+ * assert.equal(ERRORS.UnknownJob.code, -32001);
+ * assert.equal(ERRORS.UnknownJob.exit, 1);
+ * ```
+ */
 export const ERRORS = {
   // JSON-RPC's own errors: a line that is not JSON, or not a request.
   ParseError: { code: -32700, exit: EXIT_FAILURE, message: "Parse error" },
@@ -75,7 +94,16 @@ export const ERRORS = {
 /** The name of an error. */
 export type ErrorName = keyof typeof ERRORS;
 
-/** The JSON-RPC code of each error, by name. */
+/**
+ * The JSON-RPC code of each error, by name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ERROR_CODES } from "./errors.ts";
+ * assert.equal(ERROR_CODES.PermissionDenied, -32007);
+ * ```
+ */
 export const ERROR_CODES: { readonly [N in ErrorName]: (typeof ERRORS)[N]["code"] } = Object
   .fromEntries(
     Object.entries(ERRORS).map(([name, e]) => [name, e.code]),
@@ -89,7 +117,15 @@ const NAME_OF_CODE = new Map<number, ErrorName>(
  * The error a JSON-RPC code stands for.
  *
  * @param code a wire code
- * @returns its name, or `null` for a code outside the table (e.g. -32601, method not found)
+ * @returns its name, or `null` for a code outside the table
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorNameOf } from "./errors.ts";
+ * assert.equal(errorNameOf(-32002), "UnknownInstance");
+ * assert.equal(errorNameOf(7), null);
+ * ```
  */
 export function errorNameOf(code: number): ErrorName | null {
   return NAME_OF_CODE.get(code) ?? null;
@@ -100,6 +136,13 @@ export function errorNameOf(code: number): ErrorName | null {
  *
  * @param code a wire code
  * @returns the exit status
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exitStatusOf } from "./errors.ts";
+ * assert.equal(exitStatusOf(-32005), 1);
+ * ```
  */
 export function exitStatusOf(code: number): number {
   const name = errorNameOf(code);
@@ -134,6 +177,16 @@ export function errorMessage(
  * An error answer of the protocol, on either side of the socket: the daemon's handlers throw
  * it with a name from the table, the client rejects with it when the daemon answers with an
  * error. `message` is Upstart's exact text, which the CLI prints after `PROGNAME: `.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RpcError } from "./errors.ts";
+ * const e = RpcError.of("UnknownJob", { job: "web" });
+ * assert.equal(e.code, -32001);
+ * assert.equal(e.message, "Unknown job: web");
+ * assert.equal(new RpcError(-32001, "Unknown job: db").codeName, "UnknownJob");
+ * ```
  */
 export class RpcError extends Error {
   /** The JSON-RPC error code. */

@@ -13,7 +13,16 @@
 import { z } from "zod";
 import { PROCESS_NAMES, type ProcessName } from "../parser/types.ts";
 
-/** Protocol version, bumped on incompatible changes. */
+/**
+ * Protocol version, bumped on incompatible changes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PROTOCOL_VERSION } from "./methods.ts";
+ * assert.equal(PROTOCOL_VERSION, 1);
+ * ```
+ */
 export const PROTOCOL_VERSION = 1;
 
 // The size limit lives with the framing, and the codes in a dependency-free module, so that
