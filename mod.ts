@@ -1,6 +1,7 @@
 /**
  * daybreak's public library API: the Upstart job-file parser, configuration
- * loading, the event-expression matcher and renderer.
+ * loading, the event-expression matcher and renderer, and the control
+ * protocol (its methods' types, its error table and a client).
  *
  * @example Parse a job file and render its `start on`
  * ```ts
@@ -74,3 +75,46 @@ export {
   loadConfiguration,
   type LoadedConfiguration,
 } from "./parser/conf_loader.ts";
+export {
+  type CallerInstance,
+  type EventExprJson,
+  type InstanceStatus,
+  type JobConfig,
+  type JobRequest,
+  type JobRequestIn,
+  type MatchArgJson,
+  type Method,
+  type MethodTypes,
+  type Params,
+  type ParamsIn,
+  type ProcessStatus,
+  PROTOCOL_VERSION,
+  type Result,
+  type WaitingJobRequest,
+  type WaitingJobRequestIn,
+} from "./protocol/methods.ts";
+export {
+  ERROR_CODES,
+  type ErrorEntry,
+  errorMessage,
+  type ErrorName,
+  errorNameOf,
+  ERRORS,
+  EXIT_FAILURE,
+  exitStatusOf,
+  RpcError,
+} from "./protocol/errors.ts";
+export {
+  ConnectionError,
+  connectSocket,
+  osErrorReason,
+  type RpcClient,
+  SocketRpcClient,
+} from "./protocol/client.ts";
+export {
+  parseSessionAddress,
+  sessionAddress,
+  sessionDirectory,
+  sessionFileContent,
+  SYSTEM_SOCKET,
+} from "./protocol/addresses.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Method, ParamsIn, Result } from "../daemon/rpc/protocol.ts";
-import { ERROR_CODES } from "../daemon/rpc/error_codes.ts";
-import { type RpcClient, RpcError } from "./client.ts";
+import type { Method, ParamsIn, Result } from "../protocol/methods.ts";
+import type { ErrorName } from "../protocol/errors.ts";
+import { type RpcClient, RpcError } from "../protocol/client.ts";
 import type { CliEnv } from "./context.ts";
 import { type InitctlOptions, main } from "./initctl.ts";
 import { RecordingOutput } from "./io.ts";
@@ -40,7 +40,7 @@ export class FakeClient implements RpcClient {
   async call<M extends Method>(method: M, params: ParamsIn<M>): Promise<Result<M>> {
     this.calls.push({ method, params: structuredClone(params) });
     const handler = this.#handlers[method] as Handler<M> | undefined;
-    if (handler === undefined) throw new RpcError(-32601, `Method not found: ${method}`);
+    if (handler === undefined) throw new RpcError("MethodNotFound", `Method not found: ${method}`);
     return await handler(params);
   }
 
@@ -56,8 +56,8 @@ export class FakeClient implements RpcClient {
  * @param message the daemon's message
  * @returns the error
  */
-export function rpcError(name: keyof typeof ERROR_CODES, message: string): RpcError {
-  return new RpcError(ERROR_CODES[name], message);
+export function rpcError(name: ErrorName, message: string): RpcError {
+  return new RpcError(name, message);
 }
 
 /** What `runInitctl()` observed. */

@@ -17,8 +17,8 @@ import {
   SESSION_VARIABLE,
   sessionDirectory,
   SYSTEM_SOCKET,
-} from "../daemon/rpc/addresses.ts";
-import { ConnectionError, connectSocket, type RpcClient } from "./client.ts";
+} from "../protocol/addresses.ts";
+import { ConnectionError, connectSocket, type RpcClient } from "../protocol/client.ts";
 import type { CliEnv } from "./context.ts";
 
 /** `--user` forces a session daemon, `--system` the system one; `auto` decides. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sessionFileContent, SYSTEM_SOCKET } from "../daemon/rpc/addresses.ts";
+import { sessionFileContent, SYSTEM_SOCKET } from "../protocol/addresses.ts";
 import { FakeClient } from "./_fake_client.ts";
 import { connectDaemon, type ConnectOptions, findSessions, NO_SESSION_MESSAGE } from "./address.ts";
-import { ConnectionError, type RpcClient } from "./client.ts";
+import { ConnectionError, type RpcClient } from "../protocol/client.ts";
 
 /** A connector that answers on `live` paths only and records every attempt. */
 function connector(live: string[]) {

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sessionFileContent } from "../daemon/rpc/addresses.ts";
+import { sessionFileContent } from "../protocol/addresses.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DAEMON = join(ROOT, "cli", "testdata", "fake_daemon.ts");

@@ -6,7 +6,8 @@
  */
 
 import type { ParsedArgs } from "./args.ts";
-import type { RpcClient } from "./client.ts";
+import type { RpcClient } from "../protocol/client.ts";
+import { errorMessage } from "../protocol/errors.ts";
 import { CommandError, UsageError } from "./exit.ts";
 import type { CliOutput } from "./io.ts";
 
@@ -107,6 +108,6 @@ export function jobTarget(ctx: CommandContext): JobTarget {
  */
 export function checkEnvPairs(env: readonly string[]): void {
   for (const pair of env) {
-    if (pair.indexOf("=") < 1) throw new CommandError("Env must be KEY=VALUE pairs");
+    if (pair.indexOf("=") < 1) throw new CommandError(errorMessage("InvalidEnv"));
   }
 }

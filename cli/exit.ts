@@ -1,16 +1,18 @@
 /**
- * The sole map from an error to what initctl prints and its exit status
- * (spec §7.1): every error goes to stderr as `PROGNAME: MESSAGE` and exits 1,
- * usage errors add Upstart's ``Try `PROGNAME --help' for more information.``
+ * What initctl prints for an error and its exit status (spec §7.1): every
+ * error goes to stderr as `PROGNAME: MESSAGE`, usage errors add Upstart's
+ * ``Try `PROGNAME --help' for more information.``; the daemon's errors exit
+ * with the status of their row in the protocol's error table
+ * (`protocol/errors.ts`), everything else with `EXIT_FAILURE`.
  *
  * @module
  */
 
 import type { CliOutput } from "./io.ts";
-import { ConnectionError, RpcError } from "./client.ts";
+import { ConnectionError, RpcError } from "../protocol/client.ts";
+import { EXIT_FAILURE } from "../protocol/errors.ts";
 
-/** Exit status of every failure, usage errors included (spec §7.1). */
-export const EXIT_FAILURE = 1;
+export { EXIT_FAILURE };
 
 /** A mistake in the command line (`missing job name`, `invalid option: -x`, …). */
 export class UsageError extends Error {
@@ -60,14 +62,16 @@ export function helpHint(prog: string): string {
  * @param error what a command threw
  * @param prog the program name (`initctl`, `start`, …)
  * @param io where to print
- * @returns the exit status (always `EXIT_FAILURE`)
+ * @returns the exit status
  */
 export function reportError(error: unknown, prog: string, io: CliOutput): number {
+  if (error instanceof RpcError) {
+    io.err(errorText(prog, error.message));
+    return error.exitStatus;
+  }
   if (error instanceof UsageError) {
     io.err(errorText(prog, error.message) + helpHint(prog));
-  } else if (
-    error instanceof RpcError || error instanceof CommandError || error instanceof ConnectionError
-  ) {
+  } else if (error instanceof CommandError || error instanceof ConnectionError) {
     io.err(errorText(prog, error.message));
   } else {
     const text = error instanceof Error ? error.message : String(error);

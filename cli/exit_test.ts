@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConnectionError, RpcError } from "./client.ts";
+import { ConnectionError, RpcError } from "../protocol/client.ts";
 import { CommandError, errorText, helpHint, reportError, UsageError } from "./exit.ts";
 import { RecordingOutput } from "./io.ts";
 

@@ -12,7 +12,7 @@
  */
 
 import { formatOptionHelp, parseArgs, ParsedArgs } from "./args.ts";
-import type { RpcClient } from "./client.ts";
+import type { RpcClient } from "../protocol/client.ts";
 import { connectDaemon, type ConnectOptions, procPidAlive } from "./address.ts";
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS } from "./command_table.ts";
 import { type CliEnv, type CommandContext, ENV_NAMES } from "./context.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClient, runInitctl } from "./_fake_client.ts";
 import type { ConnectOptions } from "./address.ts";
-import { ConnectionError } from "./client.ts";
+import { ConnectionError } from "../protocol/client.ts";
 import { commandListText, COMMANDS, GROUPS } from "./command_table.ts";
 import { launcherArguments, main } from "./initctl.ts";
 import { RecordingOutput } from "./io.ts";

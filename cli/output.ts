@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { InstanceStatus, Result } from "../daemon/rpc/protocol.ts";
+import type { InstanceStatus, Result } from "../protocol/methods.ts";
 import { PROCESS_NAMES } from "../parser/types.ts";
 
 /** The order live processes are listed in (spec §7.2). */

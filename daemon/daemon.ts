@@ -30,7 +30,7 @@ import { EngineDriver } from "./engine_driver.ts";
 import { DaemonLog } from "./log.ts";
 import { daemonPaths, type InitOptions } from "./options.ts";
 import type { Clock } from "./ports.ts";
-import { sessionAddress, sessionFileContent } from "./rpc/addresses.ts";
+import { sessionAddress, sessionFileContent } from "../protocol/addresses.ts";
 import { ownerAuthorizer } from "./rpc/authorize.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { PeerCredTracker } from "./rpc/peercred.ts";

@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import type { ConsoleMode } from "../parser/types.ts";
-import { SESSION_DIR_RELATIVE, SYSTEM_SOCKET } from "./rpc/addresses.ts";
+import { SESSION_DIR_RELATIVE, SYSTEM_SOCKET } from "../protocol/addresses.ts";
 
 /** Log priorities, lowest first (spec §9.2). */
 export const LOG_PRIORITIES = ["debug", "info", "message", "warn", "error", "fatal"] as const;

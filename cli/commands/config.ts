@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Result } from "../../daemon/rpc/protocol.ts";
+import type { Result } from "../../protocol/methods.ts";
 import { renderShowConfig } from "../../parser/render.ts";
 import type { CommandContext } from "../context.ts";
 import { jsonText } from "../output.ts";

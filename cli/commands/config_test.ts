@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Result } from "../../daemon/rpc/protocol.ts";
+import type { Result } from "../../protocol/methods.ts";
 import { rpcError, runInitctl } from "../_fake_client.ts";
 import { formatCheckReport } from "./config.ts";
 

@@ -6,6 +6,7 @@
 
 import { checkEnvPairs, type CommandContext } from "../context.ts";
 import { CommandError, UsageError } from "../exit.ts";
+import { errorMessage } from "../../protocol/errors.ts";
 
 /**
  * `emit [-n] EVENT [KEY=VALUE]...`: emits the event with its variables in the
@@ -20,7 +21,7 @@ import { CommandError, UsageError } from "../exit.ts";
 export async function emit(ctx: CommandContext): Promise<number> {
   const [name, ...env] = ctx.args.positionals;
   if (name === undefined) throw new UsageError("missing event name");
-  if (name === "") throw new CommandError("Name may not be empty string");
+  if (name === "") throw new CommandError(errorMessage("EmptyName"));
   checkEnvPairs(env);
   const client = await ctx.client();
   await client.call("event.emit", { name, env, wait: !ctx.args.has("no-wait") });

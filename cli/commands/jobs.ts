@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { InstanceStatus } from "../../daemon/rpc/protocol.ts";
+import type { InstanceStatus } from "../../protocol/methods.ts";
 import { callerInstance, type CommandContext, type JobTarget, jobTarget } from "../context.ts";
 import { UsageError } from "../exit.ts";
 import { formatListing, formatStatus, jsonText, sortListing } from "../output.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { InstanceStatus } from "../../daemon/rpc/protocol.ts";
+import type { InstanceStatus } from "../../protocol/methods.ts";
 import { rpcError, runInitctl } from "../_fake_client.ts";
 
 const RUNNING: InstanceStatus = {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { osErrorReason } from "../client.ts";
+import { osErrorReason } from "../../protocol/client.ts";
 import { type CommandContext, jobTarget } from "../context.ts";
 import { CommandError, UsageError } from "../exit.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { sessionDirectory } from "../../daemon/rpc/addresses.ts";
+import { sessionDirectory } from "../../protocol/addresses.ts";
 import { findSessions } from "../address.ts";
 import type { CommandContext } from "../context.ts";
 import { CommandError } from "../exit.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rpcError, runInitctl } from "../_fake_client.ts";
-import { sessionFileContent } from "../../daemon/rpc/addresses.ts";
+import { sessionFileContent } from "../../protocol/addresses.ts";
 
 const projectVersion = (JSON.parse(
   await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),

@@ -1,9 +1,11 @@
 /**
- * Domain errors of the engine, with stable codes and Upstart's exact messages (spec §12.2).
+ * Domain errors of the engine, with stable codes and Upstart's exact messages, both taken
+ * from the protocol's one error table (see `docs/rpc.md#errors`).
  *
  * @module
  */
 
+import { errorMessage, type ErrorName } from "../../protocol/errors.ts";
 import type { EngineErrorCode, WaitMethod } from "./types.ts";
 
 /** Extra data an error carries for the CLI (e.g. the job's `usage` text). */
@@ -12,7 +14,22 @@ export interface EngineErrorData {
   readonly job?: string;
   /** The job's `usage` stanza, printed as a second line after expansion errors (spec §7.3). */
   readonly usage?: string;
+  /** The instance name a request selected, for `UnknownInstance`. */
+  readonly instance?: string;
 }
+
+/** The protocol error each engine code stands for, unless an error names another. */
+export const PROTOCOL_ERROR_OF: Readonly<Record<EngineErrorCode, ErrorName>> = {
+  UnknownJob: "UnknownJob",
+  UnknownInstance: "UnknownInstance",
+  AlreadyStarted: "AlreadyStarted",
+  AlreadyStopped: "AlreadyStopped",
+  JobFailed: "JobFailed",
+  EventFailed: "EventFailed",
+  NotRunning: "NotRunning",
+  UnknownParameter: "UnknownParameter",
+  InvalidArgs: "InvalidEnv",
+};
 
 /**
  * A request the engine refused, or a request that failed later (for `notify`).
@@ -22,80 +39,98 @@ export interface EngineErrorData {
  * import { EngineError } from "./errors.ts";
  * const err = EngineError.unknownJob("nosuch");
  * err.code; // "UnknownJob"
+ * err.error; // "UnknownJob", its row in the protocol's error table
  * err.message; // "Unknown job: nosuch"
  * ```
  */
 export class EngineError extends Error {
   /** Stable code; the RPC layer maps it to a wire error code. */
   readonly code: EngineErrorCode;
+  /** The protocol error it travels as (the RPC layer maps by this, never by the message). */
+  readonly error: ErrorName;
   readonly data: EngineErrorData;
 
   /**
    * @param code the stable code
    * @param message Upstart's message text
    * @param data extra data for the caller
+   * @param error the protocol error, when it is not the one the code stands for
    */
-  constructor(code: EngineErrorCode, message: string, data: EngineErrorData = {}) {
+  constructor(
+    code: EngineErrorCode,
+    message: string,
+    data: EngineErrorData = {},
+    error: ErrorName = PROTOCOL_ERROR_OF[code],
+  ) {
     super(message);
     this.name = "EngineError";
     this.code = code;
+    this.error = error;
     this.data = data;
   }
 
   /** `Unknown job: NAME`. */
   static unknownJob(job: string): EngineError {
-    return new EngineError("UnknownJob", `Unknown job: ${job}`, { job });
+    return new EngineError("UnknownJob", errorMessage("UnknownJob", { job }), { job });
   }
 
   /** `Unknown instance: NAME`; NAME is empty for single-instance jobs (note the trailing space). */
   static unknownInstance(job: string, instance: string): EngineError {
-    return new EngineError("UnknownInstance", `Unknown instance: ${instance}`, { job });
+    return new EngineError(
+      "UnknownInstance",
+      errorMessage("UnknownInstance", { instance }),
+      { job, instance },
+    );
   }
 
   /** `Job is already running: DISPLAYNAME`. */
   static alreadyStarted(job: string, display: string): EngineError {
-    return new EngineError("AlreadyStarted", `Job is already running: ${display}`, { job });
+    return new EngineError("AlreadyStarted", errorMessage("AlreadyStarted", { job: display }), {
+      job,
+    });
   }
 
   /** `Job has already been stopped: NAME`. */
   static alreadyStopped(job: string, name: string): EngineError {
-    return new EngineError("AlreadyStopped", `Job has already been stopped: ${name}`, { job });
+    return new EngineError("AlreadyStopped", errorMessage("AlreadyStopped", { job: name }), {
+      job,
+    });
   }
 
   /** `Job is not running: DISPLAYNAME` (reload without a main process). */
   static notRunning(job: string, display: string): EngineError {
-    return new EngineError("NotRunning", `Job is not running: ${display}`, { job });
+    return new EngineError("NotRunning", errorMessage("NotRunning", { job: display }), { job });
   }
 
   /** An instance-name expansion failure, e.g. `Unknown parameter: NAME`. */
   static expansion(job: string, message: string, usage: string | null): EngineError {
     return new EngineError(
       "UnknownParameter",
-      message,
+      errorMessage("UnknownParameter", { text: message }),
       usage === null ? { job } : { job, usage },
     );
   }
 
   /** `Env must be KEY=VALUE pairs`. */
   static badEnv(): EngineError {
-    return new EngineError("InvalidArgs", "Env must be KEY=VALUE pairs");
+    return new EngineError("InvalidArgs", errorMessage("InvalidEnv"));
   }
 
-  /** `Name may not be empty string`. */
+  /** `Name may not be empty string`: an invalid argument that travels as `EmptyName`. */
   static emptyName(): EngineError {
-    return new EngineError("InvalidArgs", "Name may not be empty string");
+    return new EngineError("InvalidArgs", errorMessage("EmptyName"), {}, "EmptyName");
   }
 }
 
 /** The `JobFailed` message for each request kind. */
 export const JOB_FAILED_MESSAGES: Readonly<Record<WaitMethod, string>> = {
-  start: "Job failed to start",
-  stop: "Job failed while stopping",
-  restart: "Job failed to restart",
+  start: errorMessage("JobFailed", { how: "to start" }),
+  stop: errorMessage("JobFailed", { how: "while stopping" }),
+  restart: errorMessage("JobFailed", { how: "to restart" }),
 };
 
 /** The `EventFailed` message. */
-export const EVENT_FAILED_MESSAGE = "Event failed";
+export const EVENT_FAILED_MESSAGE: string = errorMessage("EventFailed");
 
 /**
  * A broken engine invariant (an impossible transition). The daemon logs it and lives on.

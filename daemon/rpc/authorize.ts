@@ -10,8 +10,9 @@
 
 import type { DelegateAction, JobClassSpec } from "../../parser/types.ts";
 import { type CallerIdentity, callerIdentity, type IdentitySources } from "./identity.ts";
-import type { Method } from "./protocol.ts";
-import { type Authorizer, type CallContext, RpcError } from "./server.ts";
+import { errorMessage, RpcError } from "../../protocol/errors.ts";
+import type { Method } from "../../protocol/methods.ts";
+import type { Authorizer, CallContext } from "./server.ts";
 
 /** Methods that only read state. */
 const QUERIES: ReadonlySet<Method> = new Set<Method>([
@@ -37,20 +38,22 @@ export function isQuery(method: Method, params: unknown): boolean {
 
 /** The refusal text for a method, after Upstart's control.c messages. */
 export function refusal(method: Method, params: unknown): string {
-  if (method.startsWith("job.")) {
-    return `You do not have permission to modify job: ${(params as { job?: string }).job ?? ""}`;
-  }
+  return errorMessage("PermissionDenied", { what: refusedAction(method, params) });
+}
+
+function refusedAction(method: Method, params: unknown): string {
+  if (method.startsWith("job.")) return `modify job: ${(params as { job?: string }).job ?? ""}`;
   switch (method) {
     case "event.emit":
-      return "You do not have permission to emit an event";
+      return "emit an event";
     case "conf.reload":
-      return "You do not have permission to reload configuration";
+      return "reload configuration";
     case "daemon.logPriority":
-      return "You do not have permission to set log priority";
+      return "set log priority";
     case "daemon.notifyDiskWriteable":
-      return "You do not have permission to notify disk is writeable";
+      return "notify disk is writeable";
     default:
-      return "You do not have permission to modify job environment";
+      return "modify job environment";
   }
 }
 

@@ -3,7 +3,8 @@ import { parseJobConfig } from "../../parser/parse_job.ts";
 import { isQuery, ownerAuthorizer } from "./authorize.ts";
 import type { IdentitySources } from "./identity.ts";
 import { callerIdentity, statusGroups } from "./identity.ts";
-import { type CallContext, RpcError } from "./server.ts";
+import { RpcError } from "../../protocol/errors.ts";
+import type { CallContext } from "./server.ts";
 
 const PASSWD =
   "root:x:0:0::/root:/bin/sh\nann:x:1000:1000::/h:/bin/sh\nbob:x:1001:1001::/h:/bin/sh\n";

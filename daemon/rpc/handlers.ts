@@ -1,7 +1,8 @@
 /**
- * RPC method → engine call (style.md "JSON-RPC → engine"). No sockets here:
- * each handler gets validated params and returns a result or throws an
- * `RpcError` whose message is Upstart's text.
+ * RPC method → engine call (see `docs/rpc.md`). No sockets here: each handler
+ * gets validated params and returns a result or throws an `RpcError` from the
+ * protocol's error table. Engine errors are mapped by their code, never by
+ * their text.
  *
  * @module
  */
@@ -10,18 +11,45 @@ import { checkConfig } from "../check_config.ts";
 import type { ConfLoadProblem } from "../../parser/conf_loader.ts";
 import { jobClassFields } from "../../parser/fields.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
-import type { EngineDriver } from "../engine_driver.ts";
 import type { Engine, RequestOptions } from "../engine/engine.ts";
-import { EngineError } from "../engine/errors.ts";
-import type { EngineErrorCode, NotifyResult, StatusEntry } from "../engine/types.ts";
+import { EngineError, PROTOCOL_ERROR_OF } from "../engine/errors.ts";
+import type { Effect, NotifyResult, StatusEntry, WaiterId } from "../engine/types.ts";
 import { LOG_PRIORITIES, type LogPriority } from "../options.ts";
 import { logFilePath } from "../supervisor/log_file.ts";
-import { type InstanceStatus, PROTOCOL_VERSION } from "./protocol.ts";
-import { type CallContext, RpcError, type RpcHandlers } from "./server.ts";
+import { RpcError } from "../../protocol/errors.ts";
+import { type InstanceStatus, PROTOCOL_VERSION } from "../../protocol/methods.ts";
+import type { CallContext, RpcHandlers } from "./server.ts";
+
+/** The engine calls the handlers make. */
+export type HandlerEngine = Pick<
+  Engine,
+  | "start"
+  | "stop"
+  | "restart"
+  | "reload"
+  | "emit"
+  | "status"
+  | "list"
+  | "instancesOf"
+  | "editInstanceEnv"
+  | "getGlobalEnv"
+  | "setGlobalEnv"
+  | "getClass"
+>;
+
+/** What the handlers need of the engine driver (`EngineDriver` is one; tests pass a fake). */
+export interface HandlerDriver {
+  readonly engine: HandlerEngine;
+  /** Runs a mutating engine call and applies its effects. */
+  run(request: (engine: HandlerEngine) => Effect[]): void;
+  /** Registers a waiter, told when a request made with its id finishes. */
+  waiter(): { id: WaiterId; done: Promise<NotifyResult> };
+  dropWaiter(id: WaiterId): void;
+}
 
 /** What the handlers need from the daemon. */
 export interface HandlerServices {
-  readonly driver: EngineDriver;
+  readonly driver: HandlerDriver;
   /** The registered job classes (the latest configuration). */
   jobs(): readonly JobClassSpec[];
   /** Problems of the latest configuration load. */
@@ -38,24 +66,20 @@ export interface HandlerServices {
   notifyDiskWriteable(): void;
 }
 
-const CODE_OF: Record<EngineErrorCode, ConstructorParameters<typeof RpcError>[0]> = {
-  UnknownJob: "UnknownJob",
-  UnknownInstance: "UnknownInstance",
-  AlreadyStarted: "AlreadyStarted",
-  AlreadyStopped: "AlreadyStopped",
-  JobFailed: "JobFailed",
-  EventFailed: "EventFailed",
-  NotRunning: "NotRunning",
-  UnknownParameter: "UnknownParameter",
-  InvalidArgs: "InvalidEnv",
-};
-
-/** The one map from engine errors to wire errors. */
+/** The one map from engine errors to wire errors: by the error's code, never its text. */
 export function toRpcError(e: unknown): unknown {
   if (!(e instanceof EngineError)) return e;
   const usage = typeof e.data.usage === "string" ? `\nUsage: ${e.data.usage}` : "";
-  const name = e.message === "Name may not be empty string" ? "EmptyName" : CODE_OF[e.code];
-  return new RpcError(name, `${e.message}${usage}`);
+  return new RpcError(e.error, `${e.message}${usage}`);
+}
+
+/** Runs an engine call, throwing its refusal as an `RpcError`. */
+function engineCall<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw toRpcError(e);
+  }
 }
 
 function wire(s: StatusEntry): InstanceStatus {
@@ -77,19 +101,15 @@ async function request(
   s: HandlerServices,
   ctx: CallContext,
   wait: boolean,
-  call: (engine: Engine, opts: RequestOptions) => unknown,
+  call: (engine: HandlerEngine, opts: RequestOptions) => Effect[],
 ): Promise<NotifyResult | null> {
   if (!wait) {
-    try {
-      s.driver.run((engine) => call(engine, {}) as ReturnType<Engine["start"]>);
-    } catch (e) {
-      throw toRpcError(e);
-    }
+    engineCall(() => s.driver.run((engine) => call(engine, {})));
     return null;
   }
   const w = s.driver.waiter();
   try {
-    s.driver.run((engine) => call(engine, { waiterId: w.id }) as ReturnType<Engine["start"]>);
+    s.driver.run((engine) => call(engine, { waiterId: w.id }));
   } catch (e) {
     s.driver.dropWaiter(w.id);
     throw toRpcError(e);
@@ -109,19 +129,15 @@ async function request(
   try {
     const result = await Promise.race([w.done, gone]);
     if (result === null) return null;
-    if (!result.ok) throw new RpcError(CODE_OF[result.code], result.message);
+    if (!result.ok) throw new RpcError(PROTOCOL_ERROR_OF[result.code], result.message);
     return result;
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
   }
 }
 
-function statusOrThrow(engine: Engine, job: string, env: string[], opts: RequestOptions) {
-  try {
-    return wire(engine.status(job, env, opts));
-  } catch (e) {
-    throw toRpcError(e);
-  }
+function statusOrThrow(engine: HandlerEngine, job: string, env: string[], opts: RequestOptions) {
+  return engineCall(() => wire(engine.status(job, env, opts)));
 }
 
 /** Builds every handler. */
@@ -139,30 +155,20 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
   };
 
   const callerEnv = (caller: { job: string; instance: string }) => {
-    let inst;
-    try {
-      inst = engine.instancesOf(caller.job).find((i) => i.name === caller.instance);
-    } catch (e) {
-      throw toRpcError(e);
-    }
-    if (inst === undefined) {
-      throw new RpcError("UnknownInstance", `Unknown instance: ${caller.instance}`);
-    }
+    const inst = engineCall(() => engine.instancesOf(caller.job)).find((i) =>
+      i.name === caller.instance
+    );
+    if (inst === undefined) throw RpcError.of("UnknownInstance", { instance: caller.instance });
     return [...inst.env];
   };
   const editEnv = (
     p: { caller?: { job: string; instance: string } | undefined; global: boolean },
     edit: (env: string[]) => string[],
   ) => {
-    if (s.pid1) {
-      throw new RpcError("NotPermissible", "Not permissible to modify PID 1 job environment");
-    }
-    if (p.caller !== undefined && !p.global) {
-      try {
-        engine.editInstanceEnv(p.caller.job, p.caller.instance, edit);
-      } catch (e) {
-        throw toRpcError(e);
-      }
+    if (s.pid1) throw RpcError.of("NotPermissible");
+    const caller = p.caller;
+    if (caller !== undefined && !p.global) {
+      engineCall(() => engine.editInstanceEnv(caller.job, caller.instance, edit));
       return;
     }
     engine.setGlobalEnv(edit(engine.getGlobalEnv()));
@@ -183,11 +189,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     "job.stop": jobControl("stop"),
     "job.restart": jobControl("restart"),
     "job.reload": (p) => {
-      try {
-        s.driver.run((e) => e.reload(p.job, p.env, select(p)));
-      } catch (e) {
-        throw toRpcError(e);
-      }
+      engineCall(() => s.driver.run((e) => e.reload(p.job, p.env, select(p))));
       return {};
     },
     "job.status": (p) => ({ status: statusOrThrow(engine, p.job, p.env, select(p)) }),
@@ -206,7 +208,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
       const all = s.jobs();
       const chosen = p.job === undefined ? all : all.filter((j) => j.name === p.job);
       if (p.job !== undefined && chosen.length === 0) {
-        throw new RpcError("UnknownJob", `Unknown job: ${p.job}`);
+        throw RpcError.of("UnknownJob", { job: p.job });
       }
       return {
         jobs: chosen.map((j) => ({
@@ -222,7 +224,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     "job.checkConfig": (p) => {
       const all = s.jobs();
       if (p.job !== undefined && !all.some((j) => j.name === p.job)) {
-        throw new RpcError("InvalidJobClass", `Invalid job class: ${p.job}`);
+        throw RpcError.of("InvalidJobClass", { job: p.job });
       }
       const jobs = checkConfig(all, { ignoreEvents: p.ignoreEvents, warn: p.warn }, p.job);
       const files = s.confProblems()
@@ -232,7 +234,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     },
     "job.usage": (p) => {
       const cls = s.jobs().find((j) => j.name === p.job);
-      if (cls === undefined) throw new RpcError("UnknownJob", `Unknown job: ${p.job}`);
+      if (cls === undefined) throw RpcError.of("UnknownJob", { job: p.job });
       return { usage: cls.usage ?? "" };
     },
     "job.logPath": (p) => {
@@ -258,7 +260,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     "daemon.logPriority": (p) => {
       if (p.priority !== undefined) {
         if (!(LOG_PRIORITIES as readonly string[]).includes(p.priority)) {
-          throw new RpcError("InvalidPriority", "The log priority given was not recognised");
+          throw RpcError.of("InvalidPriority");
         }
         s.logPriority = p.priority as LogPriority;
       }
@@ -272,7 +274,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     "env.get": (p) => {
       const prefix = `${p.name}=`;
       const entry = readEnv(p).findLast((e) => e.startsWith(prefix));
-      if (entry === undefined) throw new RpcError("NoSuchVariable", `No such variable: ${p.name}`);
+      if (entry === undefined) throw RpcError.of("NoSuchVariable", { name: p.name });
       return { value: entry.slice(prefix.length) };
     },
     "env.set": (p) => {
@@ -292,7 +294,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     "env.unset": (p) => {
       const missing = p.names.find((n) => !readEnv(p).some((e) => e.startsWith(`${n}=`)));
       if (missing !== undefined) {
-        throw new RpcError("NoSuchVariable", `No such variable: ${missing}`);
+        throw RpcError.of("NoSuchVariable", { name: missing });
       }
       editEnv(p, (env) => env.filter((e) => !p.names.some((n) => e.startsWith(`${n}=`))));
       return {};
@@ -304,7 +306,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
   };
 }
 
-function safeInstances(engine: Engine, job: string): string[] {
+function safeInstances(engine: HandlerEngine, job: string): string[] {
   try {
     return engine.instancesOf(job).map((i) => i.name);
   } catch {
@@ -318,22 +320,22 @@ function isIdleLine(s: StatusEntry): boolean {
     s.processes.length === 0;
 }
 
-const UNKNOWN_INSTANCE = "Unknown instance: ";
-
 /**
  * The instance name a request selects, whether or not that instance is alive: the log of a
- * task instance that has finished is still worth reading. The engine names a missing instance
- * only in its `Unknown instance: NAME` text, so the name is taken from there.
+ * task instance that has finished is still worth reading. The engine's `UnknownInstance`
+ * error carries the name it looked for.
  */
-function instanceName(engine: Engine, job: string, env: string[], opts: RequestOptions): string {
+function instanceName(
+  engine: HandlerEngine,
+  job: string,
+  env: string[],
+  opts: RequestOptions,
+): string {
   try {
     return engine.status(job, env, opts).instance;
   } catch (e) {
-    if (
-      e instanceof EngineError && e.code === "UnknownInstance" &&
-      e.message.startsWith(UNKNOWN_INSTANCE)
-    ) {
-      return e.message.slice(UNKNOWN_INSTANCE.length);
+    if (e instanceof EngineError && e.code === "UnknownInstance" && e.data.instance !== undefined) {
+      return e.data.instance;
     }
     throw toRpcError(e);
   }

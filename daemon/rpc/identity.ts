@@ -9,7 +9,7 @@
 
 import { parseGroup, parsePasswd } from "../../sys/accounts.ts";
 import { readText } from "../../sys/libc.ts";
-import type { PeerCredentials } from "./server.ts";
+import type { PeerCredentials } from "./peercred.ts";
 
 /** A caller's user name and group names. */
 export interface CallerIdentity {

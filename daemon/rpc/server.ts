@@ -2,7 +2,7 @@
  * The control socket: a unix socket speaking newline-delimited JSON-RPC 2.0.
  *
  * Each request line is parsed, validated against its zod schema
- * (`protocol.ts`), authorised by the caller's credentials (SO_PEERCRED), and
+ * (`protocol/methods.ts`), authorised by the caller's credentials (SO_PEERCRED), and
  * dispatched to a handler. Nothing a client sends can hurt the daemon or
  * other clients: bad JSON gets a parse error, an unknown method or bad params
  * an error response, a line over the size limit or a client that goes silent
@@ -17,25 +17,16 @@ import {
   type JSONRPCResponse,
   JSONRPCServer,
 } from "json-rpc-2.0";
-import { LineSplitter, LineTooLongError } from "./_framing.ts";
-import {
-  ERROR_CODES,
-  MAX_REQUEST_BYTES,
-  type Method,
-  METHODS,
-  type Params,
-  type Result,
-} from "./protocol.ts";
+import { ERROR_CODES, errorMessage, RpcError } from "../../protocol/errors.ts";
+import { LineSplitter, LineTooLongError, MAX_REQUEST_BYTES } from "../../protocol/framing.ts";
+import { type Method, METHODS, type Params, type Result } from "../../protocol/methods.ts";
+import type { PeerCredentials } from "./peercred.ts";
 
-/** Who is calling, from SO_PEERCRED; `null` when it could not be read. */
-export interface PeerCredentials {
-  readonly pid: number;
-  readonly uid: number;
-  readonly gid: number;
-}
+export type { PeerCredentials };
 
 /** What a handler knows about its call. */
 export interface CallContext {
+  /** Who is calling, from SO_PEERCRED; `null` when it could not be read. */
   readonly peer: PeerCredentials | null;
   /** Aborted when the client disconnects (a waiting request may give up). */
   readonly signal: AbortSignal;
@@ -48,16 +39,6 @@ export type RpcHandlers = {
 
 /** Throws a `PermissionDenied` RpcError when the caller may not call the method. */
 export type Authorizer = (method: Method, params: unknown, ctx: CallContext) => void;
-
-/** An error with a protocol code; its message is Upstart's text, shown as is by the CLI. */
-export class RpcError extends JSONRPCErrorException {
-  constructor(readonly codeName: keyof typeof ERROR_CODES, message: string) {
-    super(message, ERROR_CODES[codeName]);
-    // The library's ES5 base class resets the prototype to its own: restore ours.
-    Object.setPrototypeOf(this, new.target.prototype);
-    this.name = "RpcError";
-  }
-}
 
 /** Options of {@linkcode createDispatcher}. */
 export interface DispatcherOptions {
@@ -76,14 +57,14 @@ export function createDispatcher(
   const server = new JSONRPCServer<CallContext>({
     // Protocol errors (RpcError and friends) are answers, not failures: only log the rest.
     errorListener: (message, data) => {
-      if (!(data instanceof JSONRPCErrorException)) options.onInternalError(message, data);
+      if (!isProtocolError(data)) options.onInternalError(message, data);
     },
   });
   server.mapErrorToJSONRPCErrorResponse = (id, error) => {
-    if (error instanceof JSONRPCErrorException) {
+    if (isProtocolError(error)) {
       return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
     }
-    return createJSONRPCErrorResponse(id, ERROR_CODES.Internal, "Internal error");
+    return createJSONRPCErrorResponse(id, ERROR_CODES.Internal, errorMessage("Internal"));
   };
   for (const method of Object.keys(METHODS) as Method[]) {
     server.addMethod(method, async (raw: unknown, ctx: CallContext) => {
@@ -93,7 +74,7 @@ export function createDispatcher(
           `${i.path.join(".") || "params"}: ${i.message}`
         )
           .join("; ");
-        throw new JSONRPCErrorException(`Invalid params: ${detail}`, ERROR_CODES.InvalidParams);
+        throw RpcError.of("InvalidParams", { detail });
       }
       options.authorize(method, parsed.data, ctx);
       const handler = handlers[method] as (p: unknown, c: CallContext) => unknown;
@@ -101,6 +82,11 @@ export function createDispatcher(
     });
   }
   return server;
+}
+
+/** An error that is an answer (the table's, or the library's own), not a failure. */
+function isProtocolError(e: unknown): e is RpcError | JSONRPCErrorException {
+  return e instanceof RpcError || e instanceof JSONRPCErrorException;
 }
 
 /** Options of {@linkcode ControlSocketServer.listen}. */
@@ -288,13 +274,17 @@ export class ControlSocketServer {
     try {
       request = JSON.parse(line);
     } catch {
-      return createJSONRPCErrorResponse(null, -32700, "Parse error");
+      return createJSONRPCErrorResponse(null, ERROR_CODES.ParseError, errorMessage("ParseError"));
     }
     try {
       // deno-lint-ignore no-explicit-any
       return await this.#options.dispatcher.receive(request as any, ctx);
     } catch (e) {
-      return createJSONRPCErrorResponse(null, -32600, `Invalid request: ${String(e)}`);
+      return createJSONRPCErrorResponse(
+        null,
+        ERROR_CODES.InvalidRequest,
+        errorMessage("InvalidRequest", { detail: String(e) }),
+      );
     }
   }
 

@@ -11,7 +11,16 @@
  * @module
  */
 
-/** The system daemon's control socket. */
+/**
+ * The system daemon's control socket.
+ *
+ * @example Usage
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SYSTEM_SOCKET } from "./addresses.ts";
+ * assert.equal(SYSTEM_SOCKET, "/run/daybreak/initctl.sock");
+ * ```
+ */
 export const SYSTEM_SOCKET = "/run/daybreak/initctl.sock";
 
 /** The session directory, relative to `$XDG_RUNTIME_DIR` (spec §8). */
@@ -142,6 +151,14 @@ export function parseSessionFileName(name: string): number | null {
  * @param xdgRuntimeDir the value of `$XDG_RUNTIME_DIR`, if any
  * @param uid the user, for the fallback
  * @returns the directory, or `null` when neither is available
+ *
+ * @example Usage
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sessionDirectory } from "./addresses.ts";
+ * assert.equal(sessionDirectory("/run/user/1000"), "/run/user/1000/upstart/sessions");
+ * assert.equal(sessionDirectory(undefined, 1001), "/run/user/1001/upstart/sessions");
+ * ```
  */
 export function sessionDirectory(
   xdgRuntimeDir: string | undefined,

@@ -1,10 +1,14 @@
 /**
- * Newline-delimited framing for the control socket: splits a byte stream into
- * lines, refusing any line longer than a limit (so one client cannot make the
- * daemon buffer without bound).
+ * Newline-delimited framing for the control socket, used by both ends: splits
+ * a byte stream into lines, refusing any line longer than a limit (so one
+ * client cannot make the daemon buffer without bound). Dependency-free: the
+ * client loads it on every run.
  *
  * @module
  */
+
+/** Largest request line the server accepts, in bytes. */
+export const MAX_REQUEST_BYTES = 1 << 20;
 
 /** Thrown by {@linkcode LineSplitter.push} when a line exceeds the limit. */
 export class LineTooLongError extends RangeError {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { LineSplitter, LineTooLongError } from "./_framing.ts";
+import { LineSplitter, LineTooLongError } from "./framing.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -1,17 +1,21 @@
 /**
  * A minimal JSON-RPC 2.0 client over a unix socket, one JSON document per
- * line. Hand-rolled rather than the `json-rpc-2.0` package: resolving an npm
- * package costs about 20 ms at start-up, as much as the whole of `initctl list`
- * may take (the measurements are in the report of this module's author).
+ * line (`framing.ts`). Hand-rolled rather than the `json-rpc-2.0` package:
+ * resolving an npm package costs about 20 ms at start-up, as much as the whole
+ * of `initctl list` may take (see `bench/`).
  *
  * Results are trusted as typed: the daemon validated them against
- * `protocol.ts`, which this module imports for its types only, so zod is
+ * `methods.ts`, which this module imports for its types only, so zod is
  * never loaded here.
  *
  * @module
  */
 
-import type { Method, ParamsIn, Result } from "../daemon/rpc/protocol.ts";
+import { RpcError } from "./errors.ts";
+import { LineSplitter } from "./framing.ts";
+import type { Method, ParamsIn, Result } from "./methods.ts";
+
+export { RpcError };
 
 /** What every initctl command talks to; tests pass an in-memory fake. */
 export interface RpcClient {
@@ -26,27 +30,16 @@ export interface RpcClient {
   close(): void;
 }
 
-/** An error response from the daemon. `message` is Upstart's exact text (spec §12.2). */
-export class RpcError extends Error {
-  /** The JSON-RPC error code (see `daemon/rpc/error_codes.ts`). */
-  readonly code: number;
-  /** The error's `data` member, if any. */
-  readonly data: unknown;
-
-  /**
-   * @param code the JSON-RPC error code
-   * @param message the daemon's message
-   * @param data the error's `data` member
-   */
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.name = "RpcError";
-    this.code = code;
-    this.data = data;
-  }
-}
-
-/** The daemon could not be reached, or the connection broke. */
+/**
+ * The daemon could not be reached, or the connection broke.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConnectionError, connectSocket } from "./client.ts";
+ * await assert.rejects(connectSocket("/nonexistent/d.sock"), ConnectionError);
+ * ```
+ */
 export class ConnectionError extends Error {
   /** The socket concerned, when there is one. */
   readonly path: string | null;
@@ -68,6 +61,14 @@ export class ConnectionError extends Error {
  *
  * @param error what a Deno file or socket operation threw
  * @returns a short reason
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { osErrorReason } from "./client.ts";
+ * const e = new Error("No such file or directory (os error 2): connect '/x'");
+ * assert.equal(osErrorReason(e), "No such file or directory");
+ * ```
  */
 export function osErrorReason(error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) return "not allowed by the launcher's permissions";
@@ -86,17 +87,25 @@ interface Response {
   error?: { code?: unknown; message?: unknown; data?: unknown };
 }
 
-const NEWLINE = 10;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-/** A connected client; make one with `connectSocket()`. */
+/**
+ * A connected client; make one with `connectSocket()`.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectSocket } from "./client.ts";
+ * const client = await connectSocket("/run/daybreak/initctl.sock");
+ * const { jobs } = await client.call("job.list", {});
+ * client.close();
+ * ```
+ */
 export class SocketRpcClient implements RpcClient {
   readonly #conn: Deno.UnixConn;
   readonly #path: string;
   readonly #pending = new Map<number, Pending>();
-  /** Bytes of a line not yet complete, kept across read loops. */
-  #held: Uint8Array[] = [];
+  /** Holds a line not yet complete across read loops; answers have no size limit. */
+  readonly #lines = new LineSplitter(Infinity);
   #nextId = 1;
   #reading = false;
   #closed = false;
@@ -153,17 +162,7 @@ export class SocketRpcClient implements RpcClient {
       for (;;) {
         const n = await this.#conn.read(chunk);
         if (n === null) break;
-        let data = chunk.subarray(0, n);
-        let nl = data.indexOf(NEWLINE);
-        while (nl >= 0) {
-          this.#held.push(data.subarray(0, nl));
-          const line = decoder.decode(concat(this.#held));
-          this.#held = [];
-          this.#dispatch(line);
-          data = data.subarray(nl + 1);
-          nl = data.indexOf(NEWLINE);
-        }
-        if (data.length > 0) this.#held.push(data.slice());
+        for (const line of this.#lines.push(chunk.subarray(0, n))) this.#dispatch(line);
         if (this.#pending.size === 0) break;
       }
     } catch (e) {
@@ -216,23 +215,21 @@ export class SocketRpcClient implements RpcClient {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Connects to a daemon's socket.
  *
  * @param path the socket's path
  * @returns a client on that socket
  * @throws {ConnectionError} `PATH: REASON` when the socket does not answer
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connectSocket } from "./client.ts";
+ * await assert.rejects(connectSocket("/nonexistent/d.sock"), {
+ *   message: "/nonexistent/d.sock: No such file or directory",
+ * });
+ * ```
  */
 export async function connectSocket(path: string): Promise<SocketRpcClient> {
   let conn: Deno.UnixConn;

@@ -1,0 +1,323 @@
+/**
+ * The methods of the control protocol shared by the daemon and the CLI:
+ * JSON-RPC 2.0 method names and their zod schemas (params and results). See
+ * `docs/rpc.md`; the errors are in `errors.ts`.
+ *
+ * The CLI imports this module for its *types* only (`import type`), so the
+ * client never loads zod and stays fast; the daemon validates every request
+ * with these schemas.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { PROCESS_NAMES, type ProcessName } from "../parser/types.ts";
+
+/**
+ * Protocol version, bumped on incompatible changes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PROTOCOL_VERSION } from "./methods.ts";
+ * assert.equal(PROTOCOL_VERSION, 1);
+ * ```
+ */
+export const PROTOCOL_VERSION = 1;
+
+// The size limit lives with the framing, and the codes in a dependency-free module, so that
+// the CLI can use them without zod.
+export { MAX_REQUEST_BYTES } from "./framing.ts";
+export { ERROR_CODES, type ErrorName } from "./errors.ts";
+
+// The wire types are written out, and each schema is checked against them, so that the types
+// the CLI imports (`import type`) need no zod.
+
+/** Identifies the calling job instance (initctl run inside a job, spec §5.10). */
+export interface CallerInstance {
+  job: string;
+  instance: string;
+}
+
+/** One live process of an instance. */
+export interface ProcessStatus {
+  process: ProcessName;
+  pid: number;
+}
+
+/** The status of one instance: what a §7.2 status line prints. */
+export interface InstanceStatus {
+  job: string;
+  instance: string;
+  goal: "start" | "stop";
+  state: string;
+  processes: ProcessStatus[];
+}
+
+/**
+ * Selects one instance of a job: by `env` (the instance name is expanded from
+ * the class defaults plus `env`, spec §5.1), or, when `instance` is given, by
+ * that instance name directly (initctl run inside a job with no JOB argument
+ * acts on its own instance, spec §5.10, sending `UPSTART_INSTANCE` here).
+ */
+export interface JobRequest {
+  job: string;
+  env: string[];
+  instance?: string | undefined;
+}
+/** {@linkcode JobRequest} as sent: `env` defaults to none. */
+export interface JobRequestIn {
+  job: string;
+  env?: string[] | undefined;
+  instance?: string | undefined;
+}
+/** A job request that may wait for the job to reach its goal. */
+export interface WaitingJobRequest extends JobRequest {
+  wait: boolean;
+}
+/** {@linkcode WaitingJobRequest} as sent: `wait` defaults to true. */
+export interface WaitingJobRequestIn extends JobRequestIn {
+  wait?: boolean | undefined;
+}
+
+/** An argument of an event match in `start on`/`stop on`, as JSON. */
+export type MatchArgJson =
+  | { kind: "positional"; value: string }
+  | { kind: "named"; name: string; op: "=" | "!="; value: string };
+
+/** An event expression, as JSON. */
+export type EventExprJson =
+  | { kind: "match"; event: string; args: MatchArgJson[] }
+  | { kind: "and" | "or"; left: EventExprJson; right: EventExprJson };
+
+/** One job's configuration, as `show-config` prints it. */
+export interface JobConfig {
+  name: string;
+  emits: string[];
+  startOn: EventExprJson | null;
+  stopOn: EventExprJson | null;
+  file: string | null;
+  fields: Record<string, unknown>;
+}
+
+/** A method's params (in: as sent; out: defaults applied) and result. */
+interface Types<In, Out, R> {
+  in: In;
+  out: Out;
+  result: R;
+}
+/** The `{}` of a method without params or result. */
+type Empty = Record<string, never>;
+type EnvScope = { caller?: CallerInstance | undefined; global: boolean };
+type EnvScopeIn = { caller?: CallerInstance | undefined; global?: boolean | undefined };
+
+/** The types of every method. */
+export interface MethodTypes {
+  "job.start": Types<WaitingJobRequestIn, WaitingJobRequest, { status: InstanceStatus }>;
+  "job.stop": Types<WaitingJobRequestIn, WaitingJobRequest, { status: InstanceStatus }>;
+  "job.restart": Types<WaitingJobRequestIn, WaitingJobRequest, { status: InstanceStatus }>;
+  "job.reload": Types<JobRequestIn, JobRequest, Empty>;
+  "job.status": Types<JobRequestIn, JobRequest, { status: InstanceStatus }>;
+  "job.list": Types<
+    Empty | undefined,
+    Empty,
+    { jobs: { job: string; instances: InstanceStatus[] }[] }
+  >;
+  "job.showConfig": Types<
+    { job?: string | undefined } | undefined,
+    { job?: string | undefined },
+    { jobs: JobConfig[] }
+  >;
+  "job.checkConfig": Types<
+    {
+      job?: string | undefined;
+      ignoreEvents?: string[] | undefined;
+      warn?: boolean | undefined;
+    } | undefined,
+    { job?: string | undefined; ignoreEvents: string[]; warn: boolean },
+    {
+      jobs: { job: string; problems: string[] }[];
+      files: { file: string; job: string | null; message: string }[];
+    }
+  >;
+  "job.usage": Types<{ job: string }, { job: string }, { usage: string }>;
+  "job.logPath": Types<JobRequestIn, JobRequest, { path: string | null }>;
+  "event.emit": Types<
+    { name: string; env?: string[] | undefined; wait?: boolean | undefined },
+    { name: string; env: string[]; wait: boolean },
+    Empty
+  >;
+  "conf.reload": Types<Empty | undefined, Empty, Empty>;
+  "daemon.version": Types<
+    Empty | undefined,
+    Empty,
+    { upstart: string; daybreak: string; protocol: number }
+  >;
+  "daemon.logPriority": Types<
+    { priority?: string | undefined } | undefined,
+    { priority?: string | undefined },
+    { priority: string }
+  >;
+  "daemon.notifyDiskWriteable": Types<Empty | undefined, Empty, Empty>;
+  "env.list": Types<EnvScopeIn | undefined, EnvScope, { env: string[] }>;
+  "env.get": Types<EnvScopeIn & { name: string }, EnvScope & { name: string }, { value: string }>;
+  "env.set": Types<
+    EnvScopeIn & { vars: string[]; retain?: boolean | undefined },
+    EnvScope & { vars: string[]; retain: boolean },
+    Empty
+  >;
+  "env.unset": Types<EnvScopeIn & { names: string[] }, EnvScope & { names: string[] }, Empty>;
+  "env.reset": Types<EnvScopeIn | undefined, EnvScope, Empty>;
+}
+
+/** A method name. */
+export type Method = keyof MethodTypes;
+/** The params a method takes (before defaults are applied). */
+export type ParamsIn<M extends Method> = MethodTypes[M]["in"];
+/** The params a handler receives (defaults applied). */
+export type Params<M extends Method> = MethodTypes[M]["out"];
+/** The result of a method. */
+export type Result<M extends Method> = MethodTypes[M]["result"];
+
+/** The schemas of one method. */
+export interface MethodSchemas<M extends Method> {
+  readonly params: z.ZodType<Params<M>, ParamsIn<M>>;
+  readonly result: z.ZodType<Result<M>>;
+}
+
+const envList = z.array(z.string().max(65536)).max(4096);
+const jobName = z.string().min(1).max(4096);
+
+const callerInstance = z.object({ job: jobName, instance: z.string().max(4096) });
+
+const processStatus = z.object({ process: z.enum(PROCESS_NAMES), pid: z.number().int() });
+
+const instanceStatus = z.object({
+  job: z.string(),
+  instance: z.string(),
+  goal: z.enum(["start", "stop"]),
+  state: z.string(),
+  processes: z.array(processStatus),
+});
+
+const jobRequest = z.object({
+  job: jobName,
+  env: envList.default([]),
+  instance: z.string().max(4096).optional(),
+});
+const waitingJobRequest = jobRequest.extend({ wait: z.boolean().default(true) });
+
+const matchArg = z.union([
+  z.object({ kind: z.literal("positional"), value: z.string() }),
+  z.object({
+    kind: z.literal("named"),
+    name: z.string(),
+    op: z.enum(["=", "!="]),
+    value: z.string(),
+  }),
+]);
+const eventExpr: z.ZodType<EventExprJson> = z.lazy(() =>
+  z.union([
+    z.object({ kind: z.literal("match"), event: z.string(), args: z.array(matchArg) }),
+    z.object({ kind: z.enum(["and", "or"]), left: eventExpr, right: eventExpr }),
+  ])
+);
+
+/** Every method: its params schema and its result schema. */
+export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
+  "job.start": { params: waitingJobRequest, result: z.object({ status: instanceStatus }) },
+  "job.stop": { params: waitingJobRequest, result: z.object({ status: instanceStatus }) },
+  "job.restart": { params: waitingJobRequest, result: z.object({ status: instanceStatus }) },
+  "job.reload": { params: jobRequest, result: z.object({}) },
+  "job.status": { params: jobRequest, result: z.object({ status: instanceStatus }) },
+  "job.list": {
+    params: z.object({}).default({}),
+    result: z.object({
+      jobs: z.array(z.object({ job: z.string(), instances: z.array(instanceStatus) })),
+    }),
+  },
+  "job.showConfig": {
+    params: z.object({ job: jobName.optional() }).default({}),
+    result: z.object({
+      jobs: z.array(z.object({
+        name: z.string(),
+        emits: z.array(z.string()),
+        startOn: eventExpr.nullable(),
+        stopOn: eventExpr.nullable(),
+        file: z.string().nullable(),
+        fields: z.record(z.string(), z.unknown()),
+      })),
+    }),
+  },
+  "job.checkConfig": {
+    params: z.object({
+      job: jobName.optional(),
+      ignoreEvents: z.array(z.string()).default([]),
+      warn: z.boolean().default(false),
+    }).default({ ignoreEvents: [], warn: false }),
+    result: z.object({
+      // One entry per job with problems; each problem is one unindented §7.4 line such as
+      // `start on: unknown event NAME` (initctl adds the two-space indent). `files` lists
+      // configuration files that failed to parse; `message` is the parser's text.
+      jobs: z.array(z.object({ job: z.string(), problems: z.array(z.string()) })),
+      files: z.array(
+        z.object({ file: z.string(), job: z.string().nullable(), message: z.string() }),
+      ),
+    }),
+  },
+  "job.usage": { params: z.object({ job: jobName }), result: z.object({ usage: z.string() }) },
+  "job.logPath": { params: jobRequest, result: z.object({ path: z.string().nullable() }) },
+  "event.emit": {
+    params: z.object({
+      name: z.string().max(4096),
+      env: envList.default([]),
+      wait: z.boolean().default(true),
+    }),
+    result: z.object({}),
+  },
+  "conf.reload": { params: z.object({}).default({}), result: z.object({}) },
+  "daemon.version": {
+    params: z.object({}).default({}),
+    result: z.object({ upstart: z.string(), daybreak: z.string(), protocol: z.number() }),
+  },
+  "daemon.logPriority": {
+    params: z.object({ priority: z.string().max(32).optional() }).default({}),
+    result: z.object({ priority: z.string() }),
+  },
+  "daemon.notifyDiskWriteable": { params: z.object({}).default({}), result: z.object({}) },
+  "env.list": {
+    params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
+      .default({ global: false }),
+    result: z.object({ env: z.array(z.string()) }),
+  },
+  "env.get": {
+    params: z.object({
+      name: z.string().min(1),
+      caller: callerInstance.optional(),
+      global: z.boolean().default(false),
+    }),
+    result: z.object({ value: z.string() }),
+  },
+  "env.set": {
+    params: z.object({
+      vars: envList.min(1),
+      retain: z.boolean().default(false),
+      caller: callerInstance.optional(),
+      global: z.boolean().default(false),
+    }),
+    result: z.object({}),
+  },
+  "env.unset": {
+    params: z.object({
+      names: z.array(z.string().min(1)).min(1),
+      caller: callerInstance.optional(),
+      global: z.boolean().default(false),
+    }),
+    result: z.object({}),
+  },
+  "env.reset": {
+    params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
+      .default({ global: false }),
+    result: z.object({}),
+  },
+};
