@@ -9,7 +9,7 @@
 
 import { Engine } from "../daemon/engine/engine.ts";
 import type { Effect, Input } from "../daemon/engine/types.ts";
-import { EventExprState } from "../parser/event_matcher.ts";
+import { EventExprState } from "../daemon/engine/event_operator.ts";
 import { parseJobConfig } from "../parser/parse_job.ts";
 import type { EventLike, JobClassSpec } from "../parser/types.ts";
 import { FakeClock } from "../tests/fakes/fake_clock.ts";

@@ -19,8 +19,8 @@
  * @module
  */
 
-import { configSources } from "../parser/conf_sources.ts";
-import type { ConfLoadProblem } from "../parser/conf_loader.ts";
+import { configSources } from "./conf/conf_sources.ts";
+import type { ConfLoadProblem } from "./conf/conf_loader.ts";
 import type { JobClassSpec } from "../parser/types.ts";
 import { ConfWatcher } from "./conf/conf_source.ts";
 import { DenoConfFileSystem } from "./conf/deno_conf_fs.ts";

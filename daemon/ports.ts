@@ -113,3 +113,18 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }
+
+/** One directory entry, as `lstat` sees it (symbolic links are not followed). */
+export interface ConfDirEntry {
+  readonly name: string;
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+}
+
+/** The file-system port of the configuration loader (`daemon/conf/`). */
+export interface ConfFileSystem {
+  /** Entries of a directory; `null` when it does not exist. */
+  readDir(path: string): Promise<ConfDirEntry[] | null>;
+  /** Text of a file; `null` when it does not exist. Other failures throw. */
+  readTextFile(path: string): Promise<string | null>;
+}

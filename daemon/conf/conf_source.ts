@@ -8,12 +8,8 @@
  * @module
  */
 
-import {
-  type ConfFileSystem,
-  type ConfLoadProblem,
-  loadConfiguration,
-} from "../../parser/conf_loader.ts";
-import type { ConfSource } from "../../parser/conf_sources.ts";
+import { type ConfFileSystem, type ConfLoadProblem, loadConfiguration } from "./conf_loader.ts";
+import type { ConfSource } from "./conf_sources.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
 
 /** What the watcher does with a freshly loaded configuration. */

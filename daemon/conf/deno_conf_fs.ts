@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ConfDirEntry, ConfFileSystem } from "../../parser/conf_loader.ts";
+import type { ConfDirEntry, ConfFileSystem } from "../ports.ts";
 
 /** Reads configuration from the machine's file system. */
 export class DenoConfFileSystem implements ConfFileSystem {

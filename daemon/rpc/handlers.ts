@@ -7,7 +7,7 @@
  */
 
 import { checkConfig } from "../check_config.ts";
-import type { ConfLoadProblem } from "../../parser/conf_loader.ts";
+import type { ConfLoadProblem } from "../conf/conf_loader.ts";
 import { jobClassFields } from "../../parser/fields.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
 import type { EngineDriver } from "../engine_driver.ts";
