@@ -203,3 +203,14 @@ export interface DaemonHost {
   /** Removes a file; a missing one is not an error. */
   removeFile(path: string): Promise<void>;
 }
+
+/** Every port the daemon is wired from; `daemon/main.ts` builds the real ones. */
+export interface DaemonPorts {
+  readonly spawner: ProcessSpawner;
+  readonly clock: Clock;
+  readonly security: SecurityPort;
+  readonly signals: Signals;
+  readonly machine: Machine;
+  readonly host: DaemonHost;
+  readonly confFs: ConfFileSystem;
+}
