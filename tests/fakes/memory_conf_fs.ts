@@ -19,7 +19,29 @@ import type { ConfDirEntry, ConfFileSystem } from "../../daemon/ports.ts";
  * ```
  */
 export class MemoryConfFs implements ConfFileSystem {
+  readonly #watchers = new Map<string, (paths: readonly string[]) => void>();
+
   constructor(readonly files: Record<string, string> = {}) {}
+
+  /** Directories being watched. */
+  get watched(): string[] {
+    return [...this.#watchers.keys()];
+  }
+
+  /** Sets (or, with `null`, deletes) a file and tells the watchers of its directories. */
+  change(path: string, text: string | null): void {
+    if (text === null) delete this.files[path];
+    else this.files[path] = text;
+    for (const [dir, onChange] of this.#watchers) {
+      if (path.startsWith(`${dir}/`)) onChange([path]);
+    }
+  }
+
+  watch(path: string, onChange: (paths: readonly string[]) => void): (() => void) | null {
+    if (!Object.keys(this.files).some((f) => f.startsWith(`${path}/`))) return null;
+    this.#watchers.set(path, onChange);
+    return () => this.#watchers.delete(path);
+  }
 
   readDir(path: string): Promise<ConfDirEntry[] | null> {
     const prefix = path.endsWith("/") ? path : `${path}/`;
