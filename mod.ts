@@ -58,7 +58,7 @@ export {
   eventNames,
   matchEvent,
   type OfferResult,
-} from "./parser/event_matcher.ts";
+} from "./daemon/engine/event_operator.ts";
 export { envToMap, expand, ExpansionError } from "./parser/expand.ts";
 export { fnmatch } from "./parser/fnmatch.ts";
 export { parseSignal, signalName } from "./parser/signals.ts";
@@ -68,13 +68,13 @@ export {
   type ConfSource,
   type ConfSourceOptions,
   jobNameFromPath,
-} from "./parser/conf_sources.ts";
+} from "./daemon/conf/conf_sources.ts";
 export {
   type ConfFileSystem,
   type ConfLoadProblem,
   loadConfiguration,
   type LoadedConfiguration,
-} from "./parser/conf_loader.ts";
+} from "./daemon/conf/conf_loader.ts";
 export {
   type CallerInstance,
   type EventExprJson,

@@ -8,8 +8,9 @@
  */
 
 import { Engine } from "../daemon/engine/engine.ts";
-import type { Effect, Input } from "../daemon/engine/types.ts";
-import { EventExprState } from "../parser/event_matcher.ts";
+import type { Effect } from "../daemon/engine/types.ts";
+import { EngineDriver } from "../daemon/engine_driver.ts";
+import { EventExprState } from "../daemon/engine/event_operator.ts";
 import { parseJobConfig } from "../parser/parse_job.ts";
 import type { EventLike, JobClassSpec } from "../parser/types.ts";
 import { FakeClock } from "../tests/fakes/fake_clock.ts";
@@ -57,38 +58,33 @@ function buildClasses(rand: () => number): { specs: JobClassSpec[]; tasks: Set<s
   return { specs, tasks };
 }
 
-/** The engine with fakes, applying effects without recording them (unlike the test harness). */
+/** The engine and its real driver with fakes, counting events (unlike the test harness). */
 class Driver {
   readonly engine = new Engine();
   readonly clock = new FakeClock();
   readonly spawner: FakeSpawner;
-  readonly #queue: Input[] = [];
+  readonly driver: EngineDriver;
   events = 0;
 
   constructor(specs: JobClassSpec[], tasks: ReadonlySet<string>) {
-    this.clock.onFire = (id) => this.#queue.push({ type: "timer", id });
     this.spawner = new FakeSpawner({
-      sink: (input) => this.#queue.push(input),
-      now: () => this.clock.now,
       dieOnSignal: true,
       autoExit: (p) => (p.process !== "main" || tasks.has(p.job) ? { code: 0 } : null),
     });
+    this.driver = new EngineDriver(this.engine, {
+      spawner: this.spawner,
+      clock: this.clock,
+      security: { load: () => Promise.resolve({ ok: true }) },
+      log: () => {},
+      observe: (effect) => {
+        if (effect.type === "eventEmitted") this.events++;
+      },
+    }, { defaultConsole: "none", logDir: null, umask: 0o022, chdir: null });
     this.apply(this.engine.setClasses(specs));
   }
 
   apply(effects: readonly Effect[]): void {
-    let batch: readonly Effect[] | undefined = effects;
-    while (batch !== undefined) {
-      for (const effect of batch) {
-        if (effect.type === "spawn") this.spawner.spawn(effect);
-        else if (effect.type === "kill") this.spawner.kill(effect);
-        else if (effect.type === "armTimer") this.clock.arm(effect.id, effect.ms);
-        else if (effect.type === "cancelTimer") this.clock.cancel(effect.id);
-        else if (effect.type === "eventEmitted") this.events++;
-      }
-      const input = this.#queue.shift();
-      batch = input === undefined ? undefined : this.engine.dispatch(input);
-    }
+    this.driver.apply(effects);
   }
 }
 

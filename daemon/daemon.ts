@@ -1,180 +1,105 @@
 /**
- * The daemon: wires the engine, the process layer, the configuration watcher
- * and the control socket together, handles signals, and ends the session
- * cleanly. Start-up lives in one place ({@linkcode Daemon.start}) so that
- * system mode as PID 1 can branch there.
+ * The daemon: wires the engine, the process layer, the configuration watcher and the control
+ * socket together from a {@linkcode Mode} (what differs between user, system and PID 1) and the
+ * {@linkcode DaemonPorts} (every side effect). {@linkcode Daemon.start} is wiring only: it
+ * branches on nothing, so tests drive it with fakes.
  *
  * Lifecycle:
- * 1. logging, reaper (child subreaper unless PID 1), spawner;
- * 2. configuration loaded from every source, then watched;
- * 3. the control socket listens, the session file is written (user mode);
- * 4. signals are handled; `startup` (or `--startup-event`) is emitted;
- * 5. on SIGTERM (or SIGINT in user mode): `session-end TYPE=shutdown`, no more
- *    respawns, every job stopped within its kill timeout; what is still alive
- *    after that (hooks, escaped daemons, orphans) is killed; socket and session
- *    file removed; exit 0.
+ * 1. logging, reaping, inherited descriptors marked close-on-exec;
+ * 2. the mode's directories made; configuration loaded from every source, then watched;
+ * 3. the control socket listens, the session file is written (when the mode has one);
+ * 4. the mode's signals are routed; its start-up events are emitted; its `started` hook runs;
+ * 5. on a `shutdown` signal: `session-end TYPE=shutdown`, no more respawns, every job stopped
+ *    within its kill timeout; what is still alive after that (hooks, escaped daemons, orphans)
+ *    is killed; socket and session file removed; the mode's final shutdown; exit with the
+ *    status the signal's action gives.
  *
  * The daemon never exits because a job, a client or a log write failed.
  *
  * @module
  */
 
-import { configSources } from "../parser/conf_sources.ts";
-import type { ConfLoadProblem } from "../parser/conf_loader.ts";
+import type { ConfLoadProblem } from "./conf/conf_loader.ts";
 import type { JobClassSpec } from "../parser/types.ts";
 import { ConfWatcher } from "./conf/conf_source.ts";
-import { DenoConfFileSystem } from "./conf/deno_conf_fs.ts";
 import { Engine } from "./engine/engine.ts";
 import type { Instance } from "./engine/types.ts";
 import { EngineDriver } from "./engine_driver.ts";
 import { DaemonLog } from "./log.ts";
-import { daemonPaths, type InitOptions } from "./options.ts";
-import type { Clock } from "./ports.ts";
-import { sessionAddress, sessionFileContent } from "../protocol/addresses.ts";
+import type { DaemonControl, Mode, SignalAction } from "./modes/mode.ts";
+import { dirname } from "./modes/user.ts";
+import type { DaemonPorts, SignalName } from "./ports.ts";
+import { sessionFileContent } from "../protocol/addresses.ts";
 import { ownerAuthorizer } from "./rpc/authorize.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { PeerCredTracker } from "./rpc/peercred.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
-import { DenoSpawner } from "./supervisor/deno_spawner.ts";
-import {
-  closeInheritedFdsOnExec,
-  currentUmask,
-  effectiveIds,
-  getpid,
-  kill,
-  umask,
-} from "../sys/libc.ts";
-import { listChildren } from "../sys/procfs.ts";
-import { Reaper } from "./supervisor/reaper.ts";
-import { AppArmorSecurity } from "../security/apparmor.ts";
 
 /** The daybreak version reported by `initctl version`. */
 export const DAYBREAK_VERSION = "0.1.0";
 
-/** Variables the launchers add for Deno itself; jobs never see them. */
-const LAUNCHER_VARIABLES = new Set([
-  "DENO_DIR",
-  "DENO_DISABLE_NODE_SHIM",
-  "DENO_NO_UPDATE_CHECK",
-  "DENO_NODE_SHIM_ACTIVE",
-  "RUST_BACKTRACE",
-]);
-
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/sbin:/bin";
 const SIGKILL = 9;
-
-/** Everything the daemon needs from its caller. */
-export interface DaemonConfig {
-  readonly options: InitOptions;
-  readonly env: Readonly<Record<string, string>>;
-}
-
-const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimer: (ms, fn) => setTimeout(fn, ms) as unknown as number,
-  clearTimer: (h) => clearTimeout(h),
-};
 
 /** A running daemon. */
 export class Daemon {
+  readonly #mode: Mode;
+  readonly #ports: DaemonPorts;
   readonly #log: DaemonLog;
   readonly #driver: EngineDriver;
   readonly #conf: ConfWatcher;
-  readonly #server: ControlSocketServer;
-  readonly #reaper: Reaper;
-  readonly #sessionFile: string | null;
-  readonly #user: boolean;
+  #server: ControlSocketServer | null = null;
   #stopping: Promise<number> | null = null;
   readonly #exited: Promise<number>;
   #resolveExit!: (code: number) => void;
-  readonly #signals: [Deno.Signal, () => void][] = [];
+  readonly #unsubscribe: (() => void)[] = [];
 
-  private constructor(parts: {
-    log: DaemonLog;
-    driver: EngineDriver;
-    conf: ConfWatcher;
-    server: ControlSocketServer;
-    reaper: Reaper;
-    sessionFile: string | null;
-    user: boolean;
-  }) {
+  private constructor(
+    mode: Mode,
+    ports: DaemonPorts,
+    parts: { log: DaemonLog; driver: EngineDriver; conf: ConfWatcher },
+  ) {
+    this.#mode = mode;
+    this.#ports = ports;
     this.#log = parts.log;
     this.#driver = parts.driver;
     this.#conf = parts.conf;
-    this.#server = parts.server;
-    this.#reaper = parts.reaper;
-    this.#sessionFile = parts.sessionFile;
-    this.#user = parts.user;
     this.#exited = new Promise((resolve) => (this.#resolveExit = resolve));
   }
 
-  /** Starts a daemon; resolves once it serves its socket and has emitted `startup`. */
-  static async start(config: DaemonConfig): Promise<Daemon> {
-    const { options } = config;
-    const env = Object.fromEntries(
-      Object.entries(config.env).filter(([k]) => !LAUNCHER_VARIABLES.has(k)),
-    );
-    const pid = getpid();
-    const uid = effectiveIds().euid;
-    const log = new DaemonLog({ user: options.user, priority: options.logPriority });
+  /** Starts a daemon; resolves once it serves its socket and has emitted its start-up events. */
+  static async start(mode: Mode, ports: DaemonPorts): Promise<Daemon> {
+    const { host } = ports;
+    const log = new DaemonLog(mode.log);
+    const startupEvents = [...mode.startupEvents];
     try {
-      closeInheritedFdsOnExec();
+      host.closeInheritedFdsOnExec();
     } catch (e) {
       log.log("warn", `Cannot mark inherited descriptors close-on-exec: ${String(e)}`);
     }
-    const paths = daemonPaths(options, { env, pid, uid });
-
-    const reaper = new Reaper();
-    let subreaperFailed = false;
     try {
-      reaper.start();
+      host.startReaping();
     } catch (e) {
-      subreaperFailed = true;
       log.log("warn", `Unable to become a child subreaper: ${String(e)}`);
+      startupEvents.push({ name: "child-subreaper-failed", env: [] });
     }
-    const spawner = new DenoSpawner({ reaper });
+    for (const d of mode.directories) await host.ensureDir(d.path, d.mode);
 
-    const sources = configSources({
-      user: options.user,
-      confdirs: options.confdirs,
-      prependConfdirs: options.prependConfdirs,
-      appendConfdirs: options.appendConfdirs,
-      env,
-    });
-    if (options.user && options.confdirs.length === 0 && sources[0] !== undefined) {
-      await Deno.mkdir(sources[0].path, { recursive: true, mode: 0o700 }).catch(() => {});
-    }
-    await Deno.mkdir(paths.logDir, { recursive: true, mode: options.user ? 0o700 : 0o755 })
-      .catch(() => {});
-
-    const initEnv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    const globalEnv = options.user && options.inheritEnv
-      ? [...initEnv.filter((e) => !e.startsWith("PATH=")), `PATH=${env.PATH ?? DEFAULT_PATH}`]
-      : [
-        `PATH=${env.PATH ?? DEFAULT_PATH}`,
-        ...(env.TERM === undefined ? [] : [`TERM=${env.TERM}`]),
-      ];
     const engine = new Engine({
-      initEnv,
-      globalEnv,
-      sessionAddress: options.user ? sessionAddress(paths.socket) : null,
-      ...options.fixes,
+      initEnv: mode.initEnv,
+      globalEnv: mode.globalEnv,
+      sessionAddress: mode.sessionAddress,
+      ...mode.engine,
     });
     const driver = new EngineDriver(engine, {
-      spawner,
-      clock: systemClock,
-      security: new AppArmorSecurity(),
+      spawner: ports.spawner,
+      clock: ports.clock,
+      security: ports.security,
       log: (p, m) => log.log(p, m),
-    }, {
-      defaultConsole: options.defaultConsole,
-      logDir: paths.logDir,
-      umask: options.user ? currentUmask() : 0o022,
-      chdir: options.user ? null : "/",
-    });
+    }, mode.spawn);
 
     let jobs: readonly JobClassSpec[] = [];
     let reported = new Set<string>();
-    const conf = new ConfWatcher(new DenoConfFileSystem(), sources, {
+    const conf = new ConfWatcher(ports.confFs, mode.confSources, {
       apply: (loaded) => {
         jobs = loaded;
         driver.run((e) => e.setClasses(loaded));
@@ -186,7 +111,8 @@ export class Daemon {
       },
       log: (p, m) => log.log(p, m),
     });
-    for (const s of sources) log.log("info", `Loading configuration from ${s.path}`);
+    const daemon = new Daemon(mode, ports, { log, driver, conf });
+    for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
     await conf.reload();
     conf.watch();
 
@@ -202,54 +128,37 @@ export class Daemon {
         log.priority = p;
       },
       version: DAYBREAK_VERSION,
-      pid1: pid === 1,
-      initialGlobalEnv: globalEnv,
-      logDir: paths.logDir,
-      defaultConsole: options.defaultConsole,
-      notifyDiskWriteable: () => void spawner.flushLogs(),
+      pid1: mode.pid1,
+      initialGlobalEnv: mode.globalEnv,
+      logDir: mode.paths.logDir,
+      defaultConsole: mode.spawn.defaultConsole,
+      notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
     };
     const dispatcher = createDispatcher(createHandlers(services), {
-      authorize: ownerAuthorizer(options.user ? uid : 0, { jobs: () => jobs }),
+      authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
       onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
     });
-    const socketDir = paths.socket.slice(0, paths.socket.lastIndexOf("/")) || "/";
-    await Deno.mkdir(socketDir, { recursive: true, mode: 0o700 }).catch(() => {});
-    const tracker = new PeerCredTracker(paths.socket);
-    const server = await ControlSocketServer.listen({
-      path: paths.socket,
+    const tracker = new PeerCredTracker(mode.socket.path);
+    daemon.#server = await ControlSocketServer.listen({
+      path: mode.socket.path,
       dispatcher,
-      mode: options.socketMode ?? (options.user ? 0o600 : 0o666),
-      createWithMode: (mode, fn) => {
-        const old = umask(0o777 & ~mode);
-        try {
-          return fn();
-        } finally {
-          umask(old);
-        }
-      },
+      mode: mode.socket.mode,
+      createWithMode: (fileMode, fn) => host.withUmask(0o777 & ~fileMode, fn),
       peerLookup: (conn) => tracker.register(conn),
       onClose: (conn) => tracker.release(conn),
       onClientError: (m) => log.log("debug", `control socket: ${m}`),
     });
 
-    if (paths.sessionFile !== null) {
-      const dir = paths.sessionFile.slice(0, paths.sessionFile.lastIndexOf("/"));
-      await Deno.mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => {});
-      await Deno.writeTextFile(paths.sessionFile, sessionFileContent(paths.socket));
+    for (const file of [mode.paths.sessionFile].filter((f) => f !== null)) {
+      await host.ensureDir(dirname(file), 0o700);
+      await host.writeTextFile(file, sessionFileContent(mode.socket.path));
     }
 
-    const daemon = new Daemon({
-      log,
-      driver,
-      conf,
-      server,
-      reaper,
-      sessionFile: paths.sessionFile,
-      user: options.user,
-    });
-    daemon.#installSignals(pid === 1);
-    if (options.startupEvent !== null) daemon.#emit(options.startupEvent, []);
-    if (subreaperFailed) daemon.#emit("child-subreaper-failed", []);
+    for (const [signal, action] of Object.entries(mode.signals)) {
+      daemon.#route(signal as SignalName, action);
+    }
+    for (const event of startupEvents) daemon.#emit(event.name, event.env);
+    mode.started(daemon.#control());
     return daemon;
   }
 
@@ -258,44 +167,54 @@ export class Daemon {
     return this.#exited;
   }
 
-  #emit(name: string, env: string[]): void {
+  #emit(name: string, env: readonly string[]): void {
     try {
-      this.#driver.run((e) => e.emit(name, env));
+      this.#driver.run((e) => e.emit(name, [...env]));
     } catch (e) {
       this.#log.log("warn", `Cannot emit ${name}: ${String(e)}`);
     }
   }
 
-  #installSignals(pid1: boolean): void {
-    const on = (signal: Deno.Signal, fn: () => void) => {
-      try {
-        Deno.addSignalListener(signal, fn);
-        this.#signals.push([signal, fn]);
-      } catch (e) {
-        this.#log.log("warn", `Cannot handle ${signal}: ${String(e)}`);
-      }
-    };
-    on("SIGTERM", () => void this.shutdown("shutdown"));
-    on("SIGHUP", () => void this.#conf.reload());
-    if (this.#user || !pid1) on("SIGINT", () => void this.shutdown("shutdown"));
-    else on("SIGINT", () => this.#emit("control-alt-delete", []));
-    if (pid1) {
-      on("SIGPWR", () => this.#emit("power-status-changed", []));
-      on("SIGWINCH", () => this.#emit("keyboard-request", []));
+  /** Routes a signal to what the mode says it means. */
+  #route(signal: SignalName, action: SignalAction): void {
+    try {
+      this.#unsubscribe.push(this.#ports.signals.subscribe(signal, () => this.#act(action)));
+    } catch (e) {
+      this.#log.log("warn", `Cannot handle ${signal}: ${String(e)}`);
     }
   }
 
+  #act(action: SignalAction): void {
+    switch (action.kind) {
+      case "shutdown":
+        return void this.shutdown("shutdown", action.status);
+      case "reload":
+        return void this.#conf.reload();
+      case "emit":
+        return this.#emit(action.event, []);
+    }
+  }
+
+  #control(): DaemonControl {
+    return {
+      ports: this.#ports,
+      emit: (name, env) => this.#emit(name, env),
+      shutdown: (type, status) => this.shutdown(type, status),
+      log: (priority, message) => this.#log.log(priority, message),
+    };
+  }
+
   /**
-   * Ends the session (spec §8): `session-end`, no respawns, every job stopped;
-   * anything still alive after the longest kill timeout is killed.
+   * Ends the session (spec §8): `session-end`, no respawns, every job stopped; anything still
+   * alive after the longest kill timeout is killed. The first call's `status` is the exit status.
    */
-  shutdown(type: "shutdown" | "logout"): Promise<number> {
+  shutdown(type: "shutdown" | "logout", status = 0): Promise<number> {
     if (this.#stopping !== null) return this.#stopping;
-    this.#stopping = this.#shutdown(type);
+    this.#stopping = this.#shutdown(type, status);
     return this.#stopping;
   }
 
-  async #shutdown(type: "shutdown" | "logout"): Promise<number> {
+  async #shutdown(type: "shutdown" | "logout", status: number): Promise<number> {
     this.#log.log("info", `Session ending (${type})`);
     this.#conf.close();
     const engine = this.#driver.engine;
@@ -313,12 +232,9 @@ export class Daemon {
     } catch (e) {
       this.#log.log("error", `session-end failed: ${String(e)}`);
     }
-    const deadline = new Promise<"timeout">((r) =>
-      setTimeout(() => r("timeout"), longest * 1000 + 500)
-    );
     const outcome = await Promise.race([
       this.#driver.whenIdle().then(() => "idle" as const),
-      deadline,
+      this.#sleep(longest * 1000 + 500).then(() => "timeout" as const),
     ]);
     if (outcome === "timeout") {
       for (const s of engine.list()) {
@@ -326,47 +242,44 @@ export class Daemon {
       }
     }
     await this.#killEverything();
-    for (const [signal, fn] of this.#signals) {
-      try {
-        Deno.removeSignalListener(signal, fn);
-      } catch { /* gone */ }
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    await this.#server?.close();
+    const { host } = this.#ports;
+    for (const file of [this.#mode.paths.sessionFile].filter((f) => f !== null)) {
+      await host.removeFile(file);
     }
-    await this.#server.close();
-    if (this.#sessionFile !== null) await Deno.remove(this.#sessionFile).catch(() => {});
-    this.#reaper.stop();
-    this.#resolveExit(0);
-    return 0;
+    host.stopReaping();
+    try {
+      await this.#mode.finalShutdown(this.#ports);
+    } catch (e) {
+      this.#log.log("error", `final shutdown failed: ${String(e)}`);
+    }
+    this.#resolveExit(status);
+    return status;
+  }
+
+  /** Resolves after `ms` on the clock port. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#ports.clock.setTimer(ms, resolve));
   }
 
   /** SIGKILL to every process group we spawned and every descendant left (no orphans). */
   async #killEverything(): Promise<void> {
+    const { host, spawner } = this.#ports;
     for (let round = 0; round < 20; round++) {
-      const pids = new Set([...this.#driver.livePids(), ...descendants()]);
+      const pids = new Set([...this.#driver.livePids(), ...host.descendants()]);
       if (pids.size === 0) return;
       for (const p of pids) {
-        try {
-          kill(-p, SIGKILL);
-        } catch { /* not a group leader, or gone */ }
-        try {
-          kill(p, SIGKILL);
-        } catch { /* gone */ }
+        for (const group of [true, false]) {
+          try {
+            spawner.kill(p, SIGKILL, { group });
+          } catch { /* not ours to kill, or gone */ }
+        }
       }
-      this.#reaper.scan();
-      await new Promise((r) => setTimeout(r, 25));
+      host.reapNow();
+      await this.#sleep(25);
     }
   }
-}
-
-/** Every descendant of this process (children first), from /proc. */
-function descendants(): number[] {
-  const out: number[] = [];
-  const queue = listChildren();
-  while (queue.length > 0) {
-    const p = queue.shift()!;
-    out.push(p);
-    queue.push(...listChildren(p));
-  }
-  return out;
 }
 
 /** The live instances of a job, none when it is unknown. */

@@ -18,6 +18,7 @@ import {
   type Clock,
   type ExitStatus,
   type ProcessSpawner,
+  type SecurityPort,
   SpawnError,
   type SpawnRequest,
   type TimerHandle,
@@ -25,10 +26,7 @@ import {
 import type { ConsoleMode } from "../parser/types.ts";
 import { envToMap, expand, ExpansionError } from "../parser/expand.ts";
 
-/** Loads an AppArmor profile for a job's `security` state. */
-export interface SecurityPort {
-  load(profile: string, job: string): Promise<{ ok: true } | { ok: false; message: string }>;
-}
+export type { SecurityPort };
 
 /** Daemon-wide defaults applied to every spawn. */
 export interface SpawnDefaults {
@@ -46,6 +44,8 @@ export interface DriverPorts {
   readonly clock: Clock;
   readonly security: SecurityPort;
   readonly log: (priority: LogPriority, message: string) => void;
+  /** Sees every effect before it is applied (tests and tracing). */
+  readonly observe?: (effect: Effect) => void;
 }
 
 /** Applies engine effects and feeds inputs back. */
@@ -115,6 +115,7 @@ export class EngineDriver {
   /** Applies each effect; one that fails is logged and the others still run. */
   #applyAll(effects: readonly Effect[]): void {
     for (const effect of effects) {
+      this.#ports.observe?.(effect);
       try {
         this.#applyOne(effect);
       } catch (e) {

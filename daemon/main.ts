@@ -1,12 +1,24 @@
 /**
- * `init`: argv → options → {@linkcode Daemon}; the daemon's sole exit point.
+ * `init`: argv → options → a {@linkcode Mode} and the real {@linkcode DaemonPorts} →
+ * {@linkcode Daemon}; the daemon's sole exit point. The mode is decided here, once.
  *
  * @module
  */
 
+import { AppArmorSecurity } from "../security/apparmor.ts";
+import { DenoConfFileSystem } from "./conf/deno_conf_fs.ts";
 import { Daemon, DAYBREAK_VERSION } from "./daemon.ts";
-import { InitUsageError, parseInitOptions } from "./options.ts";
-import { effectiveIds } from "../sys/libc.ts";
+import { DenoHost } from "./deno_host.ts";
+import { denoSignals } from "./deno_signals.ts";
+import type { Mode } from "./modes/mode.ts";
+import { systemMode } from "./modes/system.ts";
+import { userMode } from "./modes/user.ts";
+import { type InitOptions, InitUsageError, parseInitOptions } from "./options.ts";
+import type { DaemonPorts } from "./ports.ts";
+import { realMachine } from "./real_machine.ts";
+import { DenoSpawner } from "./supervisor/deno_spawner.ts";
+import { Reaper } from "./supervisor/reaper.ts";
+import { systemClock } from "./system_clock.ts";
 
 const HELP = `Usage: init [OPTION]...
 Process management daemon (daybreak, compatible with Upstart 1.13).
@@ -63,12 +75,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     write(Deno.stdout, `init (upstart 1.13.2)\ndaybreak ${DAYBREAK_VERSION}\n`);
     return 0;
   }
-  if (!options.user && effectiveIds().euid !== 0) {
+  const ports = realPorts();
+  if (!options.user && ports.host.euid !== 0) {
     write(Deno.stderr, "init: Need to be root\n");
     return 1;
   }
-  const daemon = await Daemon.start({ options, env: Deno.env.toObject() });
+  const daemon = await Daemon.start(chooseMode(options, Deno.env.toObject(), ports), ports);
   return await daemon.exited;
+}
+
+/** The mode the options ask for. */
+export function chooseMode(
+  options: InitOptions,
+  env: Readonly<Record<string, string>>,
+  ports: Pick<DaemonPorts, "host">,
+): Mode {
+  return options.user ? userMode(options, env, ports.host) : systemMode(options, env, ports.host);
+}
+
+/** The real ports: one reaper shared by the spawner and the host. */
+function realPorts(): DaemonPorts {
+  const reaper = new Reaper();
+  return {
+    spawner: new DenoSpawner({ reaper }),
+    clock: systemClock,
+    security: new AppArmorSecurity(),
+    signals: denoSignals,
+    machine: realMachine,
+    host: new DenoHost(reaper),
+    confFs: new DenoConfFileSystem(),
+  };
 }
 
 if (import.meta.main) {

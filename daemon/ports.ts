@@ -1,6 +1,9 @@
 /**
- * The small interfaces through which the daemon causes side effects. The engine talks only to
- * these; `daemon/supervisor/` implements them for real and `tests/fakes/` fakes them.
+ * Every port: the small interfaces through which the daemon causes side effects. The engine
+ * driver and the daemon's wiring talk only to these; real implementations sit beside them
+ * (`daemon/supervisor/deno_spawner.ts`, `daemon/system_clock.ts`, `daemon/deno_signals.ts`,
+ * `daemon/real_machine.ts`, `daemon/deno_host.ts`, `daemon/conf/deno_conf_fs.ts`,
+ * `security/apparmor.ts`) and `tests/fakes/` implements the same interfaces for tests.
  *
  * @module
  */
@@ -83,6 +86,8 @@ export { SpawnError } from "../security/spawn_error.ts";
 
 /** Starts and signals job processes. */
 export interface ProcessSpawner {
+  /** Writes out buffered `console log` output (the disk became writeable). */
+  flushLogs?(): unknown;
   /** @throws {SpawnError} when the process could not be started. */
   spawn(req: SpawnRequest): SpawnedProcess;
   /**
@@ -101,4 +106,108 @@ export interface Clock {
   now(): number;
   setTimer(ms: number, fn: () => void): TimerHandle;
   clearTimer(handle: TimerHandle): void;
+}
+
+/** One directory entry, as `lstat` sees it (symbolic links are not followed). */
+export interface ConfDirEntry {
+  readonly name: string;
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+}
+
+/** The file-system port of the configuration loader (`daemon/conf/`). */
+export interface ConfFileSystem {
+  /** Entries of a directory; `null` when it does not exist. */
+  readDir(path: string): Promise<ConfDirEntry[] | null>;
+  /** Text of a file; `null` when it does not exist. Other failures throw. */
+  readTextFile(path: string): Promise<string | null>;
+  /**
+   * Watches a directory tree: `onChange` gets the paths of each batch of changes (accesses
+   * excluded). Absent where nothing can be watched (the loader alone never watches).
+   *
+   * @returns a function that stops watching, or `null` when the directory does not exist
+   * @throws {Error} when the directory exists but cannot be watched
+   */
+  watch?(path: string, onChange: (paths: readonly string[]) => void): (() => void) | null;
+}
+
+/** Loads an AppArmor profile for a job's `security` state. */
+export interface SecurityPort {
+  load(profile: string, job: string): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
+/** The signals a mode may route to daemon events. */
+export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGPWR" | "SIGWINCH" | "SIGUSR1";
+
+/** Subscribing to the signals the daemon receives. */
+export interface Signals {
+  /**
+   * Calls `fn` whenever `signal` arrives.
+   *
+   * @returns a function that ends the subscription
+   * @throws {Error} when the signal cannot be handled here
+   */
+  subscribe(signal: SignalName, fn: () => void): () => void;
+}
+
+/** The machine as PID 1 sees it: the system calls of boot and shutdown (see `sys/machine.ts`). */
+export interface Machine {
+  /** mount(2). @throws {Error} naming the errno */
+  mount(source: string, target: string, fstype: string, flags: number, data: string | null): void;
+  /** umount2(2). @throws {Error} naming the errno */
+  unmount(target: string, flags: number): void;
+  /** sync(2): flush every file system. */
+  sync(): void;
+  /** reboot(2) with a `REBOOT_COMMANDS` command; returns only if the kernel refused. */
+  reboot(command: RebootCommand): void;
+  /** kill(-1, signal): every process but PID 1 and the caller. Nothing left is not an error. */
+  killAll(signal: number): void;
+  /** Makes `path` (normally `/dev/console`) the daemon's stdin, stdout and stderr. */
+  attachConsole(path: string): void;
+}
+
+/** The commands of reboot(2) the daemon uses. */
+export type RebootCommand = "restart" | "halt" | "power-off" | "cad-on" | "cad-off";
+
+/**
+ * The daemon's own process: who it is, its umask, its inherited descriptors, the children it
+ * reaps (`daemon/supervisor/reaper.ts`) and the few files it writes itself (log and socket
+ * directories, the session file).
+ */
+export interface DaemonHost {
+  readonly pid: number;
+  readonly euid: number;
+  /** The current umask. */
+  umask(): number;
+  /** Runs `fn` with the umask set to `mask`, then restores the old one. */
+  withUmask<T>(mask: number, fn: () => T): T;
+  /** Marks every inherited descriptor above stderr close-on-exec. */
+  closeInheritedFdsOnExec(): void;
+  /**
+   * Starts reaping children (as a child subreaper unless PID 1).
+   *
+   * @throws {Error} when the daemon cannot become a child subreaper (reaping still runs)
+   */
+  startReaping(): void;
+  /** Reaps children that have ended, now. */
+  reapNow(): void;
+  stopReaping(): void;
+  /** Every live descendant of the daemon, children first. */
+  descendants(): number[];
+  /** mkdir -p with `mode`; an existing directory is not an error, and failures are ignored. */
+  ensureDir(path: string, mode: number): Promise<void>;
+  writeTextFile(path: string, text: string): Promise<void>;
+  /** Removes a file; a missing one is not an error. */
+  removeFile(path: string): Promise<void>;
+}
+
+/** Every port the daemon is wired from; `daemon/main.ts` builds the real ones. */
+export interface DaemonPorts {
+  readonly spawner: ProcessSpawner;
+  readonly clock: Clock;
+  readonly security: SecurityPort;
+  readonly signals: Signals;
+  readonly machine: Machine;
+  readonly host: DaemonHost;
+  readonly confFs: ConfFileSystem;
 }

@@ -1,6 +1,6 @@
 /**
  * Keeps the engine's job classes in step with the configuration sources
- * (spec §1.6): loads them, watches the directories with `Deno.watchFs`,
+ * (spec §1.6): loads them, watches the directories through the file-system port,
  * debounces bursts of changes, and re-scans everything on each change (a
  * re-scan is cheap and never misses a rename). A broken file is reported and
  * the others keep working.
@@ -8,12 +8,8 @@
  * @module
  */
 
-import {
-  type ConfFileSystem,
-  type ConfLoadProblem,
-  loadConfiguration,
-} from "../../parser/conf_loader.ts";
-import type { ConfSource } from "../../parser/conf_sources.ts";
+import { type ConfFileSystem, type ConfLoadProblem, loadConfiguration } from "./conf_loader.ts";
+import type { ConfSource } from "./conf_sources.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
 
 /** What the watcher does with a freshly loaded configuration. */
@@ -31,7 +27,7 @@ export class ConfWatcher {
   readonly #sources: readonly ConfSource[];
   readonly #target: ConfTarget;
   readonly #debounceMs: number;
-  #watchers: Deno.FsWatcher[] = [];
+  #unwatch: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #loading: Promise<void> = Promise.resolve();
   #problems: ConfLoadProblem[] = [];
@@ -74,29 +70,15 @@ export class ConfWatcher {
   /** Starts watching every source directory that exists; changes trigger a debounced reload. */
   watch(): void {
     for (const source of this.#sources) {
-      if (source.kind !== "dir") continue;
-      let watcher: Deno.FsWatcher;
+      if (source.kind !== "dir" || this.#fs.watch === undefined) continue;
       try {
-        watcher = Deno.watchFs(source.path, { recursive: true });
+        const stop = this.#fs.watch(source.path, (paths) => {
+          if (paths.some(relevant)) this.#schedule();
+        });
+        if (stop !== null) this.#unwatch.push(stop);
       } catch (e) {
-        if (e instanceof Deno.errors.NotFound) continue;
         this.#target.log("warn", `${source.path}: Unable to watch configuration directory: ${e}`);
-        continue;
       }
-      this.#watchers.push(watcher);
-      this.#pump(watcher);
-    }
-  }
-
-  async #pump(watcher: Deno.FsWatcher): Promise<void> {
-    try {
-      for await (const event of watcher) {
-        if (event.kind === "access") continue;
-        if (!event.paths.some(relevant)) continue;
-        this.#schedule();
-      }
-    } catch {
-      // The watcher was closed.
     }
   }
 
@@ -110,12 +92,8 @@ export class ConfWatcher {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
-    for (const w of this.#watchers) {
-      try {
-        w.close();
-      } catch { /* closed already */ }
-    }
-    this.#watchers = [];
+    for (const stop of this.#unwatch) stop();
+    this.#unwatch = [];
   }
 }
 

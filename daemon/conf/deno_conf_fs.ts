@@ -1,11 +1,12 @@
 /**
  * The real {@linkcode ConfFileSystem}: `lstat`-based directory listing (symbolic
- * links are not followed, spec §1.2) and text reads, mapping NotFound to `null`.
+ * links are not followed, spec §1.2) and text reads, mapping NotFound to `null`,
+ * and `Deno.watchFs` for watching.
  *
  * @module
  */
 
-import type { ConfDirEntry, ConfFileSystem } from "../../parser/conf_loader.ts";
+import type { ConfDirEntry, ConfFileSystem } from "../ports.ts";
 
 /** Reads configuration from the machine's file system. */
 export class DenoConfFileSystem implements ConfFileSystem {
@@ -31,5 +32,30 @@ export class DenoConfFileSystem implements ConfFileSystem {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
+  }
+
+  /** Watches a tree with `Deno.watchFs`; `null` when it does not exist. */
+  watch(path: string, onChange: (paths: readonly string[]) => void): (() => void) | null {
+    let watcher: Deno.FsWatcher;
+    try {
+      watcher = Deno.watchFs(path, { recursive: true });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+    (async () => {
+      try {
+        for await (const event of watcher) {
+          if (event.kind !== "access") onChange(event.paths);
+        }
+      } catch {
+        // The watcher was closed.
+      }
+    })();
+    return () => {
+      try {
+        watcher.close();
+      } catch { /* closed already */ }
+    };
   }
 }

@@ -9,7 +9,7 @@
  */
 
 import type { JobClassSpec } from "../../parser/types.ts";
-import { eventNames } from "../../parser/event_matcher.ts";
+import { eventNames } from "./event_operator.ts";
 import { ExprTracker } from "./expr_tracker.ts";
 import type { InstanceId } from "./types.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { EventExprState, eventNames } from "../../parser/event_matcher.ts";
+import { EventExprState, eventNames } from "./event_operator.ts";
 import type { EventExpr } from "../../parser/types.ts";
 import type { QueuedEvent } from "./event_queue.ts";
 

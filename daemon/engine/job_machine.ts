@@ -29,7 +29,8 @@ import {
   GUARDS,
   HOOK_STATE,
   INTERRUPTIBLE_HOOKS,
-  nextState,
+  nextStep,
+  type Step,
 } from "./transitions.ts";
 import type {
   ExitStatus,
@@ -88,8 +89,12 @@ export interface MachineOps {
   log(level: LogLevel, message: string): void;
   /** Upstart's `job_change_goal()`: may induce a move from waiting or running. */
   changeGoal(goal: Goal): void;
-  /** The next state per `NEXT`; a `respawn` goal becomes `start`. */
-  next(): JobState;
+  /** The next step per `NEXT` and `GOAL_AFTER_STEP`; computes only, changes nothing. */
+  next(): Step;
+  /** Applies a step's goal (a `respawn` goal becomes `start`) and returns its state. */
+  take(step: Step): JobState;
+  /** Takes the next step: `changeState(take(next()))`. */
+  advance(): void;
   /** Upstart's `job_change_state()`: enters states until one has to wait. */
   changeState(target: JobState): void;
   /** Upstart's `job_finished()`. */
@@ -169,7 +174,7 @@ class Stepper implements MachineOps {
       case "eventFinished":
         if (this.draft.blocker === null) return;
         this.draft.blocker = null;
-        return this.changeState(this.next());
+        return this.advance();
       case "spawned":
         return onSpawned(this, input.process, input.pid);
       case "spawnFailed":
@@ -203,24 +208,33 @@ class Stepper implements MachineOps {
     this.log("info", `${this.display} goal changed from ${d.goal} to ${goal}`);
     d.goal = goal;
     // Goal changes only induce a move from the two resting states (spec §5.3).
-    if (goal === "start" && d.state === "waiting") this.changeState(this.next());
-    else if (goal === "stop" && d.state === "running") this.changeState(this.next());
+    if (goal === "start" && d.state === "waiting") this.advance();
+    else if (goal === "stop" && d.state === "running") this.advance();
     else if (goal === "stop") this.#stopRequested();
   }
 
-  next(): JobState {
+  next(): Step {
     const d = this.draft;
-    const next = nextState(d);
-    if (next === null) {
+    const step = nextStep(d);
+    if (step === null) {
       throw new InvariantError(
         `${this.display}: no next state from ${d.state} with goal ${d.goal}`,
       );
     }
-    if (d.goal === "respawn") {
-      this.log("info", `${this.display} goal changed from respawn to start`);
-      d.goal = "start";
+    return step;
+  }
+
+  take(step: Step): JobState {
+    const d = this.draft;
+    if (d.goal !== step.goal) {
+      this.log("info", `${this.display} goal changed from ${d.goal} to ${step.goal}`);
+      d.goal = step.goal;
     }
-    return next;
+    return step.state;
+  }
+
+  advance(): void {
+    this.changeState(this.take(this.next()));
   }
 
   changeState(target: JobState): void {
@@ -247,13 +261,13 @@ class Stepper implements MachineOps {
       case "emit":
         return this.#enterEmitting(action.event, old);
       case "kill":
-        if (!GUARDS.mainAlive(d)) return this.next();
+        if (!GUARDS.mainAlive(d)) return this.take(this.next());
         this.signal("main", d.cls.killSignal);
         this.armTimer("kill", "main", d.cls.killTimeout * 1000);
         return null;
       case "run": {
         if (action.process === "security") {
-          if (d.cls.apparmorLoad === null) return this.next();
+          if (d.cls.apparmorLoad === null) return this.take(this.next());
           d.securityPending = true;
           this.out.push({
             type: "loadSecurity",
@@ -265,7 +279,7 @@ class Stepper implements MachineOps {
           return null;
         }
         const spec = d.cls.processes[action.process];
-        if (spec === undefined) return this.next();
+        if (spec === undefined) return this.take(this.next());
         this.spawn(action.process, spec);
         return null;
       }
@@ -344,7 +358,7 @@ class Stepper implements MachineOps {
     if (this.hasTimer("respawn")) {
       this.cancelTimer("respawn", null);
       if (d.state === "post-stop" && d.pids["post-stop"] === undefined) {
-        this.changeState(this.next());
+        this.advance();
         return;
       }
     }

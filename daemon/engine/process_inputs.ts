@@ -48,7 +48,7 @@ export function onSpawned(m: MachineOps, process: ProcessName, pid: number): voi
     if (INTERRUPTIBLE_HOOKS.includes(process)) m.interrupt(process);
   }
   if (process === "main" && d.state === "spawned" && d.cls.expect === "none") {
-    m.changeState(m.next());
+    m.advance();
   }
 }
 
@@ -68,7 +68,7 @@ export function onSpawnFailed(m: MachineOps, process: ProcessName, reason: strin
     m.fail(process, null);
     m.changeGoal("stop");
   }
-  if (runsIn(process) === d.state) m.changeState(m.next());
+  if (runsIn(process) === d.state) m.advance();
 }
 
 function runsIn(process: ProcessName): JobState | undefined {
@@ -91,7 +91,7 @@ export function onSecurityLoaded(m: MachineOps, ok: boolean, message: string): v
     m.fail("security", null);
     m.changeGoal("stop");
   }
-  m.changeState(m.next());
+  m.advance();
 }
 
 /**
@@ -110,7 +110,7 @@ export function onSettled(m: MachineOps, newPid: number | null): void {
     m.log("info", `${m.display} main process (${pid}) became new process (${newPid})`);
     d.pids.main = newPid;
   }
-  m.changeState(m.next());
+  m.advance();
 }
 
 /**
@@ -154,7 +154,7 @@ export function onExited(
     if (d.state === "running") verdict.state = false;
     m.changeGoal("stop");
   }
-  if (verdict.state) m.changeState(m.next());
+  if (verdict.state) m.advance();
 }
 
 /** The main process ended (the `PROCESS_MAIN` case of `job_process_terminated()`). */
@@ -225,7 +225,7 @@ export function onTimer(m: MachineOps, id: string): void {
       return;
     case "respawn":
       if (d.state === "post-stop" && d.goal !== "stop" && d.pids["post-stop"] === undefined) {
-        m.changeState(m.next());
+        m.advance();
       }
       return;
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { eventEnvironment } from "../../parser/event_matcher.ts";
+import { eventEnvironment } from "./event_operator.ts";
 import { envToMap, expand, ExpansionError } from "../../parser/expand.ts";
 import type { JobClassSpec, ProcessName } from "../../parser/types.ts";
 import { type ClassSlot, ClassTable } from "./class_table.ts";

@@ -151,6 +151,34 @@ export const TIMED_HOOKS: readonly ProcessName[] = [
 export const STATUS_ORDER: readonly ProcessName[] = PROCESS_NAMES;
 
 /**
+ * The goal an instance has once it takes a step (spec §5.3). A `respawn` goal lasts one step: the
+ * step out of the state the main process died in, after which the instance is starting again.
+ * Upstart made this change inside `job_next_state()`; here it is a transition of its own.
+ */
+export const GOAL_AFTER_STEP: Readonly<Record<Goal, Goal>> = {
+  start: "start",
+  stop: "stop",
+  respawn: "start",
+};
+
+/** One step of the machine: the state to enter and the goal the instance has from then on. */
+export interface Step {
+  readonly state: JobState;
+  readonly goal: Goal;
+}
+
+/**
+ * The step an instance takes when its current state's work is done.
+ *
+ * @param inst the instance whose current state and goal pick the cell
+ * @returns the step, or null when the pair is impossible
+ */
+export function nextStep(inst: Instance): Step | null {
+  const state = nextState(inst);
+  return state === null ? null : { state, goal: GOAL_AFTER_STEP[inst.goal] };
+}
+
+/**
  * Resolves a `NEXT` cell for an instance.
  *
  * @param inst the instance whose current state and goal pick the cell

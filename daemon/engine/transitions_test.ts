@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { defaultJobClass } from "../../parser/parse_job.ts";
 import { newInstance } from "./job_machine.ts";
-import { FROM, NEXT, nextState } from "./transitions.ts";
-import { JOB_STATES, type JobState } from "./types.ts";
+import { FROM, NEXT, nextState, nextStep } from "./transitions.ts";
+import { type Instance, JOB_STATES, type JobState } from "./types.ts";
 
 Deno.test("FROM lists exactly the predecessors the NEXT table can produce", () => {
   const derived = new Map<JobState, Set<JobState>>(JOB_STATES.map((s) => [s, new Set()]));
@@ -45,4 +45,16 @@ Deno.test("nextState() returns to running from pre-stop unless a full restart is
 
 Deno.test("nextState() has no successor for waiting with goal stop", () => {
   assert.equal(nextState(newInstance(1, defaultJobClass("j"), "")), null);
+});
+
+Deno.test("nextStep() consumes a respawn goal: the step leaves the instance with goal start", () => {
+  const inst: Instance = {
+    ...newInstance(1, defaultJobClass("j"), ""),
+    state: "running",
+    goal: "respawn",
+  };
+  assert.deepEqual(nextStep(inst), { state: "stopping", goal: "start" });
+  assert.equal(inst.goal, "respawn", "computing the step changes nothing");
+  assert.deepEqual(nextStep({ ...inst, goal: "stop" }), { state: "stopping", goal: "stop" });
+  assert.equal(nextStep({ ...inst, state: "waiting", goal: "stop" }), null);
 });

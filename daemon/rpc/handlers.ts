@@ -8,7 +8,7 @@
  */
 
 import { checkConfig } from "../check_config.ts";
-import type { ConfLoadProblem } from "../../parser/conf_loader.ts";
+import type { ConfLoadProblem } from "../conf/conf_loader.ts";
 import { jobClassFields } from "../../parser/fields.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
 import type { Engine, RequestOptions } from "../engine/engine.ts";

@@ -1,7 +1,7 @@
 /**
- * Drives an `Engine` with a `FakeSpawner` and a `FakeClock`, applying every effect the way the
- * daemon would (spawn → `spawned`, timers → `timer`), and records what tests assert on: emitted
- * events with their environment, log lines, kills and waiter notifications.
+ * Drives the real {@linkcode EngineDriver} over an `Engine` with a `FakeSpawner`, a `FakeClock`
+ * and a `FakeSecurity`, and records what tests assert on: emitted events with their environment,
+ * log lines, waiter notifications and every effect.
  *
  * @module
  */
@@ -15,9 +15,11 @@ import type {
   NotifyResult,
   WaiterId,
 } from "../../daemon/engine/types.ts";
+import { EngineDriver } from "../../daemon/engine_driver.ts";
 import { parseJobConfig } from "../../parser/parse_job.ts";
 import type { JobClassSpec, ProcessName } from "../../parser/types.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { FakeSecurity } from "./fake_security.ts";
 import { type FakeProcess, FakeSpawner } from "./fake_spawner.ts";
 
 /** Options of `EngineHarness`. */
@@ -39,19 +41,21 @@ export function jobs(files: Record<string, string>): JobClassSpec[] {
   return Object.entries(files).map(([name, text]) => parseJobConfig(text, { name }));
 }
 
-/** An engine wired to fakes. */
+/** An engine and its driver wired to fakes. */
 export class EngineHarness {
   readonly engine: Engine;
-  readonly clock: FakeClock;
+  readonly driver: EngineDriver;
+  readonly clock: FakeClock = new FakeClock();
   readonly spawner: FakeSpawner;
+  readonly security: FakeSecurity = new FakeSecurity();
   /** Every event emitted, as `NAME K=V K=V` lines. */
   readonly events: string[] = [];
   readonly logs: { level: LogLevel; message: string }[] = [];
   readonly notifications = new Map<WaiterId, NotifyResult>();
   /** Every effect, in order. */
   readonly effects: Effect[] = [];
-  readonly #queue: Input[] = [];
-  #pumping = false;
+  /** Everything the driver wrote to its log port (log effects, handled events, its complaints). */
+  readonly driverLog: { level: string; message: string }[] = [];
 
   /**
    * @param classes job specs, or job files as `{name: text}`
@@ -59,66 +63,44 @@ export class EngineHarness {
    */
   constructor(classes: JobClassSpec[] | Record<string, string>, options: HarnessOptions = {}) {
     this.engine = new Engine(options.engine);
-    this.clock = new FakeClock({ onFire: (id) => this.feed({ type: "timer", id }) });
     this.spawner = new FakeSpawner({
-      sink: (input) => this.feed(input),
-      now: () => this.clock.now,
       dieOnSignal: options.dieOnSignal ?? true,
       ...(options.autoExit === undefined ? {} : { autoExit: options.autoExit }),
     });
+    this.driver = new EngineDriver(this.engine, {
+      spawner: this.spawner,
+      clock: this.clock,
+      security: this.security,
+      log: (level, message) => this.driverLog.push({ level, message }),
+      observe: (effect) => this.#record(effect),
+    }, { defaultConsole: "log", logDir: null, umask: 0o022, chdir: null });
     const specs = Array.isArray(classes) ? classes : jobs(classes);
     this.apply(this.engine.setClasses(specs));
   }
 
-  /** Applies effects, then feeds back every input they caused. */
-  apply(effects: readonly Effect[]): void {
-    for (const effect of effects) {
-      this.effects.push(effect);
-      switch (effect.type) {
-        case "spawn":
-          this.spawner.spawn(effect);
-          break;
-        case "kill":
-          this.spawner.kill(effect);
-          break;
-        case "armTimer":
-          this.clock.arm(effect.id, effect.ms);
-          break;
-        case "cancelTimer":
-          this.clock.cancel(effect.id);
-          break;
-        case "eventEmitted":
-          this.events.push([effect.name, ...effect.env].join(" "));
-          break;
-        case "notify":
-          this.notifications.set(effect.waiterId, effect.result);
-          break;
-        case "log":
-          this.logs.push({ level: effect.level, message: effect.message });
-          break;
-        case "loadSecurity":
-          break;
-      }
+  #record(effect: Effect): void {
+    this.effects.push(effect);
+    switch (effect.type) {
+      case "eventEmitted":
+        this.events.push([effect.name, ...effect.env].join(" "));
+        break;
+      case "notify":
+        this.notifications.set(effect.waiterId, effect.result);
+        break;
+      case "log":
+        this.logs.push({ level: effect.level, message: effect.message });
+        break;
     }
-    this.#pump();
+  }
+
+  /** Applies effects through the driver, then drains every input they caused. */
+  apply(effects: readonly Effect[]): void {
+    this.driver.apply(effects);
   }
 
   /** Queues an input for the engine (processed after the current effects). */
   feed(input: Input): void {
-    this.#queue.push(input);
-    this.#pump();
-  }
-
-  #pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      for (let input = this.#queue.shift(); input !== undefined; input = this.#queue.shift()) {
-        this.apply(this.engine.dispatch(input));
-      }
-    } finally {
-      this.#pumping = false;
-    }
+    this.driver.feed(input);
   }
 
   /** `initctl start`. */

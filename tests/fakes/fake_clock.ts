@@ -1,67 +1,68 @@
 /**
- * A manual monotonic clock for engine tests: timers armed by `armTimer` effects fire, in due
- * order, only when a test calls `advance()`.
+ * A manual monotonic clock implementing the {@linkcode Clock} port: timers fire, in due order,
+ * only when a test calls `advance()`.
  *
  * @module
  */
+
+import type { Clock, TimerHandle } from "../../daemon/ports.ts";
+
+interface FakeTimer {
+  readonly due: number;
+  readonly fn: () => void;
+}
 
 /**
  * Fake monotonic time in milliseconds.
  *
  * @example Usage
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FakeClock } from "./fake_clock.ts";
  * const fired: string[] = [];
- * const clock = new FakeClock({ onFire: (id) => fired.push(id) });
- * clock.arm("kill", 5000);
- * clock.advance(4999); // fired: []
- * clock.advance(1); // fired: ["kill"]
+ * const clock = new FakeClock();
+ * clock.setTimer(5000, () => fired.push("kill"));
+ * clock.advance(4999);
+ * assert.deepEqual(fired, []);
+ * clock.advance(1);
+ * assert.deepEqual(fired, ["kill"]);
  * ```
  */
-export class FakeClock {
+export class FakeClock implements Clock {
   #now: number;
-  #seq = 0;
-  readonly #timers = new Map<string, { due: number; seq: number }>();
-  #onFire: (id: string) => void;
+  #nextHandle = 1;
+  readonly #timers = new Map<TimerHandle, FakeTimer>();
 
-  /**
-   * @param options start time and what to call when a timer fires
-   */
-  constructor(options: { start?: number; onFire?: (id: string) => void } = {}) {
+  /** @param options the start time */
+  constructor(options: { start?: number } = {}) {
     this.#now = options.start ?? 0;
-    this.#onFire = options.onFire ?? (() => {});
   }
 
   /** Current monotonic time in ms. */
-  get now(): number {
+  now(): number {
     return this.#now;
   }
 
-  /** Sets the callback for fired timers (the harness routes them to the engine). */
-  set onFire(fn: (id: string) => void) {
-    this.#onFire = fn;
+  /** Arms a timer `ms` from now. */
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const handle = this.#nextHandle++;
+    this.#timers.set(handle, { due: this.#now + ms, fn });
+    return handle;
   }
 
-  /** Arms (or re-arms) a timer `ms` from now. */
-  arm(id: string, ms: number): void {
-    this.#timers.set(id, { due: this.#now + ms, seq: this.#seq++ });
+  /** Cancels a timer; unknown handles are ignored. */
+  clearTimer(handle: TimerHandle): void {
+    this.#timers.delete(handle);
   }
 
-  /** Cancels a timer; unknown ids are ignored. */
-  cancel(id: string): void {
-    this.#timers.delete(id);
-  }
-
-  /** Ids of armed timers, earliest first. */
-  get pending(): string[] {
-    return [...this.#timers].sort(([, a], [, b]) => a.due - b.due || a.seq - b.seq).map(([id]) =>
-      id
-    );
+  /** Handles of armed timers, earliest first (ties in the order they were armed). */
+  get pending(): TimerHandle[] {
+    return [...this.#timers].sort(([ha, a], [hb, b]) => a.due - b.due || ha - hb).map(([h]) => h);
   }
 
   /** When a timer is due, or undefined when not armed. */
-  dueAt(id: string): number | undefined {
-    return this.#timers.get(id)?.due;
+  dueAt(handle: TimerHandle): number | undefined {
+    return this.#timers.get(handle)?.due;
   }
 
   /**
@@ -75,11 +76,11 @@ export class FakeClock {
     for (;;) {
       const next = this.pending[0];
       if (next === undefined) break;
-      const due = this.#timers.get(next)!.due;
-      if (due > target) break;
-      this.#now = Math.max(this.#now, due);
+      const timer = this.#timers.get(next)!;
+      if (timer.due > target) break;
+      this.#now = Math.max(this.#now, timer.due);
       this.#timers.delete(next);
-      this.#onFire(next);
+      timer.fn();
     }
     this.#now = target;
   }

@@ -1,27 +1,37 @@
 /**
- * A fake process layer for engine tests: hands out pids for `spawn` effects, records kills, and
- * turns test actions (`exit`, `killBySignal`) into engine inputs.
+ * A fake process layer implementing the {@linkcode ProcessSpawner} port: hands out pids, records
+ * kills, and ends processes when a test says so (`exit`, `killBySignal`).
+ *
+ * A fake process's `exited` settles synchronously: whoever listens (the engine driver) hears of
+ * the exit before `exit()` returns, so engine tests read step by step without awaiting.
  *
  * @module
  */
 
-import type { Effect, ExitStatus, Input } from "../../daemon/engine/types.ts";
+import {
+  type ExitStatus,
+  type ProcessSpawner,
+  type SpawnedProcess,
+  SpawnError,
+  type SpawnRequest,
+} from "../../daemon/ports.ts";
 import type { ProcessName } from "../../parser/types.ts";
 import { parseSignal } from "../../parser/signals.ts";
 
 /** A process the fake started. */
 export interface FakeProcess {
   readonly pid: number;
-  readonly instanceId: number;
   readonly job: string;
   readonly instance: string;
   readonly process: ProcessName;
   readonly command: string;
   readonly env: readonly string[];
+  /** The whole request, for tests of what the driver asks for. */
+  readonly request: SpawnRequest;
   alive: boolean;
 }
 
-/** A recorded `kill` effect. */
+/** A recorded kill. */
 export interface FakeKill {
   readonly pid: number;
   readonly signal: number;
@@ -30,10 +40,6 @@ export interface FakeKill {
 
 /** Options of `FakeSpawner`. */
 export interface FakeSpawnerOptions {
-  /** Where inputs go (the harness queues them for the engine). */
-  readonly sink: (input: Input) => void;
-  /** Monotonic ms, stamped on `processExited`. */
-  readonly now: () => number;
   /** First pid handed out. @default 1000 */
   readonly firstPid?: number;
   /** Processes die when signalled with anything but CONT/CHLD/URG/WINCH. @default false */
@@ -46,25 +52,57 @@ export interface FakeSpawnerOptions {
 const HARMLESS = new Set([17, 18, 23, 28]);
 
 /**
+ * A value that settles once and calls its listeners synchronously, typed as the promise the port
+ * promises. `then` is all the driver uses.
+ */
+class SyncSettled<T> {
+  #value: { v: T } | null = null;
+  #listeners: ((v: T) => void)[] = [];
+
+  resolve(v: T): void {
+    if (this.#value !== null) return;
+    this.#value = { v };
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const l of listeners) l(v);
+  }
+
+  then(onFulfilled: (v: T) => void): void {
+    if (this.#value !== null) onFulfilled(this.#value.v);
+    else this.#listeners.push(onFulfilled);
+  }
+
+  asPromise(): Promise<T> {
+    return this as unknown as Promise<T>;
+  }
+}
+
+/**
  * The fake process layer.
  *
  * @example Usage
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FakeSpawner } from "./fake_spawner.ts";
- * const inputs: unknown[] = [];
- * const spawner = new FakeSpawner({ sink: (i) => inputs.push(i), now: () => 0 });
+ * import { spawnRequest } from "./spawn_request.ts";
+ * const spawner = new FakeSpawner();
+ * const p = spawner.spawn(spawnRequest());
+ * let status;
+ * p.exited.then((s) => (status = s));
+ * spawner.exit(p.pid, 3);
+ * assert.deepEqual(status, { code: 3 });
  * ```
  */
-export class FakeSpawner {
+export class FakeSpawner implements ProcessSpawner {
   readonly spawns: FakeProcess[] = [];
   readonly kills: FakeKill[] = [];
   readonly #options: FakeSpawnerOptions;
   readonly #failures = new Map<string, string>();
-  readonly #alive = new Map<number, FakeProcess>();
+  readonly #alive = new Map<number, { p: FakeProcess; exited: SyncSettled<ExitStatus> }>();
   #nextPid: number;
 
-  /** @param options where inputs go and how processes behave */
-  constructor(options: FakeSpawnerOptions) {
+  /** @param options how processes behave */
+  constructor(options: FakeSpawnerOptions = {}) {
     this.#options = options;
     this.#nextPid = options.firstPid ?? 1000;
   }
@@ -81,44 +119,36 @@ export class FakeSpawner {
   }
 
   /**
-   * Handles a `spawn` effect: reports `spawned` (or `spawnFailed`) to the sink.
+   * Starts a fake process.
    *
-   * @param effect the spawn effect
+   * @throws {SpawnError} when `failSpawns` said so
    */
-  spawn(effect: Extract<Effect, { type: "spawn" }>): void {
-    const reason = this.#failures.get(`${effect.job}\0${effect.process}`);
-    const { instanceId, process } = effect;
-    if (reason !== undefined) {
-      this.#options.sink({ type: "spawnFailed", instance: instanceId, process, reason });
-      return;
-    }
+  spawn(req: SpawnRequest): SpawnedProcess {
+    const reason = this.#failures.get(`${req.job}\0${req.process}`);
+    if (reason !== undefined) throw new SpawnError(reason);
     const p: FakeProcess = {
       pid: this.#nextPid++,
-      instanceId,
-      job: effect.job,
-      instance: effect.instance,
-      process,
-      command: effect.spec.command,
-      env: effect.env,
+      job: req.job,
+      instance: req.instance,
+      process: req.process,
+      command: req.command,
+      env: req.env,
+      request: req,
       alive: true,
     };
+    const exited = new SyncSettled<ExitStatus>();
     this.spawns.push(p);
-    this.#alive.set(p.pid, p);
-    this.#options.sink({ type: "spawned", instance: instanceId, process, pid: p.pid });
+    this.#alive.set(p.pid, { p, exited });
     const status = this.#options.autoExit?.(p) ?? null;
-    if (status !== null) this.#end(p, status);
+    if (status !== null) this.#end(p.pid, status);
+    return { pid: p.pid, exited: exited.asPromise(), tracked: null };
   }
 
-  /**
-   * Handles a `kill` effect: records it, and ends the process if `dieOnSignal` is set.
-   *
-   * @param effect the kill effect
-   */
-  kill(effect: Extract<Effect, { type: "kill" }>): void {
-    this.kills.push({ pid: effect.pid, signal: effect.signal, group: effect.group });
-    const p = this.#find(effect.pid);
-    if (p !== undefined && this.#options.dieOnSignal === true && !HARMLESS.has(effect.signal)) {
-      this.#end(p, { signal: effect.signal });
+  /** Records a kill, and ends the process if `dieOnSignal` is set. */
+  kill(pid: number, signal: number, opts: { readonly group: boolean }): void {
+    this.kills.push({ pid, signal, group: opts.group });
+    if (this.#alive.has(pid) && this.#options.dieOnSignal === true && !HARMLESS.has(signal)) {
+      this.#end(pid, { signal });
     }
   }
 
@@ -146,7 +176,7 @@ export class FakeSpawner {
 
   /** Live processes, oldest first. */
   get live(): FakeProcess[] {
-    return [...this.#alive.values()];
+    return [...this.#alive.values()].map((e) => e.p);
   }
 
   /**
@@ -160,19 +190,18 @@ export class FakeSpawner {
     );
   }
 
-  #find(pid: number): FakeProcess | undefined {
-    return this.#alive.get(pid);
+  #live(pid: number): number {
+    if (!this.#alive.has(pid)) {
+      throw new Error(`Cannot end process ${pid}: not a live fake process`);
+    }
+    return pid;
   }
 
-  #live(pid: number): FakeProcess {
-    const p = this.#find(pid);
-    if (p === undefined) throw new Error(`Cannot end process ${pid}: not a live fake process`);
-    return p;
-  }
-
-  #end(p: FakeProcess, status: ExitStatus): void {
-    p.alive = false;
-    this.#alive.delete(p.pid);
-    this.#options.sink({ type: "processExited", pid: p.pid, status, now: this.#options.now() });
+  #end(pid: number, status: ExitStatus): void {
+    const entry = this.#alive.get(pid);
+    if (entry === undefined) return;
+    entry.p.alive = false;
+    this.#alive.delete(pid);
+    entry.exited.resolve(status);
   }
 }

@@ -10,9 +10,9 @@
  * @module
  */
 
-import type { EventExpr, EventLike } from "./types.ts";
-import { expand, ExpansionError } from "./expand.ts";
-import { compileFnmatch, fnmatch, type FnmatchTest } from "./fnmatch.ts";
+import type { EventExpr, EventLike } from "../../parser/types.ts";
+import { expand, ExpansionError } from "../../parser/expand.ts";
+import { compileFnmatch, fnmatch, type FnmatchTest } from "../../parser/fnmatch.ts";
 
 /** A `match` node of an event expression. */
 export type MatchNode = Extract<EventExpr, { kind: "match" }>;
@@ -104,7 +104,7 @@ function matchLeaf(
  *
  * @example Usage
  * ```ts
- * import { matchEvent } from "./event_matcher.ts";
+ * import { matchEvent } from "./event_operator.ts";
  * const node = { kind: "match", event: "runlevel", args: [{ kind: "positional", value: "[2345]" }] } as const;
  * matchEvent(node, { name: "runlevel", env: ["RUNLEVEL=2", "PREVLEVEL=N"] }, null); // true
  * ```
@@ -211,8 +211,8 @@ function planFor(expr: EventExpr): Plan {
  *
  * @example
  * ```ts
- * import { parseEventExpr } from "./event_expr.ts";
- * import { eventNames } from "./event_matcher.ts";
+ * import { parseEventExpr } from "../../parser/event_expr.ts";
+ * import { eventNames } from "./event_operator.ts";
  * eventNames(parseEventExpr("a and (b or a)")); // Set {"a", "b"}
  * ```
  */
@@ -244,7 +244,7 @@ const RESULTS: readonly OfferResult[] = [
  *
  * @example Usage
  * ```ts
- * import { EventExprState } from "./event_matcher.ts";
+ * import { EventExprState } from "./event_operator.ts";
  * const state = new EventExprState({
  *   kind: "and",
  *   left: { kind: "match", event: "a", args: [] },
@@ -378,7 +378,7 @@ export interface EventEnvironmentOptions {
  *
  * @example Usage
  * ```ts
- * import { eventEnvironment } from "./event_matcher.ts";
+ * import { eventEnvironment } from "./event_operator.ts";
  * eventEnvironment([{ name: "begin", env: ["A=1"] }], { eventsVar: "UPSTART_EVENTS" });
  * // ["A=1", "UPSTART_EVENTS=begin"]
  * ```

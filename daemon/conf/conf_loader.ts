@@ -14,24 +14,12 @@ import {
   isWalkedDirectory,
   jobNameFromPath,
 } from "./conf_sources.ts";
-import { JobSyntaxError } from "./errors.ts";
-import { applyOverride, parseJobConfig } from "./parse_job.ts";
-import type { JobClassSpec } from "./types.ts";
+import { JobSyntaxError } from "../../parser/errors.ts";
+import type { ConfDirEntry, ConfFileSystem } from "../ports.ts";
+import { applyOverride, parseJobConfig } from "../../parser/parse_job.ts";
+import type { JobClassSpec } from "../../parser/types.ts";
 
-/** One directory entry, as `lstat` sees it (symbolic links are not followed). */
-export interface ConfDirEntry {
-  readonly name: string;
-  readonly isFile: boolean;
-  readonly isDirectory: boolean;
-}
-
-/** The file-system port of the loader. */
-export interface ConfFileSystem {
-  /** Entries of a directory; `null` when it does not exist. */
-  readDir(path: string): Promise<ConfDirEntry[] | null>;
-  /** Text of a file; `null` when it does not exist. Other failures throw. */
-  readTextFile(path: string): Promise<string | null>;
-}
+export type { ConfDirEntry, ConfFileSystem };
 
 /** A problem met while loading; parse errors keep their {@linkcode JobSyntaxError}. */
 export interface ConfLoadProblem {

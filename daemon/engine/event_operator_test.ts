@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { EventExpr, EventLike, MatchArg } from "./types.ts";
+import type { EventExpr, EventLike, MatchArg } from "../../parser/types.ts";
 import {
   eventEnvironment,
   EventExprState,
   eventNames,
   matchEvent,
   type MatchNode,
-} from "./event_matcher.ts";
+} from "./event_operator.ts";
 
 // Trees are built by hand: the grammar that produces them lives elsewhere.
 const pos = (value: string): MatchArg => ({ kind: "positional", value });

@@ -1,0 +1,74 @@
+/**
+ * The real {@linkcode DaemonHost}: this process through libc, its children through the
+ * {@linkcode Reaper} and `/proc`, its files through Deno.
+ *
+ * @module
+ */
+
+import type { DaemonHost } from "./ports.ts";
+import { closeInheritedFdsOnExec, currentUmask, effectiveIds, getpid, umask } from "../sys/libc.ts";
+import { listChildren } from "../sys/procfs.ts";
+import type { Reaper } from "./supervisor/reaper.ts";
+
+/** This process, reaping through `reaper` (the one the spawner shares). */
+export class DenoHost implements DaemonHost {
+  readonly pid: number = getpid();
+  readonly euid: number = effectiveIds().euid;
+  readonly #reaper: Reaper;
+
+  constructor(reaper: Reaper) {
+    this.#reaper = reaper;
+  }
+
+  umask(): number {
+    return currentUmask();
+  }
+
+  withUmask<T>(mask: number, fn: () => T): T {
+    const old = umask(mask);
+    try {
+      return fn();
+    } finally {
+      umask(old);
+    }
+  }
+
+  closeInheritedFdsOnExec(): void {
+    closeInheritedFdsOnExec();
+  }
+
+  startReaping(): void {
+    this.#reaper.start();
+  }
+
+  reapNow(): void {
+    this.#reaper.scan();
+  }
+
+  stopReaping(): void {
+    this.#reaper.stop();
+  }
+
+  descendants(): number[] {
+    const out: number[] = [];
+    const queue = listChildren();
+    while (queue.length > 0) {
+      const p = queue.shift()!;
+      out.push(p);
+      queue.push(...listChildren(p));
+    }
+    return out;
+  }
+
+  async ensureDir(path: string, mode: number): Promise<void> {
+    await Deno.mkdir(path, { recursive: true, mode }).catch(() => {});
+  }
+
+  async writeTextFile(path: string, text: string): Promise<void> {
+    await Deno.writeTextFile(path, text);
+  }
+
+  async removeFile(path: string): Promise<void> {
+    await Deno.remove(path).catch(() => {});
+  }
+}

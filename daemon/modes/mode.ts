@@ -1,0 +1,118 @@
+/**
+ * What differs between the ways the daemon runs (a user session, the system's init, PID 1, later
+ * a container's init), as data plus a few hooks. {@linkcode Daemon.start} reads a `Mode` and
+ * branches nowhere; `daemon/main.ts` picks the mode once from argv.
+ *
+ * @module
+ */
+
+import type { ConfSource } from "../conf/conf_sources.ts";
+import type { EngineOptions } from "../engine/engine.ts";
+import type { SpawnDefaults } from "../engine_driver.ts";
+import type { DaemonPaths, LogPriority } from "../options.ts";
+import type { DaemonPorts, SignalName } from "../ports.ts";
+
+/** What a signal means to the daemon. */
+export type SignalAction =
+  /** End the session; the daemon then exits with `status`. */
+  | { readonly kind: "shutdown"; readonly status: number }
+  /** Reload the configuration. */
+  | { readonly kind: "reload" }
+  /** Emit an event (PID 1's `control-alt-delete`, `power-status-changed`, ...). */
+  | { readonly kind: "emit"; readonly event: string };
+
+/** An event with its environment. */
+export interface ModeEvent {
+  readonly name: string;
+  readonly env: readonly string[];
+}
+
+/** The control socket: where, with which file mode, and whose it is. */
+export interface SocketSpec {
+  readonly path: string;
+  readonly mode: number;
+  /** The uid whose clients may change anything (root's for the system daemon). */
+  readonly ownerUid: number;
+}
+
+/** A directory the daemon makes before it starts, with the mode it gets if made. */
+export interface ModeDirectory {
+  readonly path: string;
+  readonly mode: number;
+}
+
+/** What a mode's hooks may do with a running daemon. */
+export interface DaemonControl {
+  readonly ports: DaemonPorts;
+  emit(name: string, env: readonly string[]): void;
+  /** Ends the session (see `Daemon.shutdown`); the daemon then exits with `status`. */
+  shutdown(type: "shutdown" | "logout", status: number): Promise<number>;
+  log(priority: LogPriority, message: string): void;
+}
+
+/** One way of running the daemon. */
+export interface Mode {
+  /** `user`, `system`, ...: for log lines and tests. */
+  readonly name: string;
+  /** Socket, log directory and session file. */
+  readonly paths: DaemonPaths;
+  /** Directories to make before configuration loads, in order. */
+  readonly directories: readonly ModeDirectory[];
+  /** Where job configuration comes from, in priority order. */
+  readonly confSources: readonly ConfSource[];
+  /** The daemon's own log: where it goes (user mode: stderr) and from which priority. */
+  readonly log: { readonly user: boolean; readonly priority: LogPriority };
+  /** init's environment (`initctl list-env --global` starts from `globalEnv`). */
+  readonly initEnv: readonly string[];
+  /** The environment every job starts with. */
+  readonly globalEnv: readonly string[];
+  /** `UPSTART_SESSION` for jobs, null outside a user session. */
+  readonly sessionAddress: string | null;
+  /** The engine's options (the Upstart fixes). */
+  readonly engine: EngineOptions;
+  /** Defaults of every spawn: console, log directory, umask, working directory. */
+  readonly spawn: SpawnDefaults;
+  readonly socket: SocketSpec;
+  /** Which signal means which event. */
+  readonly signals: Readonly<Partial<Record<SignalName, SignalAction>>>;
+  /** Emitted once the socket serves, in order. */
+  readonly startupEvents: readonly ModeEvent[];
+  /** Whether the daemon runs as PID 1 (reported by `initctl version --json` and the like). */
+  readonly pid1: boolean;
+  /**
+   * The exit policy beyond signals: called once the daemon serves. A container mode starts its
+   * main process here and calls `control.shutdown("shutdown", status)` when it exits.
+   */
+  started(control: DaemonControl): void;
+  /** The last step, after every job stopped and every process was killed (PID 1: sync, ...). */
+  finalShutdown(ports: DaemonPorts): Promise<void>;
+}
+
+/** Variables the launchers add for Deno itself; jobs never see them. */
+export const LAUNCHER_VARIABLES: ReadonlySet<string> = new Set([
+  "DENO_DIR",
+  "DENO_DISABLE_NODE_SHIM",
+  "DENO_NO_UPDATE_CHECK",
+  "DENO_NODE_SHIM_ACTIVE",
+  "RUST_BACKTRACE",
+]);
+
+/** The PATH jobs get when init has none. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/sbin:/bin";
+
+/** The environment without the launcher's variables. */
+export function daemonEnvironment(
+  env: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !LAUNCHER_VARIABLES.has(k)));
+}
+
+/** `KEY=VALUE` strings of an environment record. */
+export function envList(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+/** The start-up event chosen by `--startup-event`/`--no-startup-event`, if any. */
+export function startupEvents(startupEvent: string | null): ModeEvent[] {
+  return startupEvent === null ? [] : [{ name: startupEvent, env: [] }];
+}

@@ -1,0 +1,91 @@
+/**
+ * The system's init (spec §1.1, §8, §9): jobs from `/etc/init.conf` and `/etc/init`, a clean
+ * environment (PATH and TERM), umask 022 and `/` for every job, a socket anyone may query but
+ * only root may command. As PID 1 it also routes the kernel's signals to events: SIGINT
+ * (Ctrl-Alt-Delete) → `control-alt-delete`, SIGPWR → `power-status-changed`, SIGWINCH
+ * (Alt-Up) → `keyboard-request`; SIGTERM still ends the daemon.
+ *
+ * @module
+ */
+
+import { configSources } from "../conf/conf_sources.ts";
+import { daemonPaths, type InitOptions } from "../options.ts";
+import type { DaemonHost, SignalName } from "../ports.ts";
+import {
+  daemonEnvironment,
+  DEFAULT_PATH,
+  envList,
+  type Mode,
+  type SignalAction,
+  startupEvents,
+} from "./mode.ts";
+import { dirname } from "./user.ts";
+
+type SignalTable = Readonly<Partial<Record<SignalName, SignalAction>>>;
+
+/** Signals of a system daemon that is not PID 1 (run for tests, or under another init). */
+export const SYSTEM_SIGNALS: SignalTable = {
+  SIGTERM: { kind: "shutdown", status: 0 },
+  SIGINT: { kind: "shutdown", status: 0 },
+  SIGHUP: { kind: "reload" },
+};
+
+/** Signals of PID 1: the kernel's requests become events. */
+export const PID1_SIGNALS: SignalTable = {
+  SIGTERM: { kind: "shutdown", status: 0 },
+  SIGHUP: { kind: "reload" },
+  SIGINT: { kind: "emit", event: "control-alt-delete" },
+  SIGPWR: { kind: "emit", event: "power-status-changed" },
+  SIGWINCH: { kind: "emit", event: "keyboard-request" },
+};
+
+/** The system mode for these options, this environment and this process. */
+export function systemMode(
+  options: InitOptions,
+  rawEnv: Readonly<Record<string, string>>,
+  host: Pick<DaemonHost, "pid" | "euid">,
+): Mode {
+  const env = daemonEnvironment(rawEnv);
+  const paths = daemonPaths(options, { env, pid: host.pid, uid: host.euid });
+  const pid1 = host.pid === 1;
+  return {
+    name: pid1 ? "system (PID 1)" : "system",
+    paths,
+    directories: [
+      { path: paths.logDir, mode: 0o755 },
+      { path: dirname(paths.socket), mode: 0o700 },
+    ],
+    confSources: configSources({
+      user: false,
+      confdirs: options.confdirs,
+      prependConfdirs: options.prependConfdirs,
+      appendConfdirs: options.appendConfdirs,
+      env,
+    }),
+    log: { user: false, priority: options.logPriority },
+    initEnv: envList(env),
+    globalEnv: [
+      `PATH=${env.PATH ?? DEFAULT_PATH}`,
+      ...(env.TERM === undefined ? [] : [`TERM=${env.TERM}`]),
+    ],
+    sessionAddress: null,
+    engine: options.fixes,
+    spawn: {
+      defaultConsole: options.defaultConsole,
+      logDir: paths.logDir,
+      umask: 0o022,
+      chdir: "/",
+    },
+    socket: { path: paths.socket, mode: options.socketMode ?? 0o666, ownerUid: 0 },
+    signals: pid1 ? PID1_SIGNALS : SYSTEM_SIGNALS,
+    startupEvents: startupEvents(options.startupEvent),
+    pid1,
+    started: () => {},
+    // As PID 1 the kernel panics when init exits; what follows the exit is the shutdown
+    // sequence's concern. Flushing the file systems first costs nothing.
+    finalShutdown: (ports) => {
+      if (pid1) ports.machine.sync();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The system calls of a machine's boot and shutdown, for PID 1: mount(2), umount2(2), sync(2),
+ * reboot(2), kill(-1) and re-opening the console as fds 0–2. Opened lazily on first use, so that
+ * importing this file costs nothing; needs only `--allow-ffi`.
+ *
+ * Every call that fails throws {@linkcode MachineCallError} with the errno's name.
+ *
+ * @module
+ */
+
+const SYMBOLS = {
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
+  sync: { parameters: [], result: "void" },
+  reboot: { parameters: ["i32"], result: "i32" },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  dup2: { parameters: ["i32", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
+
+function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
+  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
+  return lib.symbols;
+}
+
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  13: "EACCES",
+  16: "EBUSY",
+  19: "ENODEV",
+  20: "ENOTDIR",
+  22: "EINVAL",
+  30: "EROFS",
+};
+
+/** A failed system call. */
+export class MachineCallError extends Error {
+  readonly call: string;
+  readonly errno: number;
+  /** e.g. `EBUSY`; `E<n>` for values without a name here. */
+  readonly code: string;
+
+  constructor(call: string, errno: number) {
+    const code = ERRNO_NAMES[errno] ?? `E${errno}`;
+    super(`${call}() failed: ${code}`);
+    this.name = "MachineCallError";
+    this.call = call;
+    this.errno = errno;
+    this.code = code;
+  }
+}
+
+function errno(): number {
+  const p = sym().__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+function check(call: string, rc: number): number {
+  if (rc === -1) throw new MachineCallError(call, errno());
+  return rc;
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated C string. */
+function cstr(s: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${s}\0`) as Uint8Array<ArrayBuffer>;
+}
+
+/** mount(2) flags the daemon uses (linux/fs.h). */
+export const MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  REMOUNT: 32,
+  BIND: 4096,
+} as const;
+
+/** umount2(2) flags (sys/mount.h). */
+export const MNT = { FORCE: 1, DETACH: 2 } as const;
+
+/** reboot(2) commands (linux/reboot.h). */
+export const RB = {
+  AUTOBOOT: 0x01234567,
+  HALT_SYSTEM: 0xcdef0123 | 0,
+  POWER_OFF: 0x4321fedc,
+  ENABLE_CAD: 0x89abcdef | 0,
+  DISABLE_CAD: 0,
+} as const;
+
+/** mount(2). */
+export function mount(
+  source: string,
+  target: string,
+  fstype: string,
+  flags: number,
+  data: string | null,
+): void {
+  check(
+    "mount",
+    sym().mount(
+      cstr(source),
+      cstr(target),
+      cstr(fstype),
+      BigInt(flags),
+      data === null ? null : cstr(data),
+    ),
+  );
+}
+
+/** umount2(2). */
+export function umount2(target: string, flags: number): void {
+  check("umount2", sym().umount2(cstr(target), flags));
+}
+
+/** sync(2). */
+export function sync(): void {
+  sym().sync();
+}
+
+/** reboot(2); returns only when the kernel refused (or for the CAD commands). */
+export function reboot(command: number): void {
+  check("reboot", sym().reboot(command));
+}
+
+/** kill(2); ESRCH (nothing to signal) is not an error. */
+export function kill(pid: number, signal: number): void {
+  if (sym().kill(pid, signal) === -1) {
+    const e = errno();
+    if (e !== 3) throw new MachineCallError("kill", e);
+  }
+}
+
+const O_RDWR = 2;
+const O_NOCTTY = 0o400;
+
+/** Opens `path` read-write (never as controlling terminal) and makes it fds 0, 1 and 2. */
+export function attachConsole(path: string): void {
+  const fd = check("open", sym().open(cstr(path), O_RDWR | O_NOCTTY, 0));
+  try {
+    for (const target of [0, 1, 2]) if (fd !== target) check("dup2", sym().dup2(fd, target));
+  } finally {
+    if (fd > 2) sym().close(fd);
+  }
+}
