@@ -8,8 +8,8 @@ import {
   runlevelOf,
   runlevelRecord,
   UT_TYPE,
-  type UtmpRecord,
   UTMP_SIZE,
+  type UtmpRecord,
   utmpSlot,
 } from "./utmp.ts";
 
