@@ -20,7 +20,11 @@ export class FakeRunlevelStore implements RunlevelStore {
     return Promise.resolve(latestRunlevel(decodeAll(bytes)));
   }
 
-  write(utmpPath: string, wtmpPath: string, record: Parameters<RunlevelStore["write"]>[2]) {
+  write(
+    utmpPath: string,
+    wtmpPath: string,
+    record: Parameters<RunlevelStore["write"]>[2],
+  ): Promise<void> {
     const utmp = this.files.get(utmpPath);
     if (utmp !== undefined) {
       const slot = utmpSlot(decodeAll(utmp), record.type);

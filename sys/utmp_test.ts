@@ -97,7 +97,7 @@ Deno.test("utmp: util-linux's utmpdump reads what we write", async () => {
     // type, pid = '2' + 256*'S' = 50 + 256*83, id, user, line, host, address, time.
     assert.match(
       text,
-      /^\[1\] \[21298\] \[~~  \] \[runlevel\] \[~ +\] \[6\.1\.0-test +\] \[0\.0\.0\.0 +\] \[2026-12-03T07:40:00,250000\+00:00\]$/m,
+      /^\[1\] \[21298\] \[~~ {2}\] \[runlevel\] \[~ +\] \[6\.1\.0-test +\] \[0\.0\.0\.0 +\] \[2026-12-03T07:40:00,250000\+00:00\]$/m,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
