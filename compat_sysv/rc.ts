@@ -36,7 +36,10 @@ export type ScriptRunner = (
 ) => Promise<number>;
 
 /** Runs a script with inherited stdio and the caller's environment plus `env`. */
-export const spawnScript: ScriptRunner = async (argv, env) => {
+export async function spawnScript(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<number> {
   try {
     const child = new Deno.Command(argv[0] as string, {
       args: argv.slice(1),
@@ -49,7 +52,7 @@ export const spawnScript: ScriptRunner = async (argv, env) => {
   } catch {
     return 126;
   }
-};
+}
 
 /** Options of {@linkcode runRc}. */
 export interface RcOptions {
