@@ -39,6 +39,7 @@ for d in "$stage"/rc?.d; do
   cp -a "$d"/. "/etc/${d##*/}/"
 done
 rm -f /etc/inittab
+[ -f "$stage/inittab" ] && cp "$stage/inittab" /etc/inittab
 
 for mnt in /run /var/log /var/spool; do
   mkdir -p "$mnt"

@@ -105,6 +105,100 @@ async function stage(dir: string): Promise<void> {
   }
 }
 
+/** A booted namespace. */
+interface System {
+  /** Runs a command inside the namespaces with an administrator's environment. */
+  inside(...argv: string[]): Promise<Ran>;
+  /** Waits until `runlevel` prints `want`. */
+  levels(want: string): Promise<true>;
+  /** Kills the namespace's init (and so every process in it) and removes the staging tree. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts daybreak as PID 1 of new namespaces over the staging tree `dir`,
+ * and waits for its system socket.
+ *
+ * @param dir the staging tree (see `_enter_boot.sh`)
+ * @returns the running system
+ */
+async function startSystem(dir: string): Promise<System> {
+  const ns = new Deno.Command("unshare", {
+    args: [
+      "--mount",
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "--net",
+      "--uts",
+      "--ipc",
+      "sh",
+      `${ROOT}/tests/sysv/_enter_boot.sh`,
+      ROOT,
+      dir,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const initOutput = ns.output();
+  let init = 0;
+  const inside = (...argv: string[]) =>
+    run("nsenter", [
+      "-t",
+      String(init),
+      "-m",
+      "-p",
+      "-n",
+      "-u",
+      "-i",
+      "env",
+      "-i",
+      "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOME=/root",
+      "TERM=dumb",
+      "LANG=C",
+      ...argv,
+    ]);
+  const stop = async () => {
+    // Killing the namespace's init ends every process in it; its mounts go with it.
+    try {
+      if (init > 0 && isAlive(init)) Deno.kill(init, "SIGKILL");
+      else ns.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await initOutput;
+    await Deno.remove(dir, { recursive: true });
+  };
+  const levels = (want: string) =>
+    waitFor(
+      `runlevel ${want}`,
+      async () => (await inside("runlevel")).stdout === `${want}\n` ? true as const : null,
+    );
+  try {
+    init = await waitFor("the namespace's init", () => {
+      const kids = childrenOf(ns.pid);
+      return Promise.resolve(kids[0] ?? null);
+    }, 10000);
+    await waitFor(
+      "the system socket",
+      async () => (await inside("test", "-S", "/run/daybreak/initctl.sock")).code === 0 || null,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { inside, levels, stop };
+}
+
+/** Announces what mounting and networking would; rc-sysinit then enters the default level. */
+async function bootEvents(system: System): Promise<void> {
+  for (const event of ["filesystem", "static-network-up"]) {
+    assert.equal((await system.inside("initctl", "emit", "--no-wait", event)).code, 0);
+  }
+}
+
 Deno.test({
   name: skip === null
     ? "sysv: boot to runlevel 2 with Debian's cron, service, telinit 1 and back"
@@ -115,69 +209,20 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "daybreak-sysv-" });
     await stage(dir);
-    const ns = new Deno.Command("unshare", {
-      args: [
-        "--mount",
-        "--pid",
-        "--fork",
-        "--mount-proc",
-        "--net",
-        "--uts",
-        "--ipc",
-        "sh",
-        `${ROOT}/tests/sysv/_enter_boot.sh`,
-        ROOT,
-        dir,
-      ],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const initOutput = ns.output();
-    let init = 0;
-    /** Runs a command inside the namespaces with the administrator's environment. */
-    const inside = (...argv: string[]) =>
-      run("nsenter", [
-        "-t",
-        String(init),
-        "-m",
-        "-p",
-        "-n",
-        "-u",
-        "-i",
-        "env",
-        "-i",
-        "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-        "HOME=/root",
-        "TERM=dumb",
-        "LANG=C",
-        ...argv,
-      ]);
-    const levels = async (want: string) =>
-      (await inside("runlevel")).stdout === `${want}\n` ? true : null;
+    const system = await startSystem(dir);
+    const { inside, levels } = system;
     const cronPid = async () => {
       const r = await inside("sh", "-c", "cat /run/crond.pid 2>/dev/null");
       const pid = Number(r.stdout.trim());
       return pid > 0 ? pid : null;
     };
     try {
-      init = await waitFor("the namespace's init", () => {
-        const kids = childrenOf(ns.pid);
-        return Promise.resolve(kids[0] ?? null);
-      }, 10000);
-      await waitFor(
-        "the system socket",
-        async () => (await inside("test", "-S", "/run/daybreak/initctl.sock")).code === 0 || null,
-      );
-
       // No runlevel yet: utmp is empty.
       assert.deepEqual(await inside("runlevel"), { code: 1, stdout: "unknown\n", stderr: "" });
 
       // What mounting and networking would announce; rc-sysinit then runs telinit 2, rc runs rc2.d.
-      for (const event of ["filesystem", "static-network-up"]) {
-        assert.equal((await inside("initctl", "emit", "--no-wait", event)).code, 0);
-      }
-      await waitFor("runlevel N 2", () => levels("N 2"));
+      await bootEvents(system);
+      await levels("N 2");
       const first = await waitFor("cron's pid file", cronPid);
 
       const all = await inside("service", "--status-all");
@@ -229,13 +274,13 @@ Deno.test({
 
       // Runlevel 1 stops cron through rc1.d's K link; back to 2 starts it again.
       assert.deepEqual(await inside("telinit", "1"), { code: 0, stdout: "", stderr: "" });
-      await waitFor("runlevel 2 1", () => levels("2 1"));
+      await levels("2 1");
       await waitFor(
         "cron stopped",
         async () => (await inside("service", "cron", "status")).code === 3 || null,
       );
       assert.equal((await inside("telinit", "2")).code, 0);
-      await waitFor("runlevel 1 2", () => levels("1 2"));
+      await levels("1 2");
       await waitFor(
         "cron started",
         async () => (await inside("service", "cron", "status")).code === 0 || null,
@@ -246,18 +291,44 @@ Deno.test({
       assert.equal(last.stdout.match(/^runlevel \(to lvl [0-9S]\)/gm)?.length, 3, last.stdout);
       assert.match(last.stdout, /^runlevel \(to lvl 2\) .*still running/m);
     } finally {
-      // Killing the namespace's init ends every process in it; its mounts go with it.
-      try {
-        if (init > 0 && isAlive(init)) Deno.kill(init, "SIGKILL");
-        else ns.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await initOutput;
-      await Deno.remove(dir, { recursive: true });
-      await Deno.remove(fetchDir, { recursive: true });
+      await system.stop();
     }
   },
 });
 
-if (skip !== null) await Deno.remove(fetchDir, { recursive: true });
+Deno.test({
+  name: skip === null
+    ? "sysv: rc-sysinit enters /etc/inittab's initdefault level"
+    : `sysv: inittab's initdefault (SKIPPED: ${skip})`,
+  ignore: skip !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "daybreak-sysv-" });
+    await stage(dir);
+    await Deno.writeTextFile(`${dir}/inittab`, "# default runlevel\nid:3:initdefault:\n");
+    await Deno.mkdir(`${dir}/rc3.d`);
+    await Deno.symlink("../init.d/cron", `${dir}/rc3.d/S01cron`);
+    const system = await startSystem(dir);
+    try {
+      await bootEvents(system);
+      await system.levels("N 3");
+      const r = await system.inside("service", "cron", "status");
+      assert.equal(r.code, 0, r.stdout);
+      // Inside the rc job's environment, runlevel answers from $RUNLEVEL/$PREVLEVEL.
+      const env = await system.inside("env", "RUNLEVEL=3", "PREVLEVEL=", "runlevel");
+      assert.equal(env.stdout, "N 3\n");
+    } finally {
+      await system.stop();
+    }
+  },
+});
+
+// The fetched package is shared by the tests of this file; removed once the last one ran.
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(fetchDir, { recursive: true });
+  } catch {
+    // Already removed.
+  }
+});
