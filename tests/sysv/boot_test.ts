@@ -243,9 +243,18 @@ Deno.test({
         stdout: " [ + ]  cron\n [ - ]  sleeper\n",
         stderr: "",
       });
-      r = await inside("service", "sleeper", "start");
+      r = await inside("/etc/init.d/sleeper", "start");
       assert.deepEqual([r.code, r.stderr], [0, ""]);
-      assert.match(r.stdout, /^sleeper start\/running, process \d+\n$/);
+      const started = /^sleeper start\/running, process (\d+)$/m.exec(r.stdout)?.[1];
+      assert.ok(started, r.stdout);
+      // Already running: the shim's start does nothing; restart gives a new process.
+      r = await inside("/etc/init.d/sleeper", "start");
+      assert.equal(r.code, 0);
+      assert.doesNotMatch(r.stdout, /process/);
+      r = await inside("/etc/init.d/sleeper", "restart");
+      assert.equal(r.code, 0, r.stderr);
+      const restarted = /^sleeper start\/running, process (\d+)$/m.exec(r.stdout)?.[1];
+      assert.ok(restarted && restarted !== started, r.stdout);
 
       // Debian's exit codes through `service` (LSB: 3 = not running).
       r = await inside("service", "cron", "status");
