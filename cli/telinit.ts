@@ -19,6 +19,10 @@ function kernelRelease(): string {
 }
 
 if (import.meta.main) {
+  // The runlevel event stops the job that ran us (rc-sysinit: `stop on runlevel`) while we are
+  // still on our way out; ignoring its SIGTERM lets us finish and exit 0 rather than leave a
+  // "killed by TERM signal" failure behind. We exit right after the daemon answers anyway.
+  Deno.addSignalListener("SIGTERM", () => {});
   const env = { RUNLEVEL: Deno.env.get("RUNLEVEL") };
   const code = await telinit(Deno.args, {
     env,
