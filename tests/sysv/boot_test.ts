@@ -111,8 +111,13 @@ interface System {
   inside(...argv: string[]): Promise<Ran>;
   /** Waits until `runlevel` prints `want`. */
   levels(want: string): Promise<true>;
-  /** Kills the namespace's init (and so every process in it) and removes the staging tree. */
-  stop(): Promise<void>;
+  /**
+   * Kills the namespace's init (and so every process in it) and removes the
+   * staging tree.
+   *
+   * @returns what init and its jobs wrote on init's stdout and stderr
+   */
+  stop(): Promise<string>;
 }
 
 /**
@@ -168,8 +173,9 @@ async function startSystem(dir: string): Promise<System> {
     } catch {
       // Already gone.
     }
-    await initOutput;
+    const out = await initOutput;
     await Deno.remove(dir, { recursive: true });
+    return decoder.decode(out.stdout) + decoder.decode(out.stderr);
   };
   const levels = (want: string) =>
     waitFor(
@@ -211,6 +217,7 @@ Deno.test({
     await stage(dir);
     const system = await startSystem(dir);
     const { inside, levels } = system;
+    let console = "";
     const cronPid = async () => {
       const r = await inside("sh", "-c", "cat /run/crond.pid 2>/dev/null");
       const pid = Number(r.stdout.trim());
@@ -300,8 +307,15 @@ Deno.test({
       assert.equal(last.stdout.match(/^runlevel \(to lvl [0-9S]\)/gm)?.length, 3, last.stdout);
       assert.match(last.stdout, /^runlevel \(to lvl 2\) .*still running/m);
     } finally {
-      await system.stop();
+      console = await system.stop();
     }
+    // The rc job's `console output`: cron's messages; rc-sysinit and rc ended cleanly.
+    assert.match(console, /^Starting periodic command scheduler: cron\.$/m);
+    assert.doesNotMatch(
+      console,
+      /(rc-sysinit|rc) main process .*(killed by|terminated with)/,
+      console,
+    );
   },
 });
 
