@@ -5,8 +5,13 @@
  * @module
  */
 
-import { decodeAll, encodeUtmp, latestRunlevel, UTMP_SIZE, utmpSlot } from "../sys/utmp.ts";
-import type { Runlevels, RunlevelStore } from "./utmp_file.ts";
+import { decodeAll, encodeUtmp, latestRunlevel, utmpSlot } from "../sys/utmp.ts";
+import {
+  recordsFor,
+  type RunlevelChange,
+  type Runlevels,
+  type RunlevelStore,
+} from "./utmp_file.ts";
 
 /** Files by path; a missing path reads as NotFound and is not written. */
 export class FakeRunlevelStore implements RunlevelStore {
@@ -20,22 +25,19 @@ export class FakeRunlevelStore implements RunlevelStore {
     return Promise.resolve(latestRunlevel(decodeAll(bytes)));
   }
 
-  write(
-    utmpPath: string,
-    wtmpPath: string,
-    record: Parameters<RunlevelStore["write"]>[2],
-  ): Promise<void> {
+  write(utmpPath: string, wtmpPath: string, change: RunlevelChange): Promise<void> {
     const utmp = this.files.get(utmpPath);
     if (utmp !== undefined) {
-      const slot = utmpSlot(decodeAll(utmp), record.type);
-      const out = new Uint8Array(Math.max(utmp.length, (slot + 1) * UTMP_SIZE));
-      out.set(utmp);
-      out.set(encodeUtmp(record), slot * UTMP_SIZE);
-      this.files.set(utmpPath, out);
+      const records = decodeAll(utmp);
+      for (const record of recordsFor(records, change)) {
+        records[utmpSlot(records, record.type)] = record;
+      }
+      this.files.set(utmpPath, new Uint8Array(records.flatMap((r) => [...encodeUtmp(r)])));
     }
     const wtmp = this.files.get(wtmpPath);
     if (wtmp !== undefined) {
-      this.files.set(wtmpPath, new Uint8Array([...wtmp, ...encodeUtmp(record)]));
+      const added = recordsFor(decodeAll(wtmp), change).flatMap((r) => [...encodeUtmp(r)]);
+      this.files.set(wtmpPath, new Uint8Array([...wtmp, ...added]));
     }
     return Promise.resolve();
   }

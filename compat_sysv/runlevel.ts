@@ -1,7 +1,8 @@
 /**
  * `runlevel [UTMP]` (see docs/sysv.md#runlevel): prints `PREV CUR` as
  * sysvinit's does, from `$RUNLEVEL`/`$PREVLEVEL` when `$RUNLEVEL` is set
- * (inside the `rc` job), else from the latest runlevel record of utmp;
+ * (inside the `rc` job), even with a file argument as Upstart's does, else
+ * from the latest runlevel record of utmp;
  * `unknown` and exit 1 when there is none.
  *
  * @module
@@ -37,16 +38,16 @@ export async function runlevel(argv: readonly string[], deps: RunlevelDeps): Pro
     io.out(HELP);
     return 0;
   }
-  const fromEnv = env.RUNLEVEL;
-  if (argv.length === 0 && fromEnv !== undefined && fromEnv !== "") {
-    const prev = env.PREVLEVEL === undefined || env.PREVLEVEL === "" ? "N" : env.PREVLEVEL;
-    io.out(`${prev} ${fromEnv}\n`);
-    return 0;
-  }
   const path = argv[0] ?? UTMP_PATH;
   let levels;
+  const fromEnv = env.RUNLEVEL;
+  if (fromEnv !== undefined) {
+    // Set, even empty, it wins over any file (an empty one means no runlevel).
+    const prev = env.PREVLEVEL === undefined || env.PREVLEVEL === "" ? "N" : env.PREVLEVEL;
+    levels = { runlevel: fromEnv === "" ? "N" : fromEnv.charAt(0), previous: prev.charAt(0) };
+  }
   try {
-    levels = await deps.store.read(path);
+    levels ??= await deps.store.read(path);
   } catch (e) {
     const reason = e instanceof Error ? e.message.replace(/ \(os error \d+\)[^]*$/, "") : String(e);
     io.err(errorText("runlevel", `${path}: ${reason}`));

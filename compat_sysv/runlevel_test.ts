@@ -34,6 +34,13 @@ Deno.test("runlevel: $RUNLEVEL and $PREVLEVEL win over utmp", async () => {
     out: "N 2\n",
     err: "",
   });
+  // Even over a file argument, and set but empty it means no runlevel (Upstart's runlevel).
+  assert.deepEqual(await run(["/alt"], { RUNLEVEL: "1", PREVLEVEL: "2" }), {
+    code: 0,
+    out: "2 1\n",
+    err: "",
+  });
+  assert.deepEqual(await run([], { RUNLEVEL: "" }, two), { code: 1, out: "unknown\n", err: "" });
 });
 
 Deno.test("runlevel: unknown without a record; the file's error when unreadable", async () => {

@@ -11,7 +11,7 @@ import type { RpcClient } from "../cli/client.ts";
 import { RpcError } from "../cli/client.ts";
 import { errorText, helpHint } from "../cli/exit.ts";
 import type { CliOutput } from "../cli/io.ts";
-import { runlevelRecord } from "../sys/utmp.ts";
+import { bootRecord, runlevelRecord } from "../sys/utmp.ts";
 import { type RunlevelStore, UTMP_PATH, WTMP_PATH } from "./utmp_file.ts";
 
 const PROG = "telinit";
@@ -107,14 +107,15 @@ export function parseTelinitArgs(argv: readonly string[]): TelinitArgs {
 }
 
 /**
- * The previous runlevel of a change: `$RUNLEVEL` when set, else utmp's, else `N`.
+ * The previous runlevel of a change: `$RUNLEVEL` when set (its first
+ * character; `N` when empty), else utmp's, else `N`.
  *
  * @param deps where to look
  * @returns one character
  */
 async function previousLevel(deps: TelinitDeps): Promise<string> {
   const fromEnv = deps.env.RUNLEVEL;
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  if (fromEnv !== undefined) return fromEnv === "" ? "N" : fromEnv.charAt(0);
   try {
     return (await deps.store.read(deps.utmpPath ?? UTMP_PATH))?.runlevel ?? "N";
   } catch {
@@ -177,9 +178,14 @@ export async function telinit(argv: readonly string[], deps: TelinitDeps): Promi
       return 0;
     }
     const previous = await previousLevel(deps);
-    const record = runlevelRecord(level, previous, deps.now(), deps.kernelRelease());
+    const when = deps.now();
+    const change = {
+      record: runlevelRecord(level, previous, when, deps.kernelRelease()),
+      boot: bootRecord(when, deps.kernelRelease()),
+      previous,
+    };
     try {
-      await deps.store.write(deps.utmpPath ?? UTMP_PATH, deps.wtmpPath ?? WTMP_PATH, record);
+      await deps.store.write(deps.utmpPath ?? UTMP_PATH, deps.wtmpPath ?? WTMP_PATH, change);
     } catch (e) {
       // As sysvinit: a utmp problem is reported but never blocks the change of runlevel.
       io.err(errorText(PROG, `cannot record the runlevel: ${(e as Error).message}`));

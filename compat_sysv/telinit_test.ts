@@ -41,10 +41,12 @@ Deno.test("telinit N: records the change in utmp and wtmp, then emits without wa
     "PREVLEVEL=2",
   ]);
   const utmp = decodeAll(w.store.files.get(UTMP_PATH) as Uint8Array);
-  assert.equal(utmp.length, 1, "utmp keeps one runlevel record");
-  assert.deepEqual(runlevelOf(utmp[0]!), { runlevel: "S", previous: "2" });
+  assert.equal(utmp.length, 2, "utmp keeps one boot and one runlevel record");
+  assert.equal(utmp[0]?.type, UT_TYPE.BOOT_TIME);
+  assert.deepEqual(runlevelOf(utmp[1]!), { runlevel: "S", previous: "2" });
   const wtmp = decodeAll(w.store.files.get(WTMP_PATH) as Uint8Array);
   assert.deepEqual(wtmp.map((r) => [r.type, r.user, r.host]), [
+    [UT_TYPE.BOOT_TIME, "reboot", "6.1.0-test"],
     [UT_TYPE.RUN_LVL, "runlevel", "6.1.0-test"],
     [UT_TYPE.RUN_LVL, "runlevel", "6.1.0-test"],
   ]);
@@ -58,6 +60,15 @@ Deno.test("telinit: PREVLEVEL comes from $RUNLEVEL first; -e adds variables", as
     "RUNLEVEL=0",
     "PREVLEVEL=3",
     "INIT_HALT=POWEROFF",
+  ]);
+});
+
+Deno.test("telinit: an empty $RUNLEVEL means no previous level", async () => {
+  const w = world({ env: { RUNLEVEL: "" } }, emitting());
+  assert.equal(await telinit(["2"], w.deps), 0);
+  assert.deepEqual((w.client.calls[0]?.params as { env: string[] }).env, [
+    "RUNLEVEL=2",
+    "PREVLEVEL=N",
   ]);
 });
 

@@ -35,44 +35,79 @@ export interface RunlevelStore {
    * @throws {Deno.errors.NotFound} and other file errors when it cannot be read
    */
   read(path: string): Promise<Runlevels | null>;
-  /** Stores `record` in utmp (replacing the previous runlevel record) and appends it to wtmp. */
-  write(utmpPath: string, wtmpPath: string, record: UtmpRecord): Promise<void>;
+  /**
+   * Records a change of runlevel: in utmp (replacing its runlevel record)
+   * and at the end of wtmp. A file whose latest runlevel is not
+   * `change.previous` missed a reboot: it gets `change.boot` first.
+   */
+  write(utmpPath: string, wtmpPath: string, change: RunlevelChange): Promise<void>;
 }
 
-async function writeUtmp(path: string, record: UtmpRecord): Promise<void> {
-  let file: Deno.FsFile;
+/** What {@linkcode RunlevelStore.write} records. */
+export interface RunlevelChange {
+  /** The `RUN_LVL` record. */
+  readonly record: UtmpRecord;
+  /** The `BOOT_TIME` record written first when a file missed a reboot. */
+  readonly boot: UtmpRecord;
+  /** The previous level the change starts from, `N` for none. */
+  readonly previous: string;
+}
+
+/**
+ * The records to add to a file holding `records` for `change`.
+ *
+ * @param records the file's records
+ * @param change the change
+ * @returns the boot record (when the file missed a reboot), then the runlevel record
+ */
+export function recordsFor(records: readonly UtmpRecord[], change: RunlevelChange): UtmpRecord[] {
+  const saved = latestRunlevel(records)?.runlevel ?? null;
+  return saved === change.previous ? [change.record] : [change.boot, change.record];
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let data = bytes;
+  while (data.length > 0) data = data.subarray(await file.write(data));
+}
+
+async function readIfExists(path: string): Promise<Uint8Array | null> {
   try {
-    file = await Deno.open(path, { read: true, write: true });
+    return await Deno.readFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
+    if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
+}
+
+async function writeUtmp(path: string, change: RunlevelChange): Promise<void> {
+  const bytes = await readIfExists(path);
+  if (bytes === null) return;
+  const records = decodeAll(bytes);
+  const file = await Deno.open(path, { write: true });
   try {
-    const bytes = await Deno.readFile(path);
-    const slot = utmpSlot(decodeAll(bytes), record.type);
-    await file.seek(slot * UTMP_SIZE, Deno.SeekMode.Start);
-    let data = encodeUtmp(record);
-    while (data.length > 0) data = data.subarray(await file.write(data));
+    for (const record of recordsFor(records, change)) {
+      // pututline's rule: over the record of the same type, else at the end.
+      const slot = utmpSlot(records, record.type);
+      await file.seek(slot * UTMP_SIZE, Deno.SeekMode.Start);
+      await writeAll(file, encodeUtmp(record));
+      records[slot] = record;
+    }
   } finally {
     file.close();
   }
 }
 
-async function appendWtmp(path: string, record: UtmpRecord): Promise<void> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { append: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
-  }
+async function appendWtmp(path: string, change: RunlevelChange): Promise<void> {
+  const bytes = await readIfExists(path);
+  if (bytes === null) return;
+  const file = await Deno.open(path, { append: true });
   try {
     // A torn record from an earlier crash would shift every later one: start on a boundary.
-    const { size } = await file.stat();
-    const tail = size % UTMP_SIZE;
-    let data = encodeUtmp(record);
-    if (tail !== 0) data = new Uint8Array([...new Uint8Array(UTMP_SIZE - tail), ...data]);
-    while (data.length > 0) data = data.subarray(await file.write(data));
+    const tail = bytes.length % UTMP_SIZE;
+    if (tail !== 0) await writeAll(file, new Uint8Array(UTMP_SIZE - tail));
+    for (const record of recordsFor(decodeAll(bytes), change)) {
+      await writeAll(file, encodeUtmp(record));
+    }
   } finally {
     file.close();
   }
@@ -83,8 +118,8 @@ export const fileRunlevelStore: RunlevelStore = {
   async read(path) {
     return latestRunlevel(decodeAll(await Deno.readFile(path)));
   },
-  async write(utmpPath, wtmpPath, record) {
-    await writeUtmp(utmpPath, record);
-    await appendWtmp(wtmpPath, record);
+  async write(utmpPath, wtmpPath, change) {
+    await writeUtmp(utmpPath, change);
+    await appendWtmp(wtmpPath, change);
   },
 };

@@ -177,8 +177,8 @@ export type RunlevelChar = string;
 /**
  * The `RUN_LVL` record for a change from `previous` to `runlevel`, as
  * sysvinit and Upstart write it: `ut_pid` = new level + 256 × previous level
- * (0 when there was none), user `runlevel`, line `~`, id `~~`, host the
- * kernel release (what `last -x` shows).
+ * (both characters, `N` for none), user `runlevel`, line `~`, id `~~`, host
+ * the kernel release (what `last -x` shows).
  *
  * @param runlevel the new level's character
  * @param previous the previous level's character, `N` for none
@@ -192,14 +192,19 @@ export function runlevelRecord(
   when: number,
   kernelRelease: string,
 ): UtmpRecord {
-  const prev = previous === "N" ? 0 : previous.charCodeAt(0);
+  return {
+    ...stamped(when, kernelRelease),
+    type: UT_TYPE.RUN_LVL,
+    pid: runlevel.charCodeAt(0) + 256 * (previous || "N").charCodeAt(0),
+    user: "runlevel",
+  };
+}
+
+function stamped(when: number, kernelRelease: string): UtmpRecord {
   return {
     ...EMPTY_RECORD,
-    type: UT_TYPE.RUN_LVL,
-    pid: runlevel.charCodeAt(0) + 256 * prev,
     line: "~",
     id: "~~",
-    user: "runlevel",
     host: kernelRelease,
     tvSec: Math.floor(when / 1000),
     tvUsec: (when % 1000) * 1000,
@@ -207,7 +212,20 @@ export function runlevelRecord(
 }
 
 /**
- * The levels a `RUN_LVL` record holds.
+ * The `BOOT_TIME` record (user `reboot`, line `~`, id `~~`) that `last`
+ * shows as `reboot   system boot`.
+ *
+ * @param when the time, in milliseconds since the epoch
+ * @param kernelRelease `uname -r`
+ * @returns the record
+ */
+export function bootRecord(when: number, kernelRelease: string): UtmpRecord {
+  return { ...stamped(when, kernelRelease), type: UT_TYPE.BOOT_TIME, user: "reboot" };
+}
+
+/**
+ * The levels a `RUN_LVL` record holds (a previous level of 0 is read as `N`,
+ * as some writers store it).
  *
  * @param record a record of type `RUN_LVL`
  * @returns the current level and the previous one (`N` for none)

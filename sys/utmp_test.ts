@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  bootRecord,
   decodeAll,
   decodeUtmp,
   EMPTY_RECORD,
@@ -46,7 +47,7 @@ Deno.test("utmp: a record is 384 bytes and round-trips", () => {
 Deno.test("utmp: the runlevel record packs both levels in ut_pid", () => {
   const rec = runlevelRecord("2", "N", WHEN, "k");
   assert.equal(rec.type, UT_TYPE.RUN_LVL);
-  assert.equal(rec.pid, "2".charCodeAt(0));
+  assert.equal(rec.pid, "2".charCodeAt(0) + 256 * "N".charCodeAt(0));
   assert.equal(rec.tvSec, Math.floor(WHEN / 1000));
   assert.equal(rec.tvUsec, 250000);
   assert.deepEqual(runlevelOf(rec), { runlevel: "2", previous: "N" });
@@ -54,6 +55,17 @@ Deno.test("utmp: the runlevel record packs both levels in ut_pid", () => {
     runlevel: "1",
     previous: "2",
   });
+  // Some writers store "no previous level" as 0.
+  assert.deepEqual(runlevelOf({ ...rec, pid: 50 }), { runlevel: "2", previous: "N" });
+  const boot = bootRecord(WHEN, "k");
+  assert.deepEqual([boot.type, boot.pid, boot.user, boot.line, boot.id, boot.host], [
+    UT_TYPE.BOOT_TIME,
+    0,
+    "reboot",
+    "~",
+    "~~",
+    "k",
+  ]);
 });
 
 Deno.test("utmp: strings are truncated to their field like strncpy", () => {
