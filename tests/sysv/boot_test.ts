@@ -306,6 +306,8 @@ Deno.test({
       const last = await inside("last", "-x", "-f", "/var/log/wtmp");
       assert.equal(last.stdout.match(/^runlevel \(to lvl [0-9S]\)/gm)?.length, 3, last.stdout);
       assert.match(last.stdout, /^runlevel \(to lvl 2\) .*still running/m);
+      // One boot record, from the first change (utmp and wtmp had no runlevel yet).
+      assert.equal(last.stdout.match(/^reboot +system boot/gm)?.length, 1, last.stdout);
     } finally {
       console = await system.stop();
     }
