@@ -64,6 +64,17 @@ async function prerequisites(fetchDir: string): Promise<string | null> {
 
 const fetchDir = await Deno.makeTempDir({ prefix: "daybreak-sysv-debs-" });
 const skip = await prerequisites(fetchDir);
+/** Debian's own rc (sysv-rc), for the test of the rc job's choice. */
+const skipSysvRc = skip ?? await fetchDeb(fetchDir, "sysv-rc") ?? varsMissing();
+
+function varsMissing(): string | null {
+  try {
+    Deno.statSync("/lib/init/vars.sh");
+    return null;
+  } catch {
+    return "/lib/init/vars.sh (read by Debian's rc) is missing";
+  }
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -343,6 +354,51 @@ Deno.test({
       // Inside the rc job's environment, runlevel answers from $RUNLEVEL/$PREVLEVEL.
       const env = await system.inside("env", "RUNLEVEL=3", "PREVLEVEL=", "runlevel");
       assert.equal(env.stdout, "N 3\n");
+    } finally {
+      await system.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: skipSysvRc === null
+    ? "sysv: the rc job runs the system's own /etc/init.d/rc (Debian's sysv-rc) when present"
+    : `sysv: Debian's sysv-rc (SKIPPED: ${skipSysvRc})`,
+  ignore: skipSysvRc !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "daybreak-sysv-" });
+    await stage(dir);
+    await Deno.copyFile(`${fetchDir}/x/lib/init/rc`, `${dir}/init.d/rc`);
+    await Deno.chmod(`${dir}/init.d/rc`, 0o755);
+    // A script that records who ran it, with which levels.
+    await Deno.writeTextFile(
+      `${dir}/init.d/probe`,
+      "#!/bin/sh\necho \"$1 $RUNLEVEL $PREVLEVEL $(tr '\\0' ' ' </proc/$PPID/cmdline)\" >>/run/probe\n",
+      { mode: 0o755 },
+    );
+    await Deno.symlink("../init.d/probe", `${dir}/rc2.d/S02probe`);
+    await Deno.symlink("../init.d/probe", `${dir}/rc1.d/K02probe`);
+    const system = await startSystem(dir);
+    try {
+      await bootEvents(system);
+      await system.levels("N 2");
+      assert.equal((await system.inside("service", "cron", "status")).code, 0);
+      assert.equal((await system.inside("telinit", "1")).code, 0);
+      await system.levels("2 1");
+      await waitFor(
+        "cron stopped",
+        async () => (await system.inside("service", "cron", "status")).code === 3 || null,
+      );
+      const probe = await waitFor("the probe's two runs", async () => {
+        const text = (await system.inside("cat", "/run/probe")).stdout;
+        return text.split("\n").length > 2 ? text : null;
+      });
+      assert.match(
+        probe,
+        /^start 2 N .*\/etc\/init\.d\/rc 2 ?\nstop 1 2 .*\/etc\/init\.d\/rc 1 ?\n$/,
+      );
     } finally {
       await system.stop();
     }
