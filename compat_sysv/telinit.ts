@@ -187,7 +187,7 @@ export async function telinit(argv: readonly string[], deps: TelinitDeps): Promi
     try {
       await deps.store.write(deps.utmpPath ?? UTMP_PATH, deps.wtmpPath ?? WTMP_PATH, change);
     } catch (e) {
-      // As sysvinit: a utmp problem is reported but never blocks the change of runlevel.
+      // A utmp problem is reported but never blocks the change of runlevel.
       io.err(errorText(PROG, `cannot record the runlevel: ${(e as Error).message}`));
     }
     client = await deps.connect();
