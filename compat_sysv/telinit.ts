@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { RpcClient } from "../cli/client.ts";
-import { RpcError } from "../cli/client.ts";
+import type { RpcClient } from "../protocol/client.ts";
+import { RpcError } from "../protocol/errors.ts";
 import { errorText, helpHint } from "../cli/exit.ts";
 import type { CliOutput } from "../cli/io.ts";
 import { bootRecord, runlevelRecord } from "../sys/utmp.ts";

@@ -7,8 +7,8 @@
  *   through `sys/`);
  * - `no-deno-in-pure`: no `Deno.*` in `parser/` or `daemon/engine/` (their tests excepted: they
  *   are driven by `Deno.test` and read fixtures);
- * - `client-imports`: `cli/` and `compat_sysv/` import only `protocol/`, `parser/` and their own
- *   directory, plus `npm:`/`node:` specifiers, import-map names and the root `deno.json`;
+ * - `client-imports`: `cli/` and `compat_sysv/` (one client layer) import only `protocol/`,
+ *   `parser/`, `sys/` and each other, plus `npm:`/`node:` specifiers, import-map names and the root `deno.json`;
  * - `no-upward-imports`: nothing under `sys/` or `security/` imports from `daemon/`, and `sys/`
  *   imports nothing from `security/`.
  *
@@ -102,7 +102,12 @@ function isDenoObject(node: Deno.lint.Node): boolean {
 }
 
 const CLIENT_DIRS = ["cli", "compat_sysv"];
-const CLIENT_MAY_IMPORT = ["protocol", "parser"];
+/**
+ * The client layer (cli/ and compat_sysv/, whose entry points live in cli/) shares only
+ * protocol/ with the daemon; it also uses the parser and the system-call layer (utmp records,
+ * reboot(2) for `halt -f`), never daemon/ or security/.
+ */
+const CLIENT_MAY_IMPORT = [...CLIENT_DIRS, "protocol", "parser", "sys"];
 /** Root files a client may read: the manifest, for `--version`. */
 const CLIENT_MAY_READ = ["deno.json"];
 
@@ -152,7 +157,7 @@ const plugin: Deno.lint.Plugin = {
         const path = repoPath(ctx.filename);
         const own = CLIENT_DIRS.find((d) => path !== null && under(path, d));
         if (own === undefined) return {};
-        const allowed = [own, ...CLIENT_MAY_IMPORT];
+        const allowed = CLIENT_MAY_IMPORT;
         return importVisitor((node, specifier) => {
           const target = importTarget(ctx.filename, specifier);
           const ok = target === null
@@ -162,7 +167,8 @@ const plugin: Deno.lint.Plugin = {
           ctx.report({
             node,
             message: `${own}/ imports ${specifier}`,
-            hint: `${own}/ may import only protocol/, parser/, ${own}/ and npm:/node: packages.`,
+            hint:
+              `${own}/ may import only protocol/, parser/, sys/, cli/, compat_sysv/ and npm:/node: packages.`,
           });
         });
       },

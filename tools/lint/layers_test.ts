@@ -36,10 +36,10 @@ Deno.test("no-deno-in-pure: no Deno.* in parser/ or daemon/engine/, except their
   assert.deepEqual(lint("parser/x.ts", `export const denoLike = { pid: 1 };\n`), []);
 });
 
-Deno.test("client-imports: cli/ and compat_sysv/ import only protocol/, parser/ and themselves", () => {
+Deno.test("client-imports: cli/ and compat_sysv/ import only protocol/, parser/, sys/ and each other", () => {
   const bad = `import { x } from "../daemon/rpc/server.ts";\n`;
   assert.deepEqual(lint("cli/x.ts", bad), ["layers/client-imports"]);
-  assert.deepEqual(lint("compat_sysv/x.ts", `export * from "../sys/libc.ts";\n`), [
+  assert.deepEqual(lint("compat_sysv/x.ts", `export * from "../daemon/engine/engine.ts";\n`), [
     "layers/client-imports",
   ]);
   assert.deepEqual(lint("cli/commands/x.ts", `const m = await import("../../security/a.ts");\n`), [
@@ -52,6 +52,7 @@ Deno.test("client-imports: cli/ and compat_sysv/ import only protocol/, parser/ 
     `import { a } from "../protocol/client.ts";`,
     `import { b } from "../parser/types.ts";`,
     `import { c } from "./commands/d.ts";`,
+    `import { u } from "../sys/utmp.ts";`,
     `import { z } from "zod";`,
     `import { e } from "npm:json-rpc-2.0@1.8.1";`,
     `import { posix } from "node:path";`,
@@ -59,6 +60,7 @@ Deno.test("client-imports: cli/ and compat_sysv/ import only protocol/, parser/ 
   ].join("\n");
   assert.deepEqual(lint("cli/x.ts", good), []);
   assert.deepEqual(lint("compat_sysv/x.ts", good.replace("./commands/d.ts", "./rc.ts")), []);
+  assert.deepEqual(lint("cli/telinit.ts", `import { t } from "../compat_sysv/telinit.ts";\n`), []);
   assert.deepEqual(lint("daemon/x.ts", bad.replace("../daemon/", "./")), [], "not a client");
 });
 
