@@ -1,6 +1,7 @@
 /**
  * Prints `N passed, M failed` from Deno JUnit reports (one per file argument): every `<testcase>` is
- * one test (steps included), failed when it holds a `<failure>` or `<error>`.
+ * one test (steps included), failed when it holds a `<failure>` or `<error>`, skipped when it holds
+ * `<skipped>` (ignored tests). `--counts FILE...` prints the three numbers instead.
  *
  * @module
  */
@@ -19,8 +20,9 @@ export function summarize(xml: string): { passed: number; failed: number; skippe
 }
 
 if (import.meta.main) {
+  const counts = Deno.args[0] === "--counts";
   let text = "";
-  for (const path of Deno.args) {
+  for (const path of counts ? Deno.args.slice(1) : Deno.args) {
     try {
       text += await Deno.readTextFile(path);
     } catch {
@@ -28,6 +30,10 @@ if (import.meta.main) {
     }
   }
   const { passed, failed, skipped } = summarize(text);
-  const tail = skipped > 0 ? `, ${skipped} skipped` : "";
-  await Deno.stdout.write(new TextEncoder().encode(`${passed} passed, ${failed} failed${tail}\n`));
+  // `--counts` is for scripts (.ci/run): three numbers. Otherwise the last line is exactly
+  // `N passed, M failed`, with skipped tests, if any, on the line before it.
+  const out = counts
+    ? `${passed} ${failed} ${skipped}\n`
+    : `${skipped > 0 ? `${skipped} skipped\n` : ""}${passed} passed, ${failed} failed\n`;
+  await Deno.stdout.write(new TextEncoder().encode(out));
 }
