@@ -49,6 +49,7 @@ import {
   wrapCommand,
 } from "../../security/sandbox.ts";
 import { waitForSandboxChild } from "../../security/sandbox_monitor.ts";
+import { SeccompFilters } from "../../security/seccomp_filter.ts";
 import { capabilityMask, type DaemonPowers, setupFailure } from "../../security/setup_checks.ts";
 import { readAccountFiles } from "../../sys/accounts.ts";
 import {
@@ -225,6 +226,7 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #identity: { readonly euid: number; readonly egid: number };
   readonly #powers: DaemonPowers;
   readonly #unflushed = new Set<LogFile>();
+  readonly #seccomp = new SeccompFilters();
   #tools: SetupTools | null = null;
   #setsid: string | null | undefined = undefined;
 
@@ -294,6 +296,7 @@ export class DenoSpawner implements ProcessSpawner {
       daemonNice: this.#daemonNice,
       sandbox,
       apparmorSwitch: req.apparmorSwitch ?? null,
+      seccompFile: sandbox.seccomp === undefined ? null : this.#seccomp.file(sandbox.seccomp),
     }, this.#toolPaths());
     const monitor = wrapped.monitor === true;
 
