@@ -1,8 +1,8 @@
 /**
  * Compiled `seccomp` filters as files bwrap can read (docs/job-files.md#seccomp). A filter is
  * compiled once per distinct deny-list and kept for the daemon's life in a private directory
- * (mode 0700), named by the list, so a respawning job costs no recompilation; the directory is
- * re-created if something removed it.
+ * (mode 0700), so a respawning job costs no recompilation; the directory is re-created if
+ * something removed it, and removed when the daemon exits.
  *
  * @module
  */
@@ -47,13 +47,18 @@ export class SeccompFilters {
 
   /** Removes the compiled filters (at daemon exit; running jobs already read theirs). */
   dispose(): void {
-    if (this.#dir !== null) Deno.removeSync(this.#dir, { recursive: true });
+    try {
+      if (this.#dir !== null) Deno.removeSync(this.#dir, { recursive: true });
+    } catch {
+      // already gone
+    }
     this.#dir = null;
     this.#files.clear();
   }
 
   #directory(): string {
     if (this.#dir === null || !exists(this.#dir)) {
+      if (this.#dir === null) globalThis.addEventListener("unload", () => this.dispose());
       this.#dir = Deno.makeTempDirSync({ prefix: "daybreak-seccomp-" });
       this.#files.clear();
     }
