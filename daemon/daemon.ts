@@ -132,7 +132,7 @@ export class Daemon {
       subreaperFailed = true;
       log.log("warn", `Unable to become a child subreaper: ${String(e)}`);
     }
-    const spawner = new DenoSpawner({ reaper });
+    const spawner = new DenoSpawner({ reaper, log: (p, m) => log.log(p, m) });
 
     const sources = configSources({
       user: options.user,
