@@ -1,76 +1,51 @@
 /**
- * Compiled `seccomp` filters as files bwrap can read (docs/job-files.md#seccomp). A filter is
- * compiled once per distinct deny-list and kept for the daemon's life in a private directory
- * (mode 0700), so a respawning job costs no recompilation; the directory is re-created if
- * something removed it, and removed when the daemon exits.
+ * Compiled `seccomp` filters where bwrap can read them (docs/job-files.md#seccomp). A filter is
+ * compiled once per distinct deny-list into an anonymous in-memory file (`memfd_create`) the
+ * daemon keeps open for its life, so a respawning job costs no recompilation, nothing is written
+ * to disk (the daemon may write only its socket and log directories), and nothing is left behind
+ * when it exits. The job's wrapper opens it as `/proc/DAEMON/fd/N`.
  *
  * @module
  */
 
 import type { SeccompSpec } from "../parser/types.ts";
-import { closeFd, O_CLOEXEC, O_CREAT, O_EXCL, O_WRONLY, openFd } from "../sys/libc.ts";
+import { closeFd, getpid, memfdCreate } from "../sys/libc.ts";
 import { exportDenyFilter, SeccompError } from "../sys/seccomp.ts";
 import { seccompDenyList } from "./seccomp.ts";
 import { SpawnError } from "./spawn_error.ts";
 
 /** One daemon's compiled filters. */
 export class SeccompFilters {
-  readonly #files = new Map<string, string>();
-  #dir: string | null = null;
-  #count = 0;
+  readonly #fds = new Map<string, number>();
 
   /**
-   * The path of the filter for `spec`, compiled on first use.
+   * A path through which the filter for `spec` can be opened, compiled on first use.
    *
    * @throws {SpawnError} `unable to sandbox: unknown system call NAME`, or libseccomp missing.
    */
   file(spec: SeccompSpec): string {
     const deny = seccompDenyList(spec);
     const key = deny.join(",");
-    const known = this.#files.get(key);
-    if (known !== undefined && exists(known)) return known;
-    const path = `${this.#directory()}/${this.#count++}.bpf`;
-    const fd = openFd(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600);
-    try {
-      exportDenyFilter(deny, fd);
-    } catch (e) {
-      if (e instanceof SeccompError) {
-        throw new SpawnError(`unable to sandbox: ${e.message}`, { cause: e });
+    let fd = this.#fds.get(key);
+    if (fd === undefined) {
+      fd = memfdCreate("daybreak-seccomp");
+      try {
+        exportDenyFilter(deny, fd);
+      } catch (e) {
+        closeFd(fd);
+        if (e instanceof SeccompError) {
+          throw new SpawnError(`unable to sandbox: ${e.message}`, { cause: e });
+        }
+        throw e;
       }
-      throw e;
-    } finally {
-      closeFd(fd);
+      this.#fds.set(key, fd);
     }
-    this.#files.set(key, path);
-    return path;
+    return `/proc/${getpid()}/fd/${fd}`;
   }
 
-  /** Removes the compiled filters (at daemon exit; running jobs already read theirs). */
+  /** Closes the compiled filters (running jobs already read theirs). */
   dispose(): void {
-    try {
-      if (this.#dir !== null) Deno.removeSync(this.#dir, { recursive: true });
-    } catch {
-      // already gone
-    }
-    this.#dir = null;
-    this.#files.clear();
-  }
-
-  #directory(): string {
-    if (this.#dir === null || !exists(this.#dir)) {
-      if (this.#dir === null) globalThis.addEventListener("unload", () => this.dispose());
-      this.#dir = Deno.makeTempDirSync({ prefix: "daybreak-seccomp-" });
-      this.#files.clear();
-    }
-    return this.#dir;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
+    for (const fd of this.#fds.values()) closeFd(fd);
+    this.#fds.clear();
   }
 }
