@@ -48,6 +48,11 @@
  * No `--new-session` (the job stays in the process group the daemon kills) and no
  * `--unshare-pid` (pids inside are the host's).
  *
+ * Beyond the stanzas' own mounts, {@linkcode hardeningOptions} closes what would undo them
+ * (docs/job-files.md#protect-system): a private `/dev/shm`, the capabilities a root job could
+ * remount with, and the `seccomp` filter, which bwrap loads from an fd that a `sh` in front of
+ * it opens (`Deno.Command` passes no fds but stdio).
+ *
  * Pure: no I/O.
  *
  * @module
