@@ -83,6 +83,7 @@ export class Daemon {
       startupEvents.push({ name: "child-subreaper-failed", env: [] });
     }
     for (const d of mode.directories) await host.ensureDir(d.path, d.mode);
+    ports.spawner.reportTo?.((p, m) => log.log(p, m));
 
     const engine = new Engine({
       initEnv: mode.initEnv,

@@ -244,6 +244,7 @@ export class EngineDriver {
         readOnlyPaths: cls.readOnlyPaths,
         privateNetwork: cls.privateNetwork,
         hostname: cls.hostname,
+        ...(cls.seccomp === undefined ? {} : { seccomp: cls.seccomp }),
       },
       apparmorSwitch,
     };

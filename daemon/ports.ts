@@ -88,6 +88,8 @@ export { SpawnError } from "../security/spawn_error.ts";
 export interface ProcessSpawner {
   /** Writes out buffered `console log` output (the disk became writeable). */
   flushLogs?(): unknown;
+  /** Where to report what the spawner could not do on its own (log output dropped, ...). */
+  reportTo?(log: (priority: "info" | "warn", message: string) => void): void;
   /** @throws {SpawnError} when the process could not be started. */
   spawn(req: SpawnRequest): SpawnedProcess;
   /**

@@ -31,7 +31,9 @@ export type JobSyntaxErrorKind =
   | "ILLEGAL_PATH"
   | "ILLEGAL_HOSTNAME"
   | "ILLEGAL_ACTION"
-  | "ILLEGAL_NAME";
+  | "ILLEGAL_NAME"
+  | "ILLEGAL_SECCOMP"
+  | "ILLEGAL_SYSCALL";
 
 /**
  * Upstart's message for each kind. `ILLEGAL_OOM` here is the legacy `oom N` text;
@@ -66,6 +68,8 @@ export const JOB_SYNTAX_MESSAGES: Readonly<Record<JobSyntaxErrorKind, string>> =
   ILLEGAL_HOSTNAME: "Illegal host name, expected 1 to 64 letters, digits, '-' or '.'",
   ILLEGAL_ACTION: "Illegal action, expected start, stop, restart, reload or all",
   ILLEGAL_NAME: "Illegal user or group name",
+  ILLEGAL_SECCOMP: "Illegal seccomp rule, expected default, deny or allow",
+  ILLEGAL_SYSCALL: "Illegal system call name",
 };
 
 /** Upstart's `ILLEGAL_OOM` text for `oom score N` (the legacy form has its own). */

@@ -15,6 +15,7 @@
  * | `private-network` | none | flag |
  * | `hostname` | `NAME` | last wins |
  * | `delegate` | `ACTION[,ACTION...] WHO...` | accumulates |
+ * | `seccomp` | `default`, `deny SYSCALL...` or `allow SYSCALL...` | accumulates |
  *
  * @module
  */
@@ -22,7 +23,12 @@
 import { CAPABILITIES, capabilityName, capabilityNumber } from "./capabilities.ts";
 import type { JobSyntaxErrorKind } from "./errors.ts";
 import type { StanzaContext, StanzaHandler } from "./stanzas.ts";
-import { DELEGATE_ACTIONS, type DelegateAction, type JobClassSpec } from "./types.ts";
+import {
+  DELEGATE_ACTIONS,
+  type DelegateAction,
+  type JobClassSpec,
+  type SeccompSpec,
+} from "./types.ts";
 
 type FlagField = "noNewPrivileges" | "privateTmp" | "protectSystem" | "privateNetwork";
 
@@ -112,6 +118,31 @@ function delegate(ctx: StanzaContext): void {
   ctx.job.delegates.push({ actions: actions ?? [], users, groups });
 }
 
+/** A system call name as the kernel's tables spell them; whether it exists is the daemon's check. */
+const SYSCALL = /^[a-z_][a-z0-9_]{0,63}$/;
+
+/**
+ * `seccomp default`, `seccomp deny SYSCALL...`, `seccomp allow SYSCALL...`
+ * (docs/job-files.md#seccomp); every line adds to what earlier lines said.
+ */
+function seccomp(ctx: StanzaContext): void {
+  const rule = checkedArg(ctx, "ILLEGAL_SECCOMP", (t) => ["default", "deny", "allow"].includes(t));
+  const was: SeccompSpec = ctx.job.seccomp ?? { default: false, deny: [], allow: [] };
+  const names: string[] = [];
+  if (rule !== "default") {
+    requireToken(ctx);
+    while (ctx.lex.hasToken()) {
+      names.push(checkedArg(ctx, "ILLEGAL_SYSCALL", (t) => SYSCALL.test(t)));
+    }
+  }
+  ctx.lex.skipComment();
+  ctx.job.seccomp = {
+    default: was.default || rule === "default",
+    deny: rule === "deny" ? [...was.deny, ...names] : was.deny,
+    allow: rule === "allow" ? [...was.allow, ...names] : was.allow,
+  };
+}
+
 /**
  * The sandbox stanzas of a job (daybreak extensions, `docs/job-files.md`): what the process
  * setup adds after Upstart's own stanzas.
@@ -126,6 +157,7 @@ export type SandboxSpec = Pick<
   | "readOnlyPaths"
   | "privateNetwork"
   | "hostname"
+  | "seccomp"
 >;
 
 /** The sandbox fields of a job class when no extension stanza is stated: nothing changes. */
@@ -152,6 +184,9 @@ export type ExtensionKeyword =
   | "hostname"
   | "delegate";
 
+/** An extension stanza that filters system calls (`seccomp`). */
+export type FilterKeyword = "seccomp";
+
 /**
  * Keyword → handler for daybreak's extension stanzas. {@linkcode lookupStanza} in
  * `stanzas.ts` finds these too; this table says which keywords Upstart would reject.
@@ -175,6 +210,13 @@ export const EXTENSION_STANZAS: Readonly<Record<ExtensionKeyword, StanzaHandler>
 };
 
 /**
+ * Keyword → handler for the system-call filter stanza, a later addition kept in its own table
+ * (the first nine shape mounts, namespaces and privileges; this one filters calls).
+ * {@linkcode lookupStanza} and {@linkcode isExtensionStanza} cover both tables.
+ */
+export const FILTER_STANZAS: Readonly<Record<FilterKeyword, StanzaHandler>> = { seccomp };
+
+/**
  * Whether a keyword is one of daybreak's extension stanzas.
  *
  * @param keyword A raw stanza keyword.
@@ -187,6 +229,6 @@ export const EXTENSION_STANZAS: Readonly<Record<ExtensionKeyword, StanzaHandler>
  * isExtensionStanza("exec"); // false
  * ```
  */
-export function isExtensionStanza(keyword: string): keyword is ExtensionKeyword {
-  return Object.hasOwn(EXTENSION_STANZAS, keyword);
+export function isExtensionStanza(keyword: string): keyword is ExtensionKeyword | FilterKeyword {
+  return Object.hasOwn(EXTENSION_STANZAS, keyword) || Object.hasOwn(FILTER_STANZAS, keyword);
 }

@@ -108,6 +108,13 @@ function extensionFields(spec: JobClassSpec, f: { [key: string]: Json }): void {
   if (spec.readOnlyPaths.length > 0) f.read_only_paths = [...spec.readOnlyPaths];
   if (spec.privateNetwork) f.private_network = true;
   if (spec.hostname !== null) f.hostname = spec.hostname;
+  if (spec.seccomp !== undefined) {
+    f.seccomp = {
+      default: spec.seccomp.default,
+      deny: [...spec.seccomp.deny],
+      allow: [...spec.seccomp.allow],
+    };
+  }
   if (spec.delegates.length > 0) {
     f.delegates = spec.delegates.map((d) => ({
       actions: [...d.actions],

@@ -34,6 +34,8 @@ Deno.test("JobSyntaxError carries Upstart's exact messages (spec §12.1)", () =>
     ILLEGAL_HOSTNAME: "Illegal host name, expected 1 to 64 letters, digits, '-' or '.'",
     ILLEGAL_ACTION: "Illegal action, expected start, stop, restart, reload or all",
     ILLEGAL_NAME: "Illegal user or group name",
+    ILLEGAL_SECCOMP: "Illegal seccomp rule, expected default, deny or allow",
+    ILLEGAL_SYSCALL: "Illegal system call name",
   };
   for (const [kind, message] of Object.entries(messages) as [JobSyntaxErrorKind, string][]) {
     const e = new JobSyntaxError(kind, { line: 4, column: 2, file: "/etc/init/a.conf" });

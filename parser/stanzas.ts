@@ -8,7 +8,7 @@
 
 import type { Lexer } from "./_tokenizer.ts";
 import type { JobSyntaxErrorKind } from "./errors.ts";
-import { EXTENSION_STANZAS } from "./extension_stanzas.ts";
+import { EXTENSION_STANZAS, FILTER_STANZAS } from "./extension_stanzas.ts";
 import { parseOn } from "./event_expr.ts";
 import { parseSignal, signalName } from "./signals.ts";
 import type {
@@ -375,6 +375,7 @@ export type StanzaKeyword = keyof typeof STANZAS;
 const BY_KEYWORD: ReadonlyMap<string, StanzaHandler> = new Map([
   ...Object.entries(STANZAS),
   ...Object.entries(EXTENSION_STANZAS),
+  ...Object.entries(FILTER_STANZAS),
 ]);
 
 /**

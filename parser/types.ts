@@ -220,6 +220,18 @@ export interface JobClassSpec {
   readonly hostname: string | null;
   /** `delegate` stanzas in file order (checked by the daemon, not the parser). */
   readonly delegates: readonly DelegateSpec[];
+  /** `seccomp` stanzas, merged; absent when none is stated (no filter). */
+  readonly seccomp?: SeccompSpec;
+}
+
+/**
+ * The `seccomp` stanzas of a job (docs/job-files.md#seccomp): the calls denied are the default
+ * list when `default` is set, plus `deny`, minus `allow`. Names are checked by the daemon.
+ */
+export interface SeccompSpec {
+  readonly default: boolean;
+  readonly deny: readonly string[];
+  readonly allow: readonly string[];
 }
 
 /** An event as seen by matchers: a name and its ordered `KEY=VALUE` environment. */

@@ -48,6 +48,11 @@
  * No `--new-session` (the job stays in the process group the daemon kills) and no
  * `--unshare-pid` (pids inside are the host's).
  *
+ * Beyond the stanzas' own mounts, {@linkcode hardeningOptions} closes what would undo them
+ * (docs/job-files.md#protect-system): a private `/dev/shm`, the capabilities a root job could
+ * remount with, and the `seccomp` filter, which bwrap loads from an fd that a `sh` in front of
+ * it opens (`Deno.Command` passes no fds but stdio).
+ *
  * Pure: no I/O.
  *
  * @module
@@ -75,10 +80,59 @@ export const MONITOR_IGNORED_SIGNALS: readonly number[] = [
 /** A sandbox that changes nothing. */
 export const NO_SANDBOX: SandboxSpec = SANDBOX_DEFAULTS;
 
-/** Whether the stanzas need namespaces, hence bwrap. */
+/** Whether the stanzas need namespaces (or bwrap's seccomp loader), hence bwrap. */
 export function needsNamespaces(s: SandboxSpec): boolean {
-  return s.privateTmp || s.protectSystem || s.privateNetwork || s.hostname !== null ||
-    s.readWritePaths.length > 0 || s.readOnlyPaths.length > 0;
+  return privateView(s) || s.privateNetwork || s.hostname !== null || s.seccomp !== undefined;
+}
+
+/** Whether the job sees a file system of its own (and so a private `/dev/shm`). */
+export function privateView(s: SandboxSpec): boolean {
+  return s.privateTmp || s.protectSystem || s.readWritePaths.length > 0 ||
+    s.readOnlyPaths.length > 0;
+}
+
+/**
+ * Capabilities `protect-system` takes from a root job unless its `capabilities` stanza names
+ * them, because each undoes the read-only view (docs/job-files.md#protect-system):
+ * `sys_admin` remounts, unmounts and enters the host's mount namespace; `sys_ptrace` takes over
+ * a host process outside the sandbox; `sys_module` loads kernel code; `sys_rawio` writes raw
+ * I/O ports and `/dev/mem`; `mknod` makes device nodes of the host's disks.
+ */
+export const PROTECT_SYSTEM_DROPPED_CAPABILITIES: readonly string[] = [
+  "mknod",
+  "sys_module",
+  "sys_rawio",
+  "sys_ptrace",
+  "sys_admin",
+];
+
+/** The fd number the seccomp filter is read from by bwrap (opened by the `sh` before it). */
+export const SECCOMP_FD = 9;
+
+/**
+ * bwrap's options that harden the sandbox beyond the stanzas' own mounts (inserted by
+ * {@linkcode wrapCommand} before `--die-with-parent`, after every mount of
+ * {@linkcode bwrapOptions}):
+ * - a private `/dev/shm` (a fresh tmpfs, mode 1777) whenever the job has a file-system view of
+ *   its own, unless a path list names `/dev/shm` or a path under it (the job asked for the
+ *   host's);
+ * - `protect-system`: `--cap-drop` for {@linkcode PROTECT_SYSTEM_DROPPED_CAPABILITIES} not
+ *   named by the `capabilities` stanza;
+ * - `seccomp`: `--seccomp FD`, the filter read from {@linkcode SECCOMP_FD}.
+ */
+export function hardeningOptions(s: SandboxSpec): string[] {
+  const opts: string[] = [];
+  const listed = [...s.readWritePaths, ...s.readOnlyPaths];
+  const hostShm = listed.some((p) => /^\/dev\/shm(\/|$)/.test(p));
+  if (privateView(s) && !hostShm) opts.push("--perms", "1777", "--tmpfs", "/dev/shm");
+  if (s.protectSystem) {
+    const wanted = new Set(s.capabilities ?? []);
+    for (const cap of PROTECT_SYSTEM_DROPPED_CAPABILITIES) {
+      if (!wanted.has(cap)) opts.push("--cap-drop", `CAP_${cap.toUpperCase()}`);
+    }
+  }
+  if (s.seccomp !== undefined) opts.push("--seccomp", String(SECCOMP_FD));
+  return opts;
 }
 
 function depth(path: string): number {
@@ -175,6 +229,11 @@ export interface SetupSpec {
   readonly sandbox?: SandboxSpec;
   /** The expanded `apparmor switch` profile (main process only); absent or `null`: none. */
   readonly apparmorSwitch?: string | null;
+  /**
+   * The compiled filter of the `seccomp` stanza (a file of BPF, see `sys/seccomp.ts`); needed
+   * when the sandbox has one.
+   */
+  readonly seccompFile?: string | null;
 }
 
 /** What to spawn: the full argv and the working directory (`null` inherits the daemon's). */
@@ -279,8 +338,17 @@ export function wrapCommand(
   if (sandbox !== null && needsNamespaces(sandbox)) {
     const env = tool(tools, "env", true);
     const signals = MONITOR_IGNORED_SIGNALS.join(",");
+    if (sandbox.seccomp !== undefined) {
+      // Deno.Command passes stdio only: the shell opens the filter on the fd bwrap reads.
+      const file = spec.seccompFile ?? null;
+      if (file === null) throw new SpawnError("unable to sandbox: no seccomp filter");
+      chain.push(SHELL, "-c", `exec "$@" ${SECCOMP_FD}<"$0"`, file);
+    }
     chain.push(env, `--ignore-signal=${signals}`, tool(tools, "bwrap", true));
-    chain.push(...bwrapOptions(sandbox), env, `--default-signal=${signals}`);
+    const opts = bwrapOptions(sandbox);
+    // Before the trailing `--die-with-parent --`, after every mount.
+    opts.splice(opts.length - 2, 0, ...hardeningOptions(sandbox));
+    chain.push(...opts, env, `--default-signal=${signals}`);
     monitor = true;
   }
 

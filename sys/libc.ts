@@ -37,6 +37,7 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   opendir: { parameters: ["buffer"], result: "pointer" },
@@ -327,6 +328,14 @@ export function readFd(fd: number, buf: Uint8Array): number {
 /** `write(fd, data)`; returns the byte count written. @throws {LibcError} e.g. `ENOSPC`. */
 export function writeFd(fd: number, data: Uint8Array): number {
   return check("write", Number(sym().write(fd, data, BigInt(data.length))));
+}
+
+/**
+ * `memfd_create(name, MFD_CLOEXEC)`: an anonymous file in memory, for data a child must open
+ * (through `/proc/PID/fd/N`) that needs no place on disk. @throws {LibcError}
+ */
+export function memfdCreate(name: string): number {
+  return check("memfd_create", sym().memfd_create(cString(name), 1 /* MFD_CLOEXEC */));
 }
 
 /** `close(fd)`. @throws {LibcError} */

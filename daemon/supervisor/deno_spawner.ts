@@ -49,6 +49,7 @@ import {
   wrapCommand,
 } from "../../security/sandbox.ts";
 import { waitForSandboxChild } from "../../security/sandbox_monitor.ts";
+import { SeccompFilters } from "../../security/seccomp_filter.ts";
 import { capabilityMask, type DaemonPowers, setupFailure } from "../../security/setup_checks.ts";
 import { readAccountFiles } from "../../sys/accounts.ts";
 import {
@@ -71,7 +72,7 @@ import {
 import { readProcStat, readStatus } from "../../sys/procfs.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
-import { LogFile, logFilePath } from "./log_file.ts";
+import { LogFile, logFilePath, type LogLoss } from "./log_file.ts";
 import type { Reaper } from "./reaper.ts";
 
 /** Options of {@linkcode DenoSpawner}. */
@@ -86,7 +87,19 @@ export interface DenoSpawnerOptions {
   readonly logDrainMs?: number;
   /** Memory cap per log while its file cannot be written. */
   readonly logBufferBytes?: number;
+  /**
+   * Memory cap of the logs of ended processes kept for `notify-disk-writeable`, all together
+   * (default {@linkcode DEFAULT_UNFLUSHED_BYTES}); the oldest are dropped, and reported, first.
+   */
+  readonly unflushedLogBytes?: number;
+  /** The daemon's log, told of every log output dropped (job, bytes, reason). */
+  readonly log?: (priority: "info" | "warn", message: string) => void;
+  /** Least time between two reports of one log's continuing loss. Default 10 s. */
+  readonly logLossReportMs?: number;
 }
+
+/** Default memory cap of all the logs kept for `notify-disk-writeable`: 16 MiB. */
+export const DEFAULT_UNFLUSHED_BYTES = 16 * 1024 * 1024;
 
 /** Where the wrapper tools are looked for; the job's own PATH may not contain them. */
 const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -225,6 +238,12 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #identity: { readonly euid: number; readonly egid: number };
   readonly #powers: DaemonPowers;
   readonly #unflushed = new Set<LogFile>();
+  /** Logs of processes whose output is still being read. */
+  readonly #live = new Set<LogFile>();
+  readonly #unflushedCap: number;
+  #log: (priority: "info" | "warn", message: string) => void;
+  readonly #lossReportMs: number | undefined;
+  readonly #seccomp = new SeccompFilters();
   #tools: SetupTools | null = null;
   #setsid: string | null | undefined = undefined;
 
@@ -234,6 +253,9 @@ export class DenoSpawner implements ProcessSpawner {
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#logBufferBytes = options.logBufferBytes;
+    this.#unflushedCap = options.unflushedLogBytes ?? DEFAULT_UNFLUSHED_BYTES;
+    this.#log = options.log ?? (() => {});
+    this.#lossReportMs = options.logLossReportMs;
     this.#daemonNice = readProcStat("self")?.nice ?? 0;
     this.#ownPgid = getpgid(0);
     this.#identity = effectiveIds();
@@ -247,6 +269,11 @@ export class DenoSpawner implements ProcessSpawner {
   }
 
   /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
+  /** Reports dropped log output to `log` from now on. */
+  reportTo(log: (priority: "info" | "warn", message: string) => void): void {
+    this.#log = log;
+  }
+
   spawn(req: SpawnRequest): SpawnedProcess {
     // Upstart switches the profile before any other setup step (spec §3.6).
     const confinement = switchFailure(req.apparmorSwitch ?? null);
@@ -294,6 +321,7 @@ export class DenoSpawner implements ProcessSpawner {
       daemonNice: this.#daemonNice,
       sandbox,
       apparmorSwitch: req.apparmorSwitch ?? null,
+      seccompFile: sandbox.seccomp === undefined ? null : this.#seccomp.file(sandbox.seccomp),
     }, this.#toolPaths());
     const monitor = wrapped.monitor === true;
 
@@ -333,14 +361,11 @@ export class DenoSpawner implements ProcessSpawner {
 
     let exited = status;
     if (logging) {
-      const log = new LogFile(
-        logFilePath(req.logDir!, req.job, req.instance),
-        this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes },
-      );
+      const log = this.#openLog(req.logDir!, req.job, req.instance);
       let done = false;
       const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {
         done = true;
-        if (!log.close() && log.keepForLater) this.#unflushed.add(log);
+        this.#closeLog(log);
       });
       exited = status.then(async (s) => {
         // Usually the pipes have ended with the process: no timer (500 of them at session end).
@@ -404,17 +429,60 @@ export class DenoSpawner implements ProcessSpawner {
   }
 
   /**
-   * Writes out logs kept in memory because their directory was not writable when their process
-   * ended (`initctl notify-disk-writeable`). Returns how many are still pending.
+   * `initctl notify-disk-writeable`: writes out the logs kept in memory for ended processes,
+   * oldest first, then reopens the log of every running process and writes what it buffered.
+   * Returns how many logs still hold output in memory.
    */
   flushLogs(): number {
     for (const log of this.#unflushed) {
       if (log.flush() || !log.keepForLater) {
+        if (log.buffered > 0) log.abandon();
         log.close();
         this.#unflushed.delete(log);
       }
     }
-    return this.#unflushed.size;
+    let pending = this.#unflushed.size;
+    for (const log of this.#live) if (!log.reopen()) pending++;
+    return pending;
+  }
+
+  /** A process's log, reporting its losses to the daemon's log (see `log_file.ts`). */
+  #openLog(dir: string, job: string, instance: string): LogFile {
+    const who = instance === "" ? job : `${job} (${instance})`;
+    const log = new LogFile(logFilePath(dir, job, instance), {
+      ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
+      ...(this.#lossReportMs === undefined ? {} : { reportMs: this.#lossReportMs }),
+      onLoss: (loss) => this.#reportLoss(who, loss),
+    });
+    this.#live.add(log);
+    return log;
+  }
+
+  /** The process's output has ended: keep what could not be written, within the cap. */
+  #closeLog(log: LogFile): void {
+    this.#live.delete(log);
+    if (log.close()) return;
+    if (!log.keepForLater) {
+      log.abandon();
+      return;
+    }
+    this.#unflushed.add(log);
+    let total = 0;
+    for (const kept of this.#unflushed) total += kept.buffered;
+    for (const oldest of this.#unflushed) {
+      if (total <= this.#unflushedCap) break;
+      total -= oldest.abandon();
+      this.#unflushed.delete(oldest);
+    }
+  }
+
+  #reportLoss(who: string, loss: LogLoss): void {
+    if (loss.resumed) {
+      this.#log("info", `${who}: output written to ${loss.path} again`);
+      return;
+    }
+    const reason = strerror(errnoNumber(loss.reason) ?? 5);
+    this.#log("warn", `${who}: ${loss.bytes} bytes of output dropped: ${loss.path}: ${reason}`);
   }
 
   #checkDir(path: string, what: string): void {

@@ -1,7 +1,16 @@
 /**
  * `console log` files (spec §9.1): naming, lazy creation with mode 0640, append-only without
- * following symlinks, re-creation after deletion, buffering while the directory is not writable,
- * and discarding after ENOSPC. Writes are synchronous (as Upstart's were) and never throw.
+ * following symlinks, re-creation after deletion, buffering while the file cannot be opened, and
+ * retrying after ENOSPC. Writes are synchronous (as Upstart's were) and never throw.
+ *
+ * Nothing is lost silently (see docs/job-files.md#console-log-when-the-disk-fails): output that
+ * cannot be kept is counted and handed to the `onLoss` hook, which the daemon writes to its own
+ * log with the job's name and the number of bytes.
+ * - While the file cannot be opened (read-only or missing directory, EACCES, …) output is kept
+ *   in memory, at most `maxBuffer` bytes (1 MiB by default); beyond that it is dropped.
+ * - After a write fails with ENOSPC, output is not kept (the disk is full): every later write is
+ *   tried again, dropped if it fails, and capture resumes as soon as one succeeds.
+ * - {@linkcode LogFile.abandon} drops what is still kept, reporting it.
  *
  * The file is handled through libc rather than `node:fs`: under granular permissions Deno's
  * `node:fs` resolves symlinks before opening, so `O_NOFOLLOW` would be lost.
@@ -49,11 +58,31 @@ const KEEP_FOR_LATER = new Set(["EROFS", "EPERM", "EACCES"]);
 /** Why output is not reaching the file right now. */
 export type LogFileState = "closed" | "open" | "buffering" | "discarding";
 
+/** A report of output that did not reach the file, or of output reaching it again. */
+export interface LogLoss {
+  readonly path: string;
+  /** Bytes dropped since the previous report; 0 in a report with `resumed`. */
+  readonly bytes: number;
+  /** The errno code that kept output from the file (`"ENOSPC"`, `"EROFS"`, …). */
+  readonly reason: string;
+  /** true when output reaches the file again after a loss was reported. */
+  readonly resumed: boolean;
+}
+
 /** Options of {@linkcode LogFile}. */
 export interface LogFileOptions {
   /** Bytes kept in memory while the file cannot be opened; output beyond it is dropped. */
   readonly maxBuffer?: number;
+  /** Told of every loss: at once when one starts, then at most every `reportMs`, and at its end. */
+  readonly onLoss?: (loss: LogLoss) => void;
+  /** Least time between two reports of one continuing loss. Default 10 s. */
+  readonly reportMs?: number;
+  /** The clock for `reportMs` (tests). Default `performance.now`. */
+  readonly now?: () => number;
 }
+
+/** Default least time between two reports of one continuing loss. */
+export const DEFAULT_REPORT_MS = 10_000;
 
 function errCode(e: unknown): string {
   return e instanceof LibcError ? e.code : "EIO";
@@ -69,13 +98,24 @@ export class LogFile {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #dropped = 0;
+  /** The last write failed with ENOSPC: keep nothing, try every write again. */
   #discard = false;
   #lastError: string | null = null;
+  /** Dropped bytes not reported yet, and whether a loss is going on (reported, not resumed). */
+  #unreported = 0;
+  #losing = false;
+  #lastReport = -Infinity;
   readonly #maxBuffer: number;
+  readonly #onLoss: ((loss: LogLoss) => void) | null;
+  readonly #reportMs: number;
+  readonly #now: () => number;
 
   constructor(path: string, options: LogFileOptions = {}) {
     this.path = path;
     this.#maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+    this.#onLoss = options.onLoss ?? null;
+    this.#reportMs = options.reportMs ?? DEFAULT_REPORT_MS;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Where output currently goes. */
@@ -90,7 +130,7 @@ export class LogFile {
     return this.#pendingBytes;
   }
 
-  /** Bytes dropped because the memory buffer was full. */
+  /** Bytes dropped in all: memory buffer full, ENOSPC, or abandoned. */
   get dropped(): number {
     return this.#dropped;
   }
@@ -109,11 +149,18 @@ export class LogFile {
       KEEP_FOR_LATER.has(this.#lastError);
   }
 
-  /** Appends `chunk`; buffers it when the file cannot be opened. Never throws. */
+  /**
+   * Appends `chunk`; buffers it when the file cannot be opened; after ENOSPC tries it and drops
+   * it if the disk is still full. Never throws.
+   */
   write(chunk: Uint8Array): void {
-    if (this.#discard || chunk.length === 0) return;
+    if (chunk.length === 0) return;
+    // What waits goes first, and makes room for this chunk if the file can take it now.
+    if (this.#pendingBytes > 0) this.#drain();
+    const blocked = this.#pendingBytes > 0; // the file just refused: do not ask it again
     this.#buffer(chunk);
-    this.#drain();
+    if (blocked) this.#report(false);
+    else this.#drain();
   }
 
   /**
@@ -121,14 +168,25 @@ export class LogFile {
    * `notify-disk-writeable`). Returns true when nothing is left in memory. Never throws.
    */
   flush(): boolean {
-    if (!this.#discard) this.#drain();
+    this.#drain();
+    this.#report(true);
     return this.#pendingBytes === 0;
   }
 
   /**
+   * Closes the file, so the next write opens the path afresh (a directory remounted
+   * read-write, a file system mounted over the old one), and writes what is buffered.
+   * Returns true when nothing is left in memory. Never throws.
+   */
+  reopen(): boolean {
+    this.#closeFd();
+    return this.flush();
+  }
+
+  /**
    * Makes a last attempt to write buffered output and closes the file. Returns true when all
-   * output reached the file (or was discarded on purpose); on false, {@linkcode keepForLater}
-   * says whether to retry with {@linkcode flush} later or drop it. Never throws.
+   * output reached the file (or was dropped and reported); on false, {@linkcode keepForLater}
+   * says whether to retry with {@linkcode flush} later or {@linkcode abandon} it. Never throws.
    */
   close(): boolean {
     const done = this.flush();
@@ -136,15 +194,26 @@ export class LogFile {
     return done;
   }
 
+  /** Drops what is still buffered, reporting it, and closes the file. Returns the bytes dropped. */
+  abandon(): number {
+    const bytes = this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#lose(bytes);
+    this.#report(true);
+    this.#closeFd();
+    return bytes;
+  }
+
   #buffer(chunk: Uint8Array): void {
     const room = this.#maxBuffer - this.#pendingBytes;
     if (room <= 0) {
-      this.#dropped += chunk.length;
+      this.#lose(chunk.length);
       return;
     }
     // Copy: the caller's buffer (a stream chunk) may be reused.
     const kept = chunk.slice(0, room);
-    this.#dropped += chunk.length - kept.length;
+    this.#lose(chunk.length - kept.length);
     this.#pending.push(kept);
     this.#pendingBytes += kept.length;
   }
@@ -152,7 +221,11 @@ export class LogFile {
   #drain(): void {
     while (this.#pending.length > 0) {
       const fd = this.#ensureOpen();
-      if (fd === null) return;
+      if (fd === null) {
+        if (this.#lastError === "ENOSPC") this.#diskFull();
+        this.#report(false);
+        return;
+      }
       const chunk = this.#pending[0]!;
       try {
         const n = writeFd(fd, chunk);
@@ -163,16 +236,61 @@ export class LogFile {
           this.#pending.shift();
         }
         this.#pendingBytes -= n;
+        if (this.#discard) {
+          this.#discard = false;
+          this.#report(true);
+          this.#resumed();
+        }
       } catch (e) {
         this.#lastError = errCode(e);
         this.#closeFd();
-        if (this.#lastError === "ENOSPC") {
-          this.#discard = true;
-          this.#pending = [];
-          this.#pendingBytes = 0;
-        }
+        if (this.#lastError === "ENOSPC") this.#diskFull();
+        this.#report(false);
         return;
       }
+    }
+    this.#resumed();
+  }
+
+  /** ENOSPC: nothing is kept; every later write is tried again. */
+  #diskFull(): void {
+    this.#discard = true;
+    this.#lose(this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+
+  #lose(bytes: number): void {
+    if (bytes <= 0) return;
+    this.#dropped += bytes;
+    this.#unreported += bytes;
+  }
+
+  /** Reports unreported drops: at once for a new loss, else when `reportMs` passed or `now`. */
+  #report(now: boolean): void {
+    if (this.#unreported === 0) return;
+    const t = this.#now();
+    if (this.#losing && !now && t - this.#lastReport < this.#reportMs) return;
+    const bytes = this.#unreported;
+    this.#unreported = 0;
+    this.#losing = true;
+    this.#lastReport = t;
+    this.#emit({ path: this.path, bytes, reason: this.#lastError ?? "EIO", resumed: false });
+  }
+
+  /** Output reaches the file again: ends a reported loss. */
+  #resumed(): void {
+    if (!this.#losing || this.#pendingBytes > 0 || this.#discard) return;
+    this.#report(true);
+    this.#losing = false;
+    this.#emit({ path: this.path, bytes: 0, reason: "", resumed: true });
+  }
+
+  #emit(loss: LogLoss): void {
+    try {
+      this.#onLoss?.(loss);
+    } catch {
+      // a failing reporter must not stop the output
     }
   }
 
