@@ -1,7 +1,9 @@
 // daybreak as the kernel's PID 1, from the artifact: `deno task dist` installed at / with
 // `deno task install` (tools/install.ts), booted with rdinit=/sbin/init. The default jobs run:
 // mountall mounts and emits filesystem, network emits static-network-up, and the probe job
-// started by both checks the system from inside and powers the machine off with halt -f.
+// started by both checks the system from inside, then runs `shutdown -P now`: the runlevel 0
+// event starts a stand-in for rc0's last script, which powers the machine off with halt -f.
+import assert from "node:assert/strict";
 import { assertVmPassed, prepareVmHost, runVmScenario } from "./scenario.ts";
 
 const host = await prepareVmHost();
@@ -21,9 +23,22 @@ script
   vm_check proc-mounted grep -q "^proc /proc proc" /proc/mounts
   vm_check dev-mounted grep -q " /dev devtmpfs" /proc/mounts
   vm_check lo-up sh -c "ip link show lo | grep -q UP"
+  # The way down: shutdown emits runlevel 0, which starts the stand-in for rc0's last script.
+  vm_check shutdown-asks-init shutdown -P now
+end script
+`;
+
+// What Debian's /etc/init.d/halt does at the end of runlevel 0, in one job.
+const HALT_JOB = String.raw`# vm-halt: the last step of runlevel 0 or 6.
+start on runlevel [06]
+task
+script
+  exec >/dev/console 2>&1
+  . /vmlib.sh
+  vm_expect runlevel-0-poweroff "0 POWEROFF" "$RUNLEVEL $INIT_HALT"
   echo "VM-DONE exit=0"
-  sync
-  exec poweroff -f
+  # By path: busybox sh runs its own applet for a bare "halt", whatever PATH says.
+  exec /sbin/halt -d -f -i -p -h
 end script
 `;
 
@@ -34,12 +49,15 @@ Deno.test(`daybreak from dist boots as PID 1 and answers initctl${skip}`, {
     name: "pid1-dist",
     script: "exit 0\n", // /init (and so /scenario) does not run: rdinit=/sbin/init
     withDist: true,
-    files: { "/etc/init/vm-probe.conf": { text: PROBE_JOB } },
+    files: {
+      "/etc/init/vm-probe.conf": { text: PROBE_JOB },
+      "/etc/init/vm-halt.conf": { text: HALT_JOB },
+    },
     append: "rdinit=/sbin/init",
     memoryMb: 1024,
     // Under TCG every deno start takes 1.5 s or more (each initctl emit of mountall is one), and
     // far more on a loaded machine.
-    timeoutMs: 300_000,
+    timeoutMs: 480_000,
   });
   assertVmPassed(result, [
     "boot-reached-jobs",
@@ -50,5 +68,9 @@ Deno.test(`daybreak from dist boots as PID 1 and answers initctl${skip}`, {
     "proc-mounted",
     "dev-mounted",
     "lo-up",
+    "shutdown-asks-init",
+    "runlevel-0-poweroff",
   ]);
+  // halt -f powered the machine off: QEMU ended by itself, before the timeout.
+  assert.match(result.serial, /reboot: Power down/);
 });
