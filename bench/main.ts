@@ -6,6 +6,7 @@
  */
 
 import * as daemon from "./daemon_bench.ts";
+import * as dist from "./dist_bench.ts";
 import * as engine from "./engine_bench.ts";
 import * as parser from "./parser_bench.ts";
 import * as sandbox from "./sandbox_bench.ts";
@@ -17,6 +18,7 @@ const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> 
   parser: parser.main,
   engine: () => engine.main(),
   sandbox: sandbox.main,
+  dist: dist.main,
   // Last: it makes the bench process a child subreaper.
   daemon: daemon.main,
 };

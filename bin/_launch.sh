@@ -9,6 +9,8 @@ PROG=$(basename -- "$0")
 
 if [ -n "${DAYBREAK_DENO:-}" ] && [ -x "$DAYBREAK_DENO" ]; then
   DENO=$DAYBREAK_DENO
+elif [ -x "$DAYBREAK_ROOT/deno" ]; then # the dist/ artifact (tools/dist.ts)
+  DENO=$DAYBREAK_ROOT/deno
 elif [ -x "$DAYBREAK_ROOT/tools/deno/node_modules/deno/deno" ]; then
   DENO=$DAYBREAK_ROOT/tools/deno/node_modules/deno/deno
 elif command -v deno >/dev/null 2>&1 &&
@@ -34,6 +36,12 @@ run_entry() {
     shift
   done
   [ "${1:-}" = "--" ] && shift
+  # In the dist/ artifact each entry is one bundled file that needs no config, lock or cache.
+  if [ -f "$DAYBREAK_ROOT/lib/${entry%.ts}.js" ]; then
+    # shellcheck disable=SC2086 # flags are word lists on purpose
+    exec "$DENO" run --quiet --cached-only --no-prompt --no-config --no-lock \
+      $flags "$DAYBREAK_ROOT/lib/${entry%.ts}.js" "$@"
+  fi
   # shellcheck disable=SC2086 # flags are word lists on purpose
   exec "$DENO" run --quiet --cached-only --no-prompt --config "$DAYBREAK_ROOT/deno.json" \
     $flags "$DAYBREAK_ROOT/$entry" "$@"

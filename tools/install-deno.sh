@@ -29,4 +29,11 @@ export DENO_DIR="${DENO_DIR:-$root/.deno_dir}" DENO_DISABLE_NODE_SHIM=1 RUST_BAC
 export DENO_TLS_CA_STORE="${DENO_TLS_CA_STORE:-mozilla,system}"
 # Fill the npm cache exactly from the lockfile (no network once filled).
 (cd "$root" && "$deno" install --frozen --quiet >&2)
+# `deno bundle` (deno task dist) fetches esbuild from npm on first use: fetch it now, online.
+if [ ! -d "$DENO_DIR/npm/registry.npmjs.org/@esbuild" ]; then
+  tmp=$(mktemp -d)
+  printf 'export {};\n' >"$tmp/probe.ts"
+  (cd "$tmp" && "$deno" bundle --quiet -o "$tmp/probe.js" "$tmp/probe.ts" >&2) || :
+  rm -rf "$tmp"
+fi
 echo "$deno"

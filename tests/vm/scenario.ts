@@ -52,6 +52,8 @@ export interface VmScenario {
   readonly withAppArmor?: boolean;
   /** @default false */
   readonly withDaybreak?: boolean;
+  /** Install `deno task dist` at `/` (see `InitramfsOptions.withDist`). */
+  readonly withDist?: boolean;
   /** See `InitramfsOptions.compression`. @default "gzip" */
   readonly compression?: "gzip" | "none";
   /** @default 1024 */
@@ -92,6 +94,7 @@ export async function runVmScenario(scenario: VmScenario): Promise<VmScenarioRes
     withDeno: scenario.withDeno ?? false,
     withAppArmor: scenario.withAppArmor ?? false,
     withDaybreak: scenario.withDaybreak ?? false,
+    withDist: scenario.withDist ?? false,
     compression: scenario.compression ?? "gzip",
     files: { "/scenario": { text: script, mode: 0o755 }, ...scenario.files },
   });
