@@ -6,7 +6,7 @@
  * @module
  */
 
-import { connectSocket, type RpcClient } from "./client.ts";
+import { connectSocket, type RpcClient } from "../protocol/client.ts";
 import type { HaltMode } from "./shutdown_args.ts";
 
 /** The system daemon's socket. */
