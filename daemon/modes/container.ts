@@ -1,0 +1,411 @@
+/**
+ * Container mode: `init --container [OPTION]... [--] CMD [ARG]...` as a container's PID 1
+ * (see docs/container.md).
+ *
+ * The main process (CMD) is spawned through posix_spawnp (sys/posix_spawn.ts) with an empty
+ * blocked mask, default dispositions and its own process group, and waited for by pid on
+ * SIGCHLD. Every signal Deno lets init listen to is forwarded to it; init exits with its status
+ * (128+N when it died of signal N). Orphans are reaped (PID 1, or a child subreaper).
+ *
+ * Job files from `--confdir` (or /etc/init when present) run beside it as sidecars, in the
+ * ordinary daemon ({@linkcode startSidecars}): `starting main` / `started main` and
+ * `stopping main` / `stopped main` are emitted as `starting`/`started`/`stopping`/`stopped`
+ * events with `JOB=main`, so `start on started main` works; `initctl` talks to its socket.
+ *
+ * When the main process ends: sidecars are stopped (each within its kill timeout), every process
+ * left gets SIGTERM, then SIGKILL after the grace period, and init exits with main's status.
+ *
+ * @module
+ */
+
+import {
+  EACCES,
+  ECHILD,
+  ENOENT,
+  ownedTerminal,
+  posixSpawnp,
+  sendSignal,
+  setThreadSignalMask,
+  SIGNAL_MAX,
+  signalsOf,
+  SpawnSysError,
+  waitpidNoHang,
+  type WaitStatus,
+} from "../../sys/posix_spawn.ts";
+import type { ContainerOptions, InitOptions } from "../options.ts";
+import {
+  claimChild,
+  listChildren,
+  readProcStat,
+  Reaper,
+  releaseChild,
+} from "../supervisor/reaper.ts";
+import { effectiveIds, getpid, readText } from "../supervisor/libc.ts";
+
+/**
+ * The signals init forwards: 1–31 except KILL, STOP and CHLD, less the three Deno refuses to
+ * listen to (ILL 4, FPE 8, SEGV 11: reserved for its fault handling). Names in signal order.
+ */
+export const FORWARDED_SIGNALS: readonly (readonly [Deno.Signal, number])[] = [
+  ["SIGHUP", 1],
+  ["SIGINT", 2],
+  ["SIGQUIT", 3],
+  ["SIGTRAP", 5],
+  ["SIGABRT", 6],
+  ["SIGBUS", 7],
+  ["SIGUSR1", 10],
+  ["SIGUSR2", 12],
+  ["SIGPIPE", 13],
+  ["SIGALRM", 14],
+  ["SIGTERM", 15],
+  ["SIGSTKFLT" as Deno.Signal, 16],
+  ["SIGCONT", 18],
+  ["SIGTSTP", 20],
+  ["SIGTTIN", 21],
+  ["SIGTTOU", 22],
+  ["SIGURG", 23],
+  ["SIGXCPU", 24],
+  ["SIGXFSZ", 25],
+  ["SIGVTALRM", 26],
+  ["SIGPROF", 27],
+  ["SIGWINCH", 28],
+  ["SIGIO", 29],
+  ["SIGPWR", 30],
+  ["SIGSYS", 31],
+];
+
+const SIGTERM = 15;
+const SIGKILL = 9;
+
+/** Variables the launcher (bin/_launch.sh, bin/init) sets for Deno; the main process never sees them. */
+const LAUNCHER_VARIABLES = [
+  "DENO_DIR",
+  "DENO_DISABLE_NODE_SHIM",
+  "DENO_NO_UPDATE_CHECK",
+  "DENO_NODE_SHIM_ACTIVE",
+  "RUST_BACKTRACE",
+  "NO_COLOR",
+  "DAYBREAK_ROOT",
+  "DAYBREAK_DENO",
+];
+/** bin/init: `NAME=VALUE` lines of launcher variables set before launch (values restored). */
+const SAVED_ENV = "DAYBREAK_CONTAINER_SAVED_ENV";
+/** bin/init: init's SigIgn mask at launch, before Deno installed its own handlers. */
+const SAVED_SIGIGN = "DAYBREAK_CONTAINER_SIGIGN";
+
+/** The environment init was started with: launcher additions undone. */
+export function mainEnvironment(env: Readonly<Record<string, string>>): string[] {
+  const out = new Map(Object.entries(env));
+  const saved = env[SAVED_ENV];
+  out.delete(SAVED_ENV);
+  out.delete(SAVED_SIGIGN);
+  if (saved !== undefined) {
+    for (const name of LAUNCHER_VARIABLES) out.delete(name);
+    for (const line of saved.split("\n")) {
+      const eq = line.indexOf("=");
+      if (eq > 0 && LAUNCHER_VARIABLES.includes(line.slice(0, eq))) {
+        out.set(line.slice(0, eq), line.slice(eq + 1));
+      }
+    }
+  }
+  return [...out].map(([k, v]) => `${k}=${v}`);
+}
+
+/** A `SigXxx:` mask of `/proc/self/status`. */
+function statusMask(field: string): number[] {
+  const m = new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(readText("/proc/self/status") ?? "");
+  return m === null ? [] : signalsOf(m[1]!);
+}
+
+/** Exit status of init for the main process's end (128+N for signal N, as a shell reports). */
+export function exitCodeOf(status: WaitStatus): number {
+  return "code" in status ? status.code : 128 + status.signal;
+}
+
+/** What runs the sidecars: the ordinary daemon, reached through {@linkcode startSidecars}. */
+export interface Sidecars {
+  /** Emits an event and waits (at most `timeoutMs`) until it has been handled. */
+  emit(name: string, env: readonly string[], timeoutMs: number): Promise<void>;
+  /** Stops every running job instance, each within its kill timeout. */
+  stopAll(): Promise<void>;
+  /** Ends the daemon (no respawns, socket removed). */
+  close(): Promise<void>;
+}
+
+/** Runs container mode; resolves with init's exit status. Never rejects for the main's sake. */
+export async function runContainer(
+  options: ContainerOptions,
+  env: Readonly<Record<string, string>> = Deno.env.toObject(),
+): Promise<number> {
+  const stderr = (line: string) => {
+    try {
+      Deno.stderr.writeSync(new TextEncoder().encode(`init: ${line}\n`));
+    } catch { /* nothing to do */ }
+  };
+  const savedIgn = env[SAVED_SIGIGN];
+  const startIgnored = new Set(
+    savedIgn !== undefined ? signalsOf(savedIgn) : statusMask("SigIgn"),
+  );
+
+  // 1. Every listener before the main process exists: as PID 1, a signal nobody handles is
+  //    dropped by the kernel. Signals that arrive before the spawn are queued for it.
+  let mainPid: number | null = null;
+  let mainStatus: WaitStatus | null = null;
+  const early: number[] = [];
+  let onMainExit: (s: WaitStatus) => void = () => {};
+  const mainExited = new Promise<WaitStatus>((r) => (onMainExit = r));
+  const forward = (sig: number) => {
+    if (mainStatus !== null) return;
+    if (mainPid === null) early.push(sig);
+    else sendSignal(mainPid, sig);
+  };
+  const listeners: [Deno.Signal, () => void][] = [];
+  for (const [name, num] of FORWARDED_SIGNALS) {
+    const fn = () => forward(num);
+    try {
+      Deno.addSignalListener(name, fn);
+      listeners.push([name, fn]);
+    } catch (e) {
+      stderr(`cannot forward ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const checkMain = () => {
+    if (mainPid === null || mainStatus !== null) return;
+    let status: WaitStatus | null;
+    try {
+      status = waitpidNoHang(mainPid);
+    } catch (e) {
+      if (!(e instanceof SpawnSysError && e.errno === ECHILD)) return;
+      status = { code: 255 }; // collected elsewhere: cannot happen while the pid is claimed
+    }
+    if (status === null) return;
+    mainStatus = status;
+    releaseChild(mainPid);
+    onMainExit(status);
+  };
+  Deno.addSignalListener("SIGCHLD", checkMain);
+
+  // 2. Signals blocked when init started are unblocked (the JS thread is enough: a process
+  //    signal goes to any thread that does not block it).
+  try {
+    setThreadSignalMask([]);
+  } catch (e) {
+    stderr(`cannot unblock signals: ${String(e)}`);
+  }
+
+  // 3. Orphans: the daemon's reaper when sidecars run, else one of our own.
+  const confdirs = options.confdirs.length > 0
+    ? options.confdirs
+    : isDirectory("/etc/init")
+    ? ["/etc/init"]
+    : [];
+  let sidecars: Sidecars | null = null;
+  let reaper: Reaper | null = null;
+  if (confdirs.length > 0) {
+    try {
+      sidecars = await startSidecars({ ...options, confdirs }, env);
+    } catch (e) {
+      stderr(`sidecars not started: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (sidecars === null) {
+    reaper = new Reaper();
+    try {
+      reaper.start();
+    } catch (e) {
+      stderr(`cannot become a child subreaper: ${String(e)}`);
+    }
+  }
+  await sidecars?.emit("starting", ["JOB=main", "INSTANCE="], Infinity);
+
+  // 4. The main process: empty mask; default dispositions except what init was started ignoring
+  //    and still ignores (every signal init forwards has a handler, so resets on exec anyway).
+  const stillIgnored = new Set(statusMask("SigIgn").filter((s) => startIgnored.has(s)));
+  const sigdefault: number[] = [];
+  for (let s = 1; s <= SIGNAL_MAX; s++) if (!stillIgnored.has(s)) sigdefault.push(s);
+  const terminal = ownedTerminal(0);
+  try {
+    mainPid = posixSpawnp({
+      file: options.command[0]!,
+      argv: options.command,
+      env: mainEnvironment(env),
+      sigmask: [],
+      sigdefault,
+      pgroup: 0,
+      foregroundFd: terminal === null ? null : 0,
+    });
+  } catch (e) {
+    const err = e instanceof SpawnSysError ? e.errno : -1;
+    const cmd = options.command[0]!;
+    const code = err === ENOENT ? 127 : 126;
+    stderr(
+      err === ENOENT
+        ? `${cmd}: command not found`
+        : err === EACCES
+        ? `${cmd}: permission denied`
+        : `cannot run ${cmd}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    await finish(sidecars, reaper, listeners, checkMain, options.gracePeriod, null);
+    return code;
+  }
+  claimChild(mainPid);
+  for (const sig of early.splice(0)) sendSignal(mainPid, sig);
+  checkMain(); // it may already have exited before its SIGCHLD listener could run
+  const started = sidecars?.emit("started", ["JOB=main", "INSTANCE="], Infinity);
+
+  const status = await mainExited;
+  await started?.catch(() => {});
+  const code = exitCodeOf(status);
+  await finish(sidecars, reaper, listeners, checkMain, options.gracePeriod, status);
+  return code;
+}
+
+/** After the main process: sidecars stopped, the rest terminated, listeners removed. */
+async function finish(
+  sidecars: Sidecars | null,
+  reaper: Reaper | null,
+  listeners: readonly [Deno.Signal, () => void][],
+  checkMain: () => void,
+  gracePeriod: number,
+  status: WaitStatus | null,
+): Promise<void> {
+  if (sidecars !== null) {
+    const result = status === null
+      ? ["RESULT=failed", "PROCESS=main"]
+      : "code" in status
+      ? [status.code === 0 ? "RESULT=ok" : "RESULT=failed", `EXIT_STATUS=${status.code}`]
+      : ["RESULT=failed", `EXIT_SIGNAL=${signalName(status.signal)}`];
+    await sidecars.emit("stopping", ["JOB=main", "INSTANCE=", ...result], gracePeriod * 1000)
+      .catch(() => {});
+    await sidecars.emit("stopped", ["JOB=main", "INSTANCE=", ...result], gracePeriod * 1000)
+      .catch(() => {});
+    await sidecars.stopAll().catch(() => {});
+  }
+  await terminateRemaining(gracePeriod, () => reaper?.scan());
+  if (sidecars !== null) await sidecars.close().catch(() => {});
+  for (const [name, fn] of listeners) {
+    try {
+      Deno.removeSignalListener(name, fn);
+    } catch { /* gone */ }
+  }
+  Deno.removeSignalListener("SIGCHLD", checkMain);
+  reaper?.stop();
+}
+
+/**
+ * SIGTERM to every descendant left, SIGKILL to those still alive after `gracePeriod` seconds;
+ * returns as soon as none is left (zombies are reaped by whichever reaper runs).
+ */
+export async function terminateRemaining(gracePeriod: number, scan: () => void): Promise<void> {
+  const live = () => descendants().filter((p) => readProcStat(p)?.state !== "Z");
+  let pids = live();
+  for (const p of pids) sendSignal(p, SIGTERM);
+  const deadline = performance.now() + gracePeriod * 1000;
+  let wait = 1;
+  while (pids.length > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 50);
+    scan();
+    pids = live();
+  }
+  for (let round = 0; round < 40 && pids.length > 0; round++) {
+    for (const p of pids) sendSignal(p, SIGKILL);
+    await new Promise((r) => setTimeout(r, 10));
+    scan();
+    pids = live();
+  }
+  scan();
+}
+
+/** Every descendant of init, from /proc. */
+function descendants(): number[] {
+  const out: number[] = [];
+  const queue = listChildren();
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    out.push(p);
+    queue.push(...listChildren(p));
+  }
+  return out;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+const SIGNAL_NAMES: Readonly<Record<number, string>> = Object.fromEntries([
+  ...FORWARDED_SIGNALS.map(([name, num]) => [num, name.slice(3)] as const),
+  [4, "ILL"],
+  [8, "FPE"],
+  [9, "KILL"],
+  [11, "SEGV"],
+  [17, "CHLD"],
+  [19, "STOP"],
+]);
+
+function signalName(sig: number): string {
+  return SIGNAL_NAMES[sig] ?? String(sig);
+}
+
+/**
+ * Starts the ordinary daemon on the sidecar job files. The one place that knows the daemon's
+ * start-up API: the daemon must not handle signals itself (they belong to the main process),
+ * so only its SIGCHLD listener (its reaper) is let through while it starts.
+ */
+export async function startSidecars(
+  options: ContainerOptions,
+  env: Readonly<Record<string, string>>,
+): Promise<Sidecars> {
+  const { Daemon } = await import("../daemon.ts");
+  const { parseInitOptions } = await import("../options.ts");
+  const { connectSocket } = await import("../../cli/client.ts");
+  const root = effectiveIds().euid === 0;
+  const socket = options.socket ??
+    (root ? null : `/tmp/daybreak-${effectiveIds().euid}/container-${getpid()}.sock`);
+  const base = parseInitOptions([]);
+  const initOptions: InitOptions = {
+    ...base,
+    confdirs: options.confdirs,
+    socket,
+    logdir: options.logdir ?? (root ? null : `/tmp/daybreak-${effectiveIds().euid}/log`),
+    logPriority: options.logPriority,
+  };
+  const add = Deno.addSignalListener;
+  Deno.addSignalListener = (signal: Deno.Signal, handler: () => void) => {
+    if (signal === "SIGCHLD") add(signal, handler);
+  };
+  let daemon;
+  try {
+    daemon = await Daemon.start({ options: initOptions, env });
+  } finally {
+    Deno.addSignalListener = add;
+  }
+  const path = socket ?? (await import("../rpc/addresses.ts")).SYSTEM_SOCKET;
+  const client = await connectSocket(path);
+  const timeout = <T>(p: Promise<T>, ms: number) =>
+    Number.isFinite(ms) ? Promise.race([p, new Promise<void>((r) => setTimeout(r, ms))]) : p;
+  return {
+    emit: async (name, env, ms) => {
+      await timeout(client.call("event.emit", { name, env: [...env], wait: true }), ms);
+    },
+    stopAll: async () => {
+      const { jobs } = await client.call("job.list", {});
+      await Promise.all(
+        jobs.flatMap((j) =>
+          j.instances.filter((i) => i.goal === "start").map((i) =>
+            client.call("job.stop", { job: j.job, instance: i.instance, env: [], wait: true })
+              .catch(() => {})
+          )
+        ),
+      );
+    },
+    close: async () => {
+      client.close();
+      await daemon.shutdown("shutdown");
+    },
+  };
+}
