@@ -222,7 +222,11 @@ export async function runContainer(
   //    and still ignores (every signal init forwards has a handler, so resets on exec anyway).
   const stillIgnored = new Set(statusMask("SigIgn").filter((s) => startIgnored.has(s)));
   const sigdefault: number[] = [];
-  for (let s = 1; s <= SIGNAL_MAX; s++) if (!stillIgnored.has(s)) sigdefault.push(s);
+  // 32 and 33 are glibc's own (threads, setxid); ignored ones are an artefact of how init was
+  // spawned (Deno.Command leaves them so), never something to pass on.
+  for (let s = 1; s <= SIGNAL_MAX; s++) {
+    if (!stillIgnored.has(s) || s === 32 || s === 33) sigdefault.push(s);
+  }
   const terminal = ownedTerminal(0);
   try {
     mainPid = posixSpawnp({
