@@ -121,7 +121,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `fn` until it returns a non-null value (or throws after `ms`). */
-export async function until<T>(what: string, fn: () => T | null | undefined, ms = 10_000) {
+export async function until<T>(
+  what: string,
+  fn: () => T | null | undefined,
+  ms = 10_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = fn();

@@ -76,6 +76,7 @@ for (const setup of SETUPS) {
     const r = await init.result();
     const ms = performance.now() - t0;
     assert.equal(r.code, 143, r.stderr);
+    // deno-lint-ignore no-console -- a measurement, reported beside the result
     console.log(`  SIGTERM → init's exit: ${ms.toFixed(1)} ms (${setup})`);
   });
 }
