@@ -4,7 +4,7 @@
  * checked against tini, which the table must agree with. Nothing is written to stdout.
  */
 import assert from "node:assert/strict";
-import { SETUPS, startInit } from "./_harness.ts";
+import { SETUPS, startInit, tempDir } from "./_harness.ts";
 
 const TABLE: readonly [string, string, number][] = [
   ["exit 0", "exit 0", 0],
@@ -43,10 +43,13 @@ for (const setup of SETUPS) {
       assert.equal(r.stdout, "");
     }
     {
-      await using init = startInit(setup, ["--container", "--", "/etc/hostname"]);
+      await using dir = await tempDir();
+      const file = `${dir.path}/not-executable`;
+      await Deno.writeTextFile(file, "#!/bin/sh\nexit 0\n", { mode: 0o644 });
+      await using init = startInit(setup, ["--container", "--", file]);
       const r = await init.result();
       assert.equal(r.code, 126);
-      assert.match(r.stderr, /\/etc\/hostname/);
+      assert.match(r.stderr, /not-executable/);
     }
     {
       await using init = startInit(setup, ["--container", "--", "/etc"]);
