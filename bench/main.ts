@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as container from "./container_bench.ts";
 import * as daemon from "./daemon_bench.ts";
 import * as engine from "./engine_bench.ts";
 import * as parser from "./parser_bench.ts";
@@ -17,6 +18,7 @@ const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> 
   parser: parser.main,
   engine: () => engine.main(),
   sandbox: sandbox.main,
+  container: container.main,
   // Last: it makes the bench process a child subreaper.
   daemon: daemon.main,
 };
