@@ -5,12 +5,7 @@
  */
 
 import { Daemon, DAYBREAK_VERSION } from "./daemon.ts";
-import {
-  InitUsageError,
-  isContainerMode,
-  parseContainerOptions,
-  parseInitOptions,
-} from "./options.ts";
+import { InitUsageError, isContainerMode, parseInitOptions } from "./options.ts";
 import { effectiveIds } from "./supervisor/libc.ts";
 
 const HELP = `Usage: init [OPTION]...
@@ -43,10 +38,6 @@ Fixes of Upstart bugs (off by default; each changes what some Upstart job does):
       --version               show the version
 `;
 
-const CONTAINER_USAGE = `Usage: init --container [--confdir DIR]... [--grace-period SECONDS] \
-[--socket PATH] [--logdir DIR] [--] CMD [ARG]...
-`;
-
 const encoder = new TextEncoder();
 const write = (file: { writeSync(p: Uint8Array): number }, text: string) => {
   try {
@@ -57,16 +48,7 @@ const write = (file: { writeSync(p: Uint8Array): number }, text: string) => {
 /** Runs init; returns its exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   if (isContainerMode(argv)) {
-    let container;
-    try {
-      container = parseContainerOptions(argv);
-    } catch (e) {
-      if (!(e instanceof InitUsageError)) throw e;
-      write(Deno.stderr, `init: ${e.message}\n${CONTAINER_USAGE}`);
-      return 2;
-    }
-    const { runContainer } = await import("./modes/container.ts");
-    return await runContainer(container);
+    return await (await import("./modes/container.ts")).containerMain(argv);
   }
   let options;
   try {

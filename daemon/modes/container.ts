@@ -32,7 +32,12 @@ import {
   waitpidNoHang,
   type WaitStatus,
 } from "../../sys/posix_spawn.ts";
-import type { ContainerOptions, InitOptions } from "../options.ts";
+import {
+  type ContainerOptions,
+  type InitOptions,
+  InitUsageError,
+  parseContainerOptions,
+} from "../options.ts";
 import {
   claimChild,
   listChildren,
@@ -130,6 +135,25 @@ export interface Sidecars {
   stopAll(): Promise<void>;
   /** Ends the daemon (no respawns, socket removed). */
   close(): Promise<void>;
+}
+
+const USAGE = `Usage: init --container [--confdir DIR]... [--grace-period SECONDS] \
+[--socket PATH] [--logdir DIR] [--] CMD [ARG]...
+`;
+
+/** `init --container ARGS...`: resolves with init's exit status (2 for a usage error). */
+export async function containerMain(argv: readonly string[]): Promise<number> {
+  let options;
+  try {
+    options = parseContainerOptions(argv);
+  } catch (e) {
+    if (!(e instanceof InitUsageError)) throw e;
+    try {
+      Deno.stderr.writeSync(new TextEncoder().encode(`init: ${e.message}\n${USAGE}`));
+    } catch { /* nothing to do */ }
+    return 2;
+  }
+  return await runContainer(options);
 }
 
 /** Runs container mode; resolves with init's exit status. Never rejects for the main's sake. */
@@ -412,4 +436,18 @@ export async function startSidecars(
       await daemon.shutdown("shutdown");
     },
   };
+}
+
+// bin/init runs this module directly for `--container`: the daemon's modules are then loaded only
+// when there are sidecars (daemon/main.ts reaches the same code through containerMain).
+if (import.meta.main) {
+  let status = 1;
+  try {
+    status = await containerMain(Deno.args);
+  } catch (e) {
+    try {
+      Deno.stderr.writeSync(new TextEncoder().encode(`init: ${String(e)}\n`));
+    } catch { /* nothing to do */ }
+  }
+  Deno.exit(status);
 }

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { childrenOf, cmdline, isAlive } from "../helpers/procfs.ts";
 import { descendantsOf, SETUPS, startInit, until, zombieChildren } from "./_harness.ts";
 
-/** 100 double-forked `sleep 1`: each subshell exits at once, leaving its sleep orphaned. */
-const ORPHANS = "i=0; while [ $i -lt 100 ]; do (sleep 1 &); i=$((i+1)); done; sleep 30";
+/** 100 double-forked `sleep 2`: each subshell exits at once, leaving its sleep orphaned. */
+const ORPHANS = "i=0; while [ $i -lt 100 ]; do (sleep 2 &); i=$((i+1)); done; sleep 30";
 
 for (const setup of SETUPS) {
   Deno.test(`[${setup}] 100 double-forked orphans are adopted and reaped`, async () => {
@@ -17,16 +17,17 @@ for (const setup of SETUPS) {
     const sleepers = () =>
       descendantsOf(pid).filter((p) => {
         const argv = cmdline(p);
-        return argv[0] === "sleep" && argv[1] === "1";
+        return argv[0] === "sleep" && argv[1] === "2";
       });
-    // Adopted: every orphan is a child of init itself (not of the main shell).
+    // Adopted: every orphan becomes a child of init itself (not of the main shell).
+    const adopted = new Set<number>();
     await until("100 adopted orphans", () => {
       const kids = new Set(childrenOf(pid));
-      const adopted = sleepers().filter((p) => kids.has(p));
-      return adopted.length === 100 ? adopted : null;
-    });
+      for (const p of sleepers()) if (kids.has(p)) adopted.add(p);
+      return adopted.size >= 100 ? true : null;
+    }, 20_000);
     // Reaped: once they have ended, no zombie is left behind.
-    await until("the orphans to end", () => sleepers().length === 0 || null, 15_000);
+    await until("the orphans to end", () => sleepers().length === 0 || null, 20_000);
     await until("no zombie", () => zombieChildren(pid).length === 0 || null, 5_000);
     Deno.kill(pid, "SIGTERM");
     const r = await init.result();
