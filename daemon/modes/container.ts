@@ -46,10 +46,11 @@ import {
   releaseChild,
 } from "../supervisor/reaper.ts";
 import { effectiveIds, getpid, readText } from "../supervisor/libc.ts";
+import { watchBlockedSignals } from "../../sys/signalfd.ts";
 
 /**
- * The signals init forwards: 1–31 except KILL, STOP and CHLD, less the three Deno refuses to
- * listen to (ILL 4, FPE 8, SEGV 11: reserved for its fault handling). Names in signal order.
+ * The signals init forwards through Deno's listeners: 1–31 except KILL, STOP and CHLD, less the
+ * three Deno refuses to listen to ({@linkcode FAULT_SIGNALS}). Names in signal order.
  */
 export const FORWARDED_SIGNALS: readonly (readonly [Deno.Signal, number])[] = [
   ["SIGHUP", 1],
@@ -78,6 +79,9 @@ export const FORWARDED_SIGNALS: readonly (readonly [Deno.Signal, number])[] = [
   ["SIGPWR", 30],
   ["SIGSYS", 31],
 ];
+
+/** Deno refuses listeners for these; bin/init blocks them so a signalfd can read them. */
+export const FAULT_SIGNALS: readonly number[] = [4, 8, 11];
 
 const SIGTERM = 15;
 const SIGKILL = 9;
@@ -209,10 +213,22 @@ export async function runContainer(
   };
   Deno.addSignalListener("SIGCHLD", checkMain);
 
+  // ILL, FPE and SEGV, which Deno does not let a program listen to, are forwarded too when
+  // bin/init blocked them in every thread before Deno started: read from a signalfd.
+  const blockedAtStart = new Set(statusMask("SigBlk"));
+  const faults = FAULT_SIGNALS.every((s) => blockedAtStart.has(s)) ? FAULT_SIGNALS : [];
+  if (faults.length > 0) {
+    try {
+      watchBlockedSignals(faults, forward);
+    } catch (e) {
+      stderr(`cannot forward SIGILL, SIGFPE, SIGSEGV: ${String(e)}`);
+    }
+  }
+
   // 2. Signals blocked when init started are unblocked (the JS thread is enough: a process
   //    signal goes to any thread that does not block it).
   try {
-    setThreadSignalMask([]);
+    setThreadSignalMask(faults);
   } catch (e) {
     stderr(`cannot unblock signals: ${String(e)}`);
   }

@@ -1,6 +1,6 @@
 /**
- * Container mode's signals (see docs/container.md): every signal init can listen to reaches the
- * main process exactly once and in order; the main process starts with an empty blocked mask and
+ * Container mode's signals (see docs/container.md): every catchable signal 1–31 but CHLD reaches
+ * the main process exactly once and in order; the main process starts with an empty blocked mask and
  * no ignored signal beyond init's, even when init was started with signals blocked and ignored;
  * SIGTERM to init ends a main process that dies of it, and init right after (measured here,
  * timed in bench/container_bench.ts).
@@ -8,13 +8,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cmdline } from "../helpers/procfs.ts";
-import { FORWARDED_SIGNALS } from "../../daemon/modes/container.ts";
+import { FAULT_SIGNALS, FORWARDED_SIGNALS } from "../../daemon/modes/container.ts";
 import { childrenOf } from "../helpers/procfs.ts";
 import { SETUPS, signalMask, startInit, tempDir, until } from "./_harness.ts";
 
+/** Every catchable signal 1–31 but CHLD: through Deno's listeners, or (ILL, FPE, SEGV) a signalfd. */
+const ALL: readonly (readonly [Deno.Signal, number])[] = [
+  ...FORWARDED_SIGNALS,
+  ...FAULT_SIGNALS.map((n) =>
+    [({ 4: "SIGILL", 8: "SIGFPE", 11: "SIGSEGV" } as const)[n as 4], n] as const
+  ),
+].sort((a, b) => a[1] - b[1]);
+
 /** A main process that appends the number of every signal it gets to $1. */
 const TRAP_SCRIPT = `out=$1
-for n in ${FORWARDED_SIGNALS.map(([, n]) => n).join(" ")}; do trap "echo $n >>$out" $n; done
+for n in ${ALL.map(([, n]) => n).join(" ")}; do trap "echo $n >>$out" $n; done
 echo $$ >"$out.pid"
 while [ ! -e "$out.stop" ]; do sleep 0.01; done
 exit 0`;
@@ -33,7 +41,7 @@ for (const setup of SETUPS) {
       await new Promise((r) => setTimeout(r, 5));
     }
     const sent: string[] = [];
-    for (const [name, num] of FORWARDED_SIGNALS) {
+    for (const [name, num] of ALL) {
       Deno.kill(pid, name);
       sent.push(String(num));
       const deadline = Date.now() + 5000;
