@@ -213,10 +213,19 @@ export async function runContainer(
   };
   Deno.addSignalListener("SIGCHLD", checkMain);
 
+  const confdirs = options.confdirs.length > 0
+    ? options.confdirs
+    : isDirectory("/etc/init")
+    ? ["/etc/init"]
+    : [];
+
   // ILL, FPE and SEGV, which Deno does not let a program listen to, are forwarded too when
-  // bin/init blocked them in every thread before Deno started: read from a signalfd.
+  // bin/init blocked them in every thread before Deno started: read from a signalfd. Not with
+  // sidecars: Deno's spawn passes the JS thread's blocked mask on to jobs, so it is cleared.
   const blockedAtStart = new Set(statusMask("SigBlk"));
-  const faults = FAULT_SIGNALS.every((s) => blockedAtStart.has(s)) ? FAULT_SIGNALS : [];
+  const faults = confdirs.length === 0 && FAULT_SIGNALS.every((s) => blockedAtStart.has(s))
+    ? FAULT_SIGNALS
+    : [];
   if (faults.length > 0) {
     try {
       watchBlockedSignals(faults, forward);
@@ -234,11 +243,6 @@ export async function runContainer(
   }
 
   // 3. Orphans: the daemon's reaper when sidecars run, else one of our own.
-  const confdirs = options.confdirs.length > 0
-    ? options.confdirs
-    : isDirectory("/etc/init")
-    ? ["/etc/init"]
-    : [];
   let sidecars: Sidecars | null = null;
   let reaper: Reaper | null = null;
   if (confdirs.length > 0) {
