@@ -32,12 +32,7 @@ import {
   waitpidNoHang,
   type WaitStatus,
 } from "../../sys/posix_spawn.ts";
-import {
-  type ContainerOptions,
-  type InitOptions,
-  InitUsageError,
-  parseContainerOptions,
-} from "../options.ts";
+import { type ContainerOptions, InitUsageError, parseContainerOptions } from "../options.ts";
 import {
   claimChild,
   listChildren,
@@ -45,8 +40,9 @@ import {
   Reaper,
   releaseChild,
 } from "../supervisor/reaper.ts";
-import { effectiveIds, getpid, readText } from "../supervisor/libc.ts";
+import { readText } from "../supervisor/libc.ts";
 import { watchBlockedSignals } from "../../sys/signalfd.ts";
+import { type Sidecars, startSidecars } from "./container_sidecars.ts";
 
 /**
  * The signals init forwards through Deno's listeners: 1–31 except KILL, STOP and CHLD, less the
@@ -129,16 +125,6 @@ function statusMask(field: string): number[] {
 /** Exit status of init for the main process's end (128+N for signal N, as a shell reports). */
 export function exitCodeOf(status: WaitStatus): number {
   return "code" in status ? status.code : 128 + status.signal;
-}
-
-/** What runs the sidecars: the ordinary daemon, reached through {@linkcode startSidecars}. */
-export interface Sidecars {
-  /** Emits an event and waits (at most `timeoutMs`) until it has been handled. */
-  emit(name: string, env: readonly string[], timeoutMs: number): Promise<void>;
-  /** Stops every running job instance, each within its kill timeout. */
-  stopAll(): Promise<void>;
-  /** Ends the daemon (no respawns, socket removed). */
-  close(): Promise<void>;
 }
 
 const USAGE = `Usage: init --container [--confdir DIR]... [--grace-period SECONDS] \
@@ -260,7 +246,9 @@ export async function runContainer(
       stderr(`cannot become a child subreaper: ${String(e)}`);
     }
   }
-  await sidecars?.emit("starting", ["JOB=main", "INSTANCE="], Infinity);
+  await sidecars?.emit("starting", ["JOB=main", "INSTANCE="], Infinity).catch((e) =>
+    stderr(`starting main: ${e instanceof Error ? e.message : String(e)}`)
+  );
 
   // 4. The main process: empty mask; default dispositions except what init was started ignoring
   //    and still ignores (every signal init forwards has a handler, so resets on exec anyway).
@@ -299,7 +287,7 @@ export async function runContainer(
   claimChild(mainPid);
   for (const sig of early.splice(0)) sendSignal(mainPid, sig);
   checkMain(); // it may already have exited before its SIGCHLD listener could run
-  const started = sidecars?.emit("started", ["JOB=main", "INSTANCE="], Infinity);
+  const started = sidecars?.emit("started", ["JOB=main", "INSTANCE="], Infinity).catch(() => {});
 
   const status = await mainExited;
   await started?.catch(() => {});
@@ -397,65 +385,6 @@ const SIGNAL_NAMES: Readonly<Record<number, string>> = Object.fromEntries([
 
 function signalName(sig: number): string {
   return SIGNAL_NAMES[sig] ?? String(sig);
-}
-
-/**
- * Starts the ordinary daemon on the sidecar job files. The one place that knows the daemon's
- * start-up API: the daemon must not handle signals itself (they belong to the main process),
- * so only its SIGCHLD listener (its reaper) is let through while it starts.
- */
-export async function startSidecars(
-  options: ContainerOptions,
-  env: Readonly<Record<string, string>>,
-): Promise<Sidecars> {
-  const { Daemon } = await import("../daemon.ts");
-  const { parseInitOptions } = await import("../options.ts");
-  const { connectSocket } = await import("../../cli/client.ts");
-  const root = effectiveIds().euid === 0;
-  const socket = options.socket ??
-    (root ? null : `/tmp/daybreak-${effectiveIds().euid}/container-${getpid()}.sock`);
-  const base = parseInitOptions([]);
-  const initOptions: InitOptions = {
-    ...base,
-    confdirs: options.confdirs,
-    socket,
-    logdir: options.logdir ?? (root ? null : `/tmp/daybreak-${effectiveIds().euid}/log`),
-    logPriority: options.logPriority,
-  };
-  const add = Deno.addSignalListener;
-  Deno.addSignalListener = (signal: Deno.Signal, handler: () => void) => {
-    if (signal === "SIGCHLD") add(signal, handler);
-  };
-  let daemon;
-  try {
-    daemon = await Daemon.start({ options: initOptions, env });
-  } finally {
-    Deno.addSignalListener = add;
-  }
-  const path = socket ?? (await import("../rpc/addresses.ts")).SYSTEM_SOCKET;
-  const client = await connectSocket(path);
-  const timeout = <T>(p: Promise<T>, ms: number) =>
-    Number.isFinite(ms) ? Promise.race([p, new Promise<void>((r) => setTimeout(r, ms))]) : p;
-  return {
-    emit: async (name, env, ms) => {
-      await timeout(client.call("event.emit", { name, env: [...env], wait: true }), ms);
-    },
-    stopAll: async () => {
-      const { jobs } = await client.call("job.list", {});
-      await Promise.all(
-        jobs.flatMap((j) =>
-          j.instances.filter((i) => i.goal === "start").map((i) =>
-            client.call("job.stop", { job: j.job, instance: i.instance, env: [], wait: true })
-              .catch(() => {})
-          )
-        ),
-      );
-    },
-    close: async () => {
-      client.close();
-      await daemon.shutdown("shutdown");
-    },
-  };
 }
 
 // bin/init runs this module directly for `--container`: the daemon's modules are then loaded only
