@@ -101,3 +101,16 @@ Deno.test("glibc's internal signals 32 and 33 are not left ignored (unlike Deno.
   const mask = BigInt(`0x${/SigIgn:\s*([0-9a-f]+)/.exec(r.stdout)![1]}`);
   assert.equal(mask & (3n << 31n), 0n, r.stdout);
 });
+
+for (const setup of SETUPS) {
+  Deno.test(`[${setup}] a SIGTERM sent while init starts is not lost`, async () => {
+    await using init = startInit(setup, ["--container", "--", "sleep", "30"]);
+    const pid = await init.initPid();
+    // As soon as the launcher has exec'd Deno: before Deno has even loaded init's modules. (The
+    // few milliseconds of the shell launcher before that remain a window, as tini's start-up is.)
+    await until("deno", () => (cmdline(pid)[0]?.endsWith("/deno") ? true : null));
+    Deno.kill(pid, "SIGTERM");
+    const r = await init.result();
+    assert.equal(r.code, 143, r.stderr);
+  });
+}
