@@ -33,6 +33,10 @@ for (const setup of SETUPS) {
       "start on started main\nrespawn\nkill timeout 2\nexec sleep 1000\n",
     );
     await Deno.writeTextFile(
+      join(jobs, "mask.conf"),
+      "start on started main\ntask\nconsole output\nexec grep ^SigBlk: /proc/self/status\n",
+    );
+    await Deno.writeTextFile(
       join(jobs, "before.conf"),
       `start on starting main\ntask\nexec touch ${dir.path}/before-ran\n`,
     );
@@ -85,6 +89,7 @@ exit 6`;
     const r = await init.result();
     assert.equal(r.code, 6, r.stderr);
     assert.match(r.stdout, /before stop\/waiting/);
+    assert.match(r.stdout, /^SigBlk:\s*0+$/m, "sidecars start with nothing blocked");
     assert.match(r.stdout, /side start\/running, process \d+/);
     assert.equal((await Deno.readTextFile(join(dir.path, "after"))).trim(), "failed 6");
     if (setup === "plain") assert.ok(!isAlive(again!), "the sidecar was stopped");
