@@ -335,6 +335,7 @@ async function finish(
 export async function terminateRemaining(gracePeriod: number, scan: () => void): Promise<void> {
   const live = () => descendants().filter((p) => readProcStat(p)?.state !== "Z");
   let pids = live();
+  if (pids.length === 0) return; // the usual case: exit at once
   for (const p of pids) sendSignal(p, SIGTERM);
   const deadline = performance.now() + gracePeriod * 1000;
   let wait = 1;
