@@ -4,7 +4,7 @@
  * checked against tini, which the table must agree with. Nothing is written to stdout.
  */
 import assert from "node:assert/strict";
-import { SETUPS, startInit, tempDir } from "./_harness.ts";
+import { INIT, SETUPS, startInit, tempDir } from "./_harness.ts";
 
 const TABLE: readonly [string, string, number][] = [
   ["exit 0", "exit 0", 0],
@@ -59,12 +59,29 @@ for (const setup of SETUPS) {
   });
 }
 
-Deno.test("the table agrees with tini's", async () => {
+Deno.test("the table agrees with tini's and dumb-init's", async () => {
   for (const [name, script, want] of TABLE) {
-    const tini = await new Deno.Command("tini", { args: ["-s", "--", "sh", "-c", script] })
-      .output();
-    assert.equal(tini.code, want, `tini ${name}`);
+    for (const [init, args] of [["tini", ["-s", "--"]], ["dumb-init", ["--"]]] as const) {
+      const out = await new Deno.Command(init, { args: [...args, "sh", "-c", script] }).output();
+      assert.equal(out.code, want, `${init} ${name}`);
+    }
   }
+});
+
+Deno.test("stdin, stdout and stderr are the main process's own", async () => {
+  const child = new Deno.Command(INIT, {
+    args: ["--container", "--", "sh", "-c", "cat; echo err >&2"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode("from stdin\n"));
+  await w.close();
+  const out = await child.output();
+  assert.equal(out.code, 0);
+  assert.equal(new TextDecoder().decode(out.stdout), "from stdin\n");
+  assert.equal(new TextDecoder().decode(out.stderr), "err\n");
 });
 
 Deno.test("an unknown option: non-zero exit, a message and the usage", async () => {
