@@ -19,7 +19,6 @@
  */
 
 import {
-  EACCES,
   ECHILD,
   ENOENT,
   ownedTerminal,
@@ -40,7 +39,7 @@ import {
   Reaper,
   releaseChild,
 } from "../supervisor/reaper.ts";
-import { readText } from "../supervisor/libc.ts";
+import { readText, strerror } from "../supervisor/libc.ts";
 import { watchBlockedSignals } from "../../sys/signalfd.ts";
 import { type Sidecars, startSidecars } from "./container_sidecars.ts";
 
@@ -274,13 +273,8 @@ export async function runContainer(
     const err = e instanceof SpawnSysError ? e.errno : -1;
     const cmd = options.command[0]!;
     const code = err === ENOENT ? 127 : 126;
-    stderr(
-      err === ENOENT
-        ? `${cmd}: command not found`
-        : err === EACCES
-        ? `${cmd}: permission denied`
-        : `cannot run ${cmd}: ${e instanceof Error ? e.message : String(e)}`,
-    );
+    // 127 and 126 as a shell reports them: not found, found but not executable.
+    stderr(`${cmd}: ${err > 0 ? strerror(err) : String(e)}`);
     await finish(sidecars, reaper, listeners, checkMain, options.gracePeriod, null);
     return code;
   }
