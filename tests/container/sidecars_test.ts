@@ -96,3 +96,34 @@ exit 6`;
     assert.equal(await Deno.lstat(socket).then(() => true, () => false), false, "socket removed");
   });
 }
+
+Deno.test("[pidns] without --confdir, job files come from /etc/init when it exists", async () => {
+  // /etc/init is created only inside a private mount namespace, on an overlay over /etc.
+  await using dir = await tempDir();
+  await Deno.mkdir(join(dir.path, "upper"));
+  await Deno.mkdir(join(dir.path, "work"));
+  const script = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir.path}/upper,` +
+    `workdir=${dir.path}/work /etc && mkdir /etc/init && ` +
+    `printf 'start on started main\\ntask\\nconsole output\\nexec echo etc-init-ran\\n' ` +
+    `>/etc/init/hello.conf && mount -t tmpfs none /run && mount -t tmpfs none /var/log && ` +
+    `exec bin/init --container -- sh -c 'sleep 0.5; bin/initctl status hello'`;
+  const out = await new Deno.Command("unshare", {
+    args: [
+      "--mount",
+      "--propagation",
+      "private",
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "sh",
+      "-c",
+      script,
+    ],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.match(stdout, /etc-init-ran/);
+  assert.match(stdout, /hello stop\/waiting/, "initctl found /run/daybreak/initctl.sock itself");
+});
