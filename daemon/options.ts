@@ -211,8 +211,10 @@ export interface ContainerOptions {
   readonly socket: string | null;
   readonly logdir: string | null;
   readonly logPriority: LogPriority;
-  /** The main process: `CMD [ARG]...`. */
+  /** The main process: `CMD [ARG]...` (empty with `--help`). */
   readonly command: readonly string[];
+  /** `--help`: print the usage and exit. */
+  readonly help: boolean;
 }
 
 /** The default `--grace-period`, in seconds. */
@@ -260,6 +262,8 @@ export function parseContainerOptions(argv: readonly string[]): ContainerOptions
     switch (name) {
       case "--container":
         break;
+      case "--help":
+        return { confdirs, gracePeriod, socket, logdir, logPriority, command: [], help: true };
       case "--confdir":
         confdirs.push(value(name, inline));
         break;
@@ -292,5 +296,5 @@ export function parseContainerOptions(argv: readonly string[]): ContainerOptions
   }
   const command = argv.slice(i);
   if (command.length === 0) throw new InitUsageError("no command given");
-  return { confdirs, gracePeriod, socket, logdir, logPriority, command };
+  return { confdirs, gracePeriod, socket, logdir, logPriority, command, help: false };
 }

@@ -142,6 +142,12 @@ export async function containerMain(argv: readonly string[]): Promise<number> {
     } catch { /* nothing to do */ }
     return 2;
   }
+  if (options.help) {
+    try {
+      Deno.stdout.writeSync(new TextEncoder().encode(USAGE));
+    } catch { /* nothing to do */ }
+    return 0;
+  }
   return await runContainer(options);
 }
 

@@ -36,6 +36,8 @@ Deno.test("parseContainerOptions: options, then the command", () => {
   const bare = parseContainerOptions(["--container", "app", "--grace-period", "x"]);
   assert.equal(bare.gracePeriod, DEFAULT_GRACE_PERIOD);
   assert.deepEqual(bare.command, ["app", "--grace-period", "x"]);
+  assert.equal(bare.help, false);
+  assert.equal(parseContainerOptions(["--container", "--help"]).help, true);
 });
 
 Deno.test("parseContainerOptions rejects unknown options, bad values, no command", () => {
