@@ -309,8 +309,10 @@ async function finish(
     const result = status === null
       ? ["RESULT=failed", "PROCESS=main"]
       : "code" in status
-      ? [status.code === 0 ? "RESULT=ok" : "RESULT=failed", `EXIT_STATUS=${status.code}`]
-      : ["RESULT=failed", `EXIT_SIGNAL=${signalName(status.signal)}`];
+      ? status.code === 0
+        ? ["RESULT=ok", "EXIT_STATUS=0"]
+        : ["RESULT=failed", "PROCESS=main", `EXIT_STATUS=${status.code}`]
+      : ["RESULT=failed", "PROCESS=main", `EXIT_SIGNAL=${signalName(status.signal)}`];
     await sidecars.emit("stopping", ["JOB=main", "INSTANCE=", ...result], gracePeriod * 1000)
       .catch(() => {});
     await sidecars.emit("stopped", ["JOB=main", "INSTANCE=", ...result], gracePeriod * 1000)
