@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as container from "./container_bench.ts";
 import * as daemon from "./daemon_bench.ts";
 import * as dist from "./dist_bench.ts";
 import * as engine from "./engine_bench.ts";
@@ -19,6 +20,7 @@ const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> 
   engine: () => engine.main(),
   sandbox: sandbox.main,
   dist: dist.main,
+  container: container.main,
   // Last: it makes the bench process a child subreaper.
   daemon: daemon.main,
 };

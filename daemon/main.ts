@@ -13,7 +13,7 @@ import { denoSignals } from "./deno_signals.ts";
 import type { Mode } from "./modes/mode.ts";
 import { systemMode } from "./modes/system.ts";
 import { userMode } from "./modes/user.ts";
-import { type InitOptions, InitUsageError, parseInitOptions } from "./options.ts";
+import { type InitOptions, InitUsageError, isContainerMode, parseInitOptions } from "./options.ts";
 import type { DaemonPorts } from "./ports.ts";
 import { realMachine } from "./real_machine.ts";
 import { DenoSpawner } from "./supervisor/deno_spawner.ts";
@@ -59,6 +59,9 @@ const write = (file: { writeSync(p: Uint8Array): number }, text: string) => {
 
 /** Runs init; returns its exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (isContainerMode(argv)) {
+    return await (await import("./modes/container.ts")).containerMain(argv);
+  }
   let options;
   try {
     options = parseInitOptions(argv);
@@ -94,7 +97,7 @@ export function chooseMode(
 }
 
 /** The real ports: one reaper shared by the spawner and the host. */
-function realPorts(): DaemonPorts {
+export function realPorts(): DaemonPorts {
   const reaper = new Reaper();
   return {
     spawner: new DenoSpawner({ reaper }),

@@ -201,3 +201,100 @@ export function daemonPaths(
     logDir: options.logdir ?? `${cache}/upstart`,
   };
 }
+
+/** `init --container` options (see docs/container.md). */
+export interface ContainerOptions {
+  readonly confdirs: readonly string[];
+  /** Seconds between SIGTERM and SIGKILL for what is left when the main process has ended. */
+  readonly gracePeriod: number;
+  /** `--socket PATH`; null = the system socket (root) or a per-container one in /tmp. */
+  readonly socket: string | null;
+  readonly logdir: string | null;
+  readonly logPriority: LogPriority;
+  /** The main process: `CMD [ARG]...` (empty with `--help`). */
+  readonly command: readonly string[];
+  /** `--help`: print the usage and exit. */
+  readonly help: boolean;
+}
+
+/** The default `--grace-period`, in seconds. */
+export const DEFAULT_GRACE_PERIOD = 5;
+
+/** true when `argv` asks for container mode (`--container` before any `--` or command word). */
+export function isContainerMode(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === "--container") return true;
+    if (arg === "--") return false;
+  }
+  return false;
+}
+
+/**
+ * Parses `init --container [OPTION]... [--] CMD [ARG]...`. Options end at `--` or at the first
+ * word that is not an option (the command); unlike the PID-1 parse, an unknown option is an
+ * error, since a container's command line is written by a person.
+ *
+ * @throws {InitUsageError} for an unknown option, a bad value or a missing command.
+ */
+export function parseContainerOptions(argv: readonly string[]): ContainerOptions {
+  const confdirs: string[] = [];
+  let gracePeriod = DEFAULT_GRACE_PERIOD;
+  let socket: string | null = null;
+  let logdir: string | null = null;
+  let logPriority: LogPriority = "message";
+  let i = 0;
+  const value = (name: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    const next = argv[++i];
+    if (next === undefined) throw new InitUsageError(`option '${name}' requires an argument`);
+    return next;
+  };
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      i++;
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") break;
+    const eq = arg.indexOf("=");
+    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = name === arg ? undefined : arg.slice(eq + 1);
+    switch (name) {
+      case "--container":
+        break;
+      case "--help":
+        return { confdirs, gracePeriod, socket, logdir, logPriority, command: [], help: true };
+      case "--confdir":
+        confdirs.push(value(name, inline));
+        break;
+      case "--grace-period": {
+        const text = value(name, inline);
+        if (!/^\d+(\.\d+)?$/.test(text)) throw new InitUsageError(`Invalid grace period: ${text}`);
+        gracePeriod = Number(text);
+        break;
+      }
+      case "--socket":
+        socket = value(name, inline);
+        break;
+      case "--logdir":
+        logdir = value(name, inline);
+        break;
+      case "--debug":
+        logPriority = "debug";
+        break;
+      case "-v":
+      case "--verbose":
+        logPriority = "info";
+        break;
+      case "-q":
+      case "--quiet":
+        logPriority = "error";
+        break;
+      default:
+        throw new InitUsageError(`unrecognized option '${arg}'`);
+    }
+  }
+  const command = argv.slice(i);
+  if (command.length === 0) throw new InitUsageError("no command given");
+  return { confdirs, gracePeriod, socket, logdir, logPriority, command, help: false };
+}

@@ -24,6 +24,22 @@ import { listChildren, pidfdPids, readProcStat } from "../../sys/procfs.ts";
 /** Called with each reaped orphan. */
 export type OrphanExitListener = (pid: number, status: ExitStatus) => void;
 
+/**
+ * Children some other part of init waits for by pid itself (the container's main process):
+ * no Reaper reaps them, whichever instance runs (see docs/container.md).
+ */
+const claimed = new Set<number>();
+
+/** Keeps every Reaper away from child `pid` until {@linkcode releaseChild}. */
+export function claimChild(pid: number): void {
+  claimed.add(pid);
+}
+
+/** Undoes {@linkcode claimChild} once the claimant has collected the child's status. */
+export function releaseChild(pid: number): void {
+  claimed.delete(pid);
+}
+
 /** Exits kept for late askers (a tracked daemon may die before anyone waits for it). */
 const RECENT_LIMIT = 256;
 
@@ -126,7 +142,7 @@ export class Reaper {
 
   /** Current children that are not Deno's (live or zombie). */
   orphans(): number[] {
-    const kids = listChildren().filter((pid) => !this.#own.has(pid));
+    const kids = listChildren().filter((pid) => !this.#own.has(pid) && !claimed.has(pid));
     if (kids.length === 0) return kids;
     const pidfds = pidfdPids();
     return kids.filter((pid) => !pidfds.has(pid));
@@ -136,7 +152,7 @@ export class Reaper {
   scan(): void {
     let pidfds: Set<number> | null = null;
     for (const pid of listChildren()) {
-      if (this.#own.has(pid)) continue;
+      if (this.#own.has(pid) || claimed.has(pid)) continue;
       if (readProcStat(pid)?.state !== "Z") continue;
       pidfds ??= pidfdPids();
       if (pidfds.has(pid)) continue;
