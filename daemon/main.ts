@@ -5,20 +5,13 @@
  * @module
  */
 
-import { AppArmorSecurity } from "../security/apparmor.ts";
-import { DenoConfFileSystem } from "./conf/deno_conf_fs.ts";
 import { Daemon, DAYBREAK_VERSION } from "./daemon.ts";
-import { DenoHost } from "./deno_host.ts";
-import { denoSignals } from "./deno_signals.ts";
 import type { Mode } from "./modes/mode.ts";
 import { systemMode } from "./modes/system.ts";
 import { userMode } from "./modes/user.ts";
 import { type InitOptions, InitUsageError, isContainerMode, parseInitOptions } from "./options.ts";
 import type { DaemonPorts } from "./ports.ts";
-import { realMachine } from "./real_machine.ts";
-import { DenoSpawner } from "./supervisor/deno_spawner.ts";
-import { Reaper } from "./supervisor/reaper.ts";
-import { systemClock } from "./system_clock.ts";
+import { realPorts } from "./real_ports.ts";
 
 const HELP = `Usage: init [OPTION]...
 Process management daemon (daybreak, compatible with Upstart 1.13).
@@ -94,20 +87,6 @@ export function chooseMode(
   ports: Pick<DaemonPorts, "host">,
 ): Mode {
   return options.user ? userMode(options, env, ports.host) : systemMode(options, env, ports.host);
-}
-
-/** The real ports: one reaper shared by the spawner and the host. */
-export function realPorts(): DaemonPorts {
-  const reaper = new Reaper();
-  return {
-    spawner: new DenoSpawner({ reaper }),
-    clock: systemClock,
-    security: new AppArmorSecurity(),
-    signals: denoSignals,
-    machine: realMachine,
-    host: new DenoHost(reaper),
-    confFs: new DenoConfFileSystem(),
-  };
 }
 
 if (import.meta.main) {

@@ -29,6 +29,8 @@ export interface DistEntry {
  */
 export const ENTRIES: readonly DistEntry[] = [
   { source: "daemon/main.ts", launchers: ["init"] },
+  // `init --container` (bin/init runs it directly).
+  { source: "daemon/container_main.ts", launchers: [] },
   {
     source: "cli/initctl.ts",
     launchers: ["initctl", "start", "stop", "restart", "reload", "status"],

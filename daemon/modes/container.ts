@@ -387,14 +387,3 @@ function signalName(sig: number): string {
 
 // bin/init runs this module directly for `--container`: the daemon's modules are then loaded only
 // when there are sidecars (daemon/main.ts reaches the same code through containerMain).
-if (import.meta.main) {
-  let status = 1;
-  try {
-    status = await containerMain(Deno.args);
-  } catch (e) {
-    try {
-      Deno.stderr.writeSync(new TextEncoder().encode(`init: ${String(e)}\n`));
-    } catch { /* nothing to do */ }
-  }
-  Deno.exit(status);
-}

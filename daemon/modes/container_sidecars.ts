@@ -31,7 +31,7 @@ export async function startSidecars(
 ): Promise<Sidecars> {
   const { Daemon } = await import("../daemon.ts");
   const { parseInitOptions } = await import("../options.ts");
-  const { realPorts } = await import("../main.ts");
+  const { realPorts } = await import("../real_ports.ts");
   const { systemMode } = await import("./system.ts");
   const { userMode } = await import("./user.ts");
   const { connectSocket } = await import("../../protocol/client.ts");

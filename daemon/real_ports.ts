@@ -1,0 +1,30 @@
+/**
+ * The real ports of a daemon process: one reaper shared by the spawner and the host. Used by
+ * `main.ts` and by container mode's sidecars.
+ *
+ * @module
+ */
+
+import { AppArmorSecurity } from "../security/apparmor.ts";
+import { DenoConfFileSystem } from "./conf/deno_conf_fs.ts";
+import { DenoHost } from "./deno_host.ts";
+import { denoSignals } from "./deno_signals.ts";
+import type { DaemonPorts } from "./ports.ts";
+import { realMachine } from "./real_machine.ts";
+import { DenoSpawner } from "./supervisor/deno_spawner.ts";
+import { Reaper } from "./supervisor/reaper.ts";
+import { systemClock } from "./system_clock.ts";
+
+/** The real ports: one reaper shared by the spawner and the host. */
+export function realPorts(): DaemonPorts {
+  const reaper = new Reaper();
+  return {
+    spawner: new DenoSpawner({ reaper }),
+    clock: systemClock,
+    security: new AppArmorSecurity(),
+    signals: denoSignals,
+    machine: realMachine,
+    host: new DenoHost(reaper),
+    confFs: new DenoConfFileSystem(),
+  };
+}
