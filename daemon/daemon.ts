@@ -133,6 +133,7 @@ export class Daemon {
       logDir: mode.paths.logDir,
       defaultConsole: mode.spawn.defaultConsole,
       notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
+      ownerUid: mode.socket.ownerUid,
     };
     const dispatcher = createDispatcher(createHandlers(services), {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
