@@ -153,6 +153,27 @@ function statusOrThrow(engine: HandlerEngine, job: string, env: string[], opts: 
   return engineCall(() => wire(engine.status(job, env, opts)));
 }
 
+/**
+ * The status of an instance after a request that succeeded. An instance that is already gone
+ * (a `--no-wait` start whose process failed at once) is shown as Upstart's initctl shows an
+ * instance that vanished under it: `JOB stop/waiting`, not `Unknown instance` (spec §7.3).
+ */
+function statusAfter(
+  engine: HandlerEngine,
+  job: string,
+  env: string[],
+  opts: RequestOptions,
+): InstanceStatus {
+  try {
+    return wire(engine.status(job, env, opts));
+  } catch (e) {
+    if (e instanceof EngineError && e.code === "UnknownInstance") {
+      return { job, instance: "", goal: "stop", state: "waiting", processes: [] };
+    }
+    throw toRpcError(e);
+  }
+}
+
 /** Builds every handler. */
 export function createHandlers(s: HandlerServices): RpcHandlers {
   const engine = s.driver.engine;
@@ -168,7 +189,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     const sel = select(p);
     const r = await request(s, ctx, p.wait, (e, o) => e[method](p.job, p.env, { ...o, ...sel }));
     if (r !== null && r.ok && r.status !== null) return { status: wire(r.status) };
-    return { status: statusOrThrow(engine, p.job, method === "stop" ? [] : p.env, sel) };
+    return { status: statusAfter(engine, p.job, method === "stop" ? [] : p.env, sel) };
   };
 
   const callerEnv = (caller: { job: string; instance: string }) => {
