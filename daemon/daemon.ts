@@ -255,6 +255,7 @@ export class Daemon {
     } catch (e) {
       this.#log.log("error", `final shutdown failed: ${String(e)}`);
     }
+    this.#log.flush();
     this.#resolveExit(status);
     return status;
   }
