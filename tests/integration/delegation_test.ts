@@ -126,6 +126,32 @@ Deno.test("a delegated caller passes only the variables a rule names, never unsa
   });
 });
 
+Deno.test("a delegate rule without env= grants no variable: PATH cannot run code as root", async () => {
+  // The exploit of issue 14: `sh` looks `sleep` up in the PATH the caller gave.
+  await using d = await startTestDaemon(
+    { "web.conf": "delegate start,restart nobody\nscript\n  sleep 60\nend script\n" },
+    { socketMode: 0o666, publicDir: true },
+  );
+  const evil = `${d.dir}/evil`;
+  await Deno.mkdir(evil);
+  await Deno.writeTextFile(`${evil}/sleep`, `#!/bin/sh\nid -u > ${evil}/ran\nexec /bin/sleep 60\n`);
+  await Deno.chmod(`${evil}/sleep`, 0o755);
+  const nobody = (...args: string[]) => d.exec("initctl", args, { asNobody: true });
+  const denied = (name: string) => ({
+    code: 1,
+    stdout: "",
+    stderr: `initctl: You do not have permission to pass ${name} to job: web\n`,
+  });
+  assert.deepEqual(await nobody("start", "web", `PATH=${evil}:/usr/bin:/bin`), denied("PATH"));
+  assert.deepEqual(await nobody("start", "web", "LD_PRELOAD=/tmp/e.so"), denied("LD_PRELOAD"));
+  assert.deepEqual(await nobody("start", "web", "BASH_ENV=/tmp/e"), denied("BASH_ENV"));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await Deno.stat(`${evil}/ran`).then(() => true, () => false), false);
+  assert.match((await nobody("start", "web")).stdout, /^web start\/running, process \d+\n$/);
+  assert.match((await nobody("restart", "web")).stdout, /^web start\/running, process \d+\n$/);
+  assert.equal(await d.ok("stop", "web"), "web stop/waiting\n");
+});
+
 async function waitForFile(path: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
     try {
