@@ -106,9 +106,10 @@ function variableList(text: string): string[] | null {
 }
 
 /**
- * `delegate ACTIONS WHO... [env=NAME,...]`: WHO is a user name or `@group`; `env=` names the
- * variables these callers may pass with the actions (`docs/job-files.md#delegate`). An
- * `env=` word can be no account name (it holds `=`), so older rules keep their meaning.
+ * `delegate ACTIONS WHO... [env=NAME,...]`: WHO is a user name or `@group`; `env=` names
+ * the variables these callers may pass with the actions
+ * (`docs/job-files.md#delegate--daybreak-extension`). An `env=` word can be no account name
+ * (it holds `=`), so older rules keep their meaning.
  */
 function delegate(ctx: StanzaContext): void {
   const actions = actionList(checkedArg(ctx, "ILLEGAL_ACTION", (t) => actionList(t) !== null));

@@ -4,8 +4,8 @@
  * anything — except that a job's `delegate` stanzas (a daybreak extension)
  * let named users and groups start, stop, restart or reload that job, passing
  * only the variables a rule names for them and never an unsafe one
- * (`docs/job-files.md#delegate`). Refusals carry Upstart's "You do not have
- * permission to …" texts.
+ * (`docs/job-files.md#delegate--daybreak-extension`). Refusals carry
+ * Upstart's "You do not have permission to …" texts.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * What environment a caller who is neither root nor the instance owner may
- * pass to a job, and what it may see (see `docs/job-files.md#delegate` and
- * `docs/rpc.md#who-sees-what`).
+ * pass to a job, and what it may see (see
+ * `docs/job-files.md#delegate--daybreak-extension` and `docs/rpc.md#who-sees-what`).
  *
  * - Passing: only variables a `delegate` rule names for the caller, and never
  *   one that changes how a loader, a shell or a library finds code or data
