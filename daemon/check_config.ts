@@ -76,13 +76,41 @@ interface Ctx {
   warn: boolean;
 }
 
+/**
+ * The problems of one condition, leaves left to right. Without `warn`, an `or` with one clean
+ * side has none. Two iterative passes (no recursion: a condition may be tens of thousands of
+ * levels deep): which subtrees are clean, then the problems of the leaves not pruned away.
+ */
 function problemsOf(expr: EventExpr, ctx: Ctx): string[] {
-  if (expr.kind === "match") return leafProblems(expr, ctx);
-  const left = problemsOf(expr.left, ctx);
-  const right = problemsOf(expr.right, ctx);
-  // Without --warn an `or` is satisfiable when one branch is.
-  if (expr.kind === "or" && !ctx.warn && (left.length === 0 || right.length === 0)) return [];
-  return [...left, ...right];
+  const leafOf = new Map<EventExpr, string[]>();
+  const clean = new Map<EventExpr, boolean>();
+  const pruned = new Set<EventExpr>();
+  const stack: [EventExpr, boolean][] = [[expr, false]];
+  while (stack.length > 0) {
+    const [node, visited] = stack.pop() as [EventExpr, boolean];
+    if (node.kind === "match") {
+      const problems = leafProblems(node, ctx);
+      leafOf.set(node, problems);
+      clean.set(node, problems.length === 0);
+    } else if (!visited) {
+      stack.push([node, true], [node.right, false], [node.left, false]);
+    } else {
+      const l = clean.get(node.left) === true;
+      const r = clean.get(node.right) === true;
+      const prune = node.kind === "or" && !ctx.warn && (l || r);
+      if (prune) pruned.add(node);
+      clean.set(node, prune || (l && r));
+    }
+  }
+  const out: string[] = [];
+  const walk: EventExpr[] = [expr];
+  while (walk.length > 0) {
+    const node = walk.pop() as EventExpr;
+    if (pruned.has(node)) continue;
+    if (node.kind === "match") { for (const p of leafOf.get(node) ?? []) out.push(p); }
+    else walk.push(node.right, node.left);
+  }
+  return out;
 }
 
 function leafProblems(leaf: Extract<EventExpr, { kind: "match" }>, ctx: Ctx): string[] {

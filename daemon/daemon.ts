@@ -134,6 +134,7 @@ export class Daemon {
       logDir: mode.paths.logDir,
       defaultConsole: mode.spawn.defaultConsole,
       notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
+      ownerUid: mode.socket.ownerUid,
     };
     const dispatcher = createDispatcher(createHandlers(services), {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
@@ -255,6 +256,7 @@ export class Daemon {
     } catch (e) {
       this.#log.log("error", `final shutdown failed: ${String(e)}`);
     }
+    this.#log.flush();
     this.#resolveExit(status);
     return status;
   }

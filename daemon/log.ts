@@ -14,6 +14,7 @@
 
 import { configureSync, getLogger, type LogLevel, type LogRecord } from "@logtape/logtape";
 import { LOG_PRIORITIES, type LogPriority } from "./options.ts";
+import { LogLimiter, type LogLimiterOptions } from "./log_limiter.ts";
 
 const TO_LOGTAPE: Record<LogPriority, LogLevel> = {
   debug: "trace",
@@ -59,16 +60,26 @@ export class DaemonLog {
   readonly #user: boolean;
   readonly #writer: LogWriter;
   readonly #logger = getLogger(["daybreak"]);
+  readonly #limiter: LogLimiter;
 
   /**
    * Configures logtape for the process (the daemon's only logging setup).
    *
    * @param options mode, initial priority, and an optional writer for tests
    */
-  constructor(options: { user: boolean; priority: LogPriority; writer?: LogWriter }) {
+  constructor(
+    options: {
+      user: boolean;
+      priority: LogPriority;
+      writer?: LogWriter;
+      limit?: LogLimiterOptions;
+    },
+  ) {
     this.#priority = options.priority;
     this.#user = options.user;
     this.#writer = options.writer ?? processWriter;
+    // Repeated lines are collapsed (a respawn loop would fill the disk): see log_limiter.ts.
+    this.#limiter = new LogLimiter((p, m) => this.#emit(p, m), options.limit);
     configureSync({
       reset: true,
       sinks: { daemon: (record: LogRecord) => this.#write(record) },
@@ -117,9 +128,17 @@ export class DaemonLog {
     }
   }
 
+  /** Writes every pending "N similar messages suppressed" line. */
+  flush(): void {
+    this.#limiter.flush();
+  }
+
   #write(record: LogRecord): void {
-    const priority = FROM_LOGTAPE[record.level];
     const message = String(record.properties.message ?? record.message.join(""));
+    this.#limiter.log(FROM_LOGTAPE[record.level], message);
+  }
+
+  #emit(priority: LogPriority, message: string): void {
     const important = LOG_PRIORITIES.indexOf(priority) >= LOG_PRIORITIES.indexOf("warn");
     if (this.#user && !important) this.#writer.stdout(`${message}\n`);
     else this.#writer.stderr(`${prefixed("init", message)}\n`);

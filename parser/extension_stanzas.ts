@@ -14,7 +14,7 @@
  * | `read-only-paths` | `PATH...` (absolute) | accumulates |
  * | `private-network` | none | flag |
  * | `hostname` | `NAME` | last wins |
- * | `delegate` | `ACTION[,ACTION...] WHO...` | accumulates |
+ * | `delegate` | `ACTION[,ACTION...] WHO... [env=NAME[,NAME...]]` | accumulates |
  * | `seccomp` | `default`, `deny SYSCALL...` or `allow SYSCALL...` | accumulates |
  *
  * @module
@@ -103,19 +103,49 @@ function actionList(text: string): DelegateAction[] | null {
   return DELEGATE_ACTIONS.filter((a) => wanted.has(a));
 }
 
-/** `delegate ACTIONS WHO...`: WHO is a user name or `@group`. */
+/** A variable name a `delegate` rule may name (a shell identifier). */
+const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function variableList(text: string): string[] | null {
+  const names = text.slice("env=".length).split(",");
+  return names.every((n) => VARIABLE.test(n)) ? names : null;
+}
+
+/**
+ * `delegate ACTIONS WHO... [env=NAME,...]`: WHO is a user name or `@group`; `env=` names
+ * the variables these callers may pass with the actions
+ * (`docs/job-files.md#delegate--daybreak-extension`). An `env=` word can be no account name
+ * (it holds `=`), so older rules keep their meaning.
+ */
 function delegate(ctx: StanzaContext): void {
   const actions = actionList(checkedArg(ctx, "ILLEGAL_ACTION", (t) => actionList(t) !== null));
   requireToken(ctx);
   const users: string[] = [];
   const groups: string[] = [];
+  let env: string[] | undefined;
   while (ctx.lex.hasToken()) {
-    const who = checkedArg(ctx, "ILLEGAL_NAME", (t) => ACCOUNT.test(t.replace(/^@/, "")));
-    if (who.startsWith("@")) groups.push(who.slice(1));
-    else users.push(who);
+    const at = ctx.lex.mark();
+    const word = ctx.lex.arg();
+    if (word.startsWith("env=")) {
+      const names = variableList(word);
+      if (names === null) throw ctx.lex.error("EXPECTED_VARIABLE", at.line, at.pos);
+      env = [...new Set([...(env ?? []), ...names])];
+      continue;
+    }
+    if (!ACCOUNT.test(word.replace(/^@/, ""))) throw ctx.lex.error("ILLEGAL_NAME", at.line, at.pos);
+    if (word.startsWith("@")) groups.push(word.slice(1));
+    else users.push(word);
+  }
+  if (users.length === 0 && groups.length === 0) {
+    ctx.lex.fail("EXPECTED_TOKEN", ctx.lex.line, ctx.lex.pos);
   }
   ctx.lex.skipComment();
-  ctx.job.delegates.push({ actions: actions ?? [], users, groups });
+  ctx.job.delegates.push({
+    actions: actions ?? [],
+    users,
+    groups,
+    ...(env === undefined ? {} : { env }),
+  });
 }
 
 /** A system call name as the kernel's tables spell them; whether it exists is the daemon's check. */

@@ -120,6 +120,7 @@ function extensionFields(spec: JobClassSpec, f: { [key: string]: Json }): void {
       actions: [...d.actions],
       users: [...d.users],
       groups: [...d.groups],
+      ...(d.env === undefined ? {} : { env: [...d.env] }),
     }));
   }
 }

@@ -2,6 +2,10 @@
  * Text forms of event expressions: the canonical rendering of spec §4.1 and
  * the `initctl show-config [-e]` output of spec §7.4.
  *
+ * Every walk here is iterative (an explicit stack), never recursive: a job may
+ * `start on` tens of thousands of alternatives, a tree that deep, and no
+ * rendering of one job may overflow the daemon's stack (issue 14, item 7).
+ *
  * @module
  */
 
@@ -34,12 +38,43 @@ function argText(arg: MatchArg): string {
  * ```
  */
 export function renderEventExpr(expr: EventExpr): string {
-  if (expr.kind === "match") {
-    let out = expr.event;
-    for (const arg of expr.args) out += " " + argText(arg);
-    return out;
+  const out: string[] = [];
+  // Pending work, last first: a node still to render, or text to emit as is.
+  const stack: (EventExpr | string)[] = [expr];
+  while (stack.length > 0) {
+    const item = stack.pop() as EventExpr | string;
+    if (typeof item === "string") out.push(item);
+    else if (item.kind === "match") out.push(leafText(item));
+    else stack.push(")", item.right, ` ${item.kind} `, item.left, "(");
   }
-  return `(${renderEventExpr(expr.left)} ${expr.kind} ${renderEventExpr(expr.right)})`;
+  return out.join("");
+}
+
+function leafText(leaf: Extract<EventExpr, { kind: "match" }>): string {
+  let out = leaf.event;
+  for (const arg of leaf.args) out += " " + argText(arg);
+  return out;
+}
+
+/**
+ * The depth of an expression: 1 for a lone event, one more per operator level.
+ *
+ * @example
+ * ```ts
+ * import { exprDepth } from "./render.ts";
+ * import { parseEventExpr } from "./event_expr.ts";
+ * exprDepth(parseEventExpr("a or b or c")); // 3
+ * ```
+ */
+export function exprDepth(expr: EventExpr): number {
+  let deepest = 0;
+  const stack: [EventExpr, number][] = [[expr, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [EventExpr, number];
+    if (depth > deepest) deepest = depth;
+    if (node.kind !== "match") stack.push([node.right, depth + 1], [node.left, depth + 1]);
+  }
+  return deepest;
 }
 
 /** One leaf of an expression as `show-config -e` and `check-config` see it. */
@@ -58,11 +93,18 @@ interface Leaf {
   readonly env: string[];
 }
 
-function leaves(expr: EventExpr, out: Leaf[]): Leaf[] {
-  if (expr.kind !== "match") {
-    leaves(expr.left, out);
-    return leaves(expr.right, out);
+/** The leaves of an expression, left to right. */
+function leaves(root: EventExpr, out: Leaf[]): Leaf[] {
+  const stack: EventExpr[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as EventExpr;
+    if (node.kind === "match") out.push(leaf(node));
+    else stack.push(node.right, node.left);
   }
+  return out;
+}
+
+function leaf(expr: Extract<EventExpr, { kind: "match" }>): Leaf {
   let job: string | null = null;
   const env: string[] = [];
   const jobEvent = JOB_EVENTS.has(expr.event);
@@ -81,8 +123,7 @@ function leaves(expr: EventExpr, out: Leaf[]): Leaf[] {
     }
     env.push(text);
   }
-  out.push({ event: expr.event, job, env });
-  return out;
+  return { event: expr.event, job, env };
 }
 
 /**
@@ -123,7 +164,38 @@ export type ConditionStanza = "start on" | "stop on";
  * ```
  */
 export function renderEnumeratedEventExpr(stanza: ConditionStanza, expr: EventExpr): string[] {
-  return leaves(expr, []).map(({ event, job, env }) => {
+  return renderLeaves(stanza, leaves(expr, []));
+}
+
+/**
+ * A leaf as `show-config -e` needs it: `job` is `null` when the event names no job (shown
+ * as `job:`), `""` when it names the empty one (`job: `).
+ */
+export interface ConditionLeaf {
+  readonly event: string;
+  readonly job: string | null;
+  readonly env: readonly string[];
+}
+
+/**
+ * The leaves of a condition with the job a job event names kept apart, `null` when none:
+ * the flat form the daemon sends instead of a deep tree.
+ *
+ * @example
+ * ```ts
+ * import { parseEventExpr } from "./event_expr.ts";
+ * import { conditionLeaves } from "./render.ts";
+ * conditionLeaves(parseEventExpr("starting A or B"));
+ * // [{ event: "starting", job: "A", env: [] }, { event: "B", job: null, env: [] }]
+ * ```
+ */
+export function conditionLeaves(expr: EventExpr): ConditionLeaf[] {
+  return leaves(expr, []);
+}
+
+/** The `show-config -e` lines of a condition's leaves. */
+export function renderLeaves(stanza: ConditionStanza, list: readonly ConditionLeaf[]): string[] {
+  return list.map(({ event, job, env }) => {
     const jobText = job === null ? "" : ` ${job}`;
     const envText = env.map((arg) => ` ${arg}`).join("");
     return `  ${stanza} ${event} (job:${jobText}, env:${envText})`;

@@ -136,6 +136,8 @@ export interface DelegateSpec {
   readonly users: readonly string[];
   /** Group names, without the `@`. */
   readonly groups: readonly string[];
+  /** Variables these callers may pass (`env=NAME,…`); absent when none are named. */
+  readonly env?: readonly string[];
 }
 
 /**

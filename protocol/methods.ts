@@ -90,7 +90,19 @@ export type EventExprJson =
   | { kind: "match"; event: string; args: MatchArgJson[] }
   | { kind: "and" | "or"; left: EventExprJson; right: EventExprJson };
 
-/** One job's configuration, as `show-config` prints it. */
+/** A leaf of a condition, flat: `job` is the job a job event names, `null` when none. */
+export interface ConditionLeafJson {
+  event: string;
+  job: string | null;
+  env: string[];
+}
+
+/**
+ * One job's configuration, as `show-config` prints it. The trees `startOn`/`stopOn` are sent
+ * only up to {@linkcode MAX_WIRE_EXPR_DEPTH} levels (else `null`); the shallow forms — the
+ * canonical text and the flat list of leaves — always (see `docs/rpc.md`). `error` is set, and
+ * the rest left empty, when this one job could not be shown.
+ */
 export interface JobConfig {
   name: string;
   emits: string[];
@@ -98,7 +110,15 @@ export interface JobConfig {
   stopOn: EventExprJson | null;
   file: string | null;
   fields: Record<string, unknown>;
+  startOnText?: string | null | undefined;
+  stopOnText?: string | null | undefined;
+  startOnLeaves?: ConditionLeafJson[] | undefined;
+  stopOnLeaves?: ConditionLeafJson[] | undefined;
+  error?: string | undefined;
 }
+
+/** Expressions deeper than this are sent as text and leaves only, never as a nested tree. */
+export const MAX_WIRE_EXPR_DEPTH = 64;
 
 /** A method's params (in: as sent; out: defaults applied) and result. */
 interface Types<In, Out, R> {
@@ -223,6 +243,12 @@ const eventExpr: z.ZodType<EventExprJson> = z.lazy(() =>
   ])
 );
 
+const conditionLeaf = z.object({
+  event: z.string(),
+  job: z.string().nullable(),
+  env: z.array(z.string()),
+});
+
 /** Every method: its params schema and its result schema. */
 export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
   "job.start": { params: waitingJobRequest, result: z.object({ status: instanceStatus }) },
@@ -246,6 +272,11 @@ export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
         stopOn: eventExpr.nullable(),
         file: z.string().nullable(),
         fields: z.record(z.string(), z.unknown()),
+        startOnText: z.string().nullable().optional(),
+        stopOnText: z.string().nullable().optional(),
+        startOnLeaves: z.array(conditionLeaf).optional(),
+        stopOnLeaves: z.array(conditionLeaf).optional(),
+        error: z.string().optional(),
       })),
     }),
   },

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Result } from "../../protocol/methods.ts";
-import { renderShowConfig } from "../../parser/render.ts";
+import type { JobConfig, Result } from "../../protocol/methods.ts";
+import { type ConditionStanza, renderLeaves, renderShowConfig } from "../../parser/render.ts";
 import type { CommandContext } from "../context.ts";
 import { jsonText } from "../output.ts";
 
@@ -31,13 +31,43 @@ export async function showConfig(ctx: CommandContext): Promise<number> {
   const result = await client.call("job.showConfig", job === undefined ? {} : { job });
   const jobs = [...result.jobs].sort(byName((j) => j.name));
   if (ctx.json) {
-    ctx.io.out(jsonText({ jobs }));
+    ctx.io.out(jsonText({ jobs: jobs.map(jsonJob) }));
     return 0;
   }
   const enumerate = ctx.args.has("enumerate");
-  const lines = jobs.flatMap((j) => renderShowConfig(j, { enumerate }));
+  const lines = jobs.flatMap((j) => showLines(j, enumerate));
   if (!ctx.quiet && lines.length > 0) ctx.io.out(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/** A job as `show-config --json` prints it: the tree form, and `error` when set. */
+function jsonJob(j: JobConfig) {
+  const { name, emits, startOn, stopOn, file, fields, error } = j;
+  return error === undefined
+    ? { name, emits, startOn, stopOn, file, fields }
+    : { name, emits, startOn, stopOn, file, fields, error };
+}
+
+/**
+ * The `show-config` lines of one job: from the shallow text and leaves the daemon sends, or
+ * from the trees of a daemon that sends only those.
+ */
+function showLines(j: JobConfig, enumerate: boolean): string[] {
+  if (j.error !== undefined) return [j.name, `  error: ${j.error}`];
+  if (j.startOnText === undefined && j.stopOnText === undefined) {
+    return renderShowConfig(j, { enumerate });
+  }
+  const lines = [j.name, ...j.emits.map((e) => `  emits ${e}`)];
+  const conditions: [ConditionStanza, string | null | undefined, JobConfig["startOnLeaves"]][] = [
+    ["start on", j.startOnText, j.startOnLeaves],
+    ["stop on", j.stopOnText, j.stopOnLeaves],
+  ];
+  for (const [stanza, text, leaves] of conditions) {
+    if (text === null || text === undefined) continue;
+    if (enumerate) lines.push(...renderLeaves(stanza, leaves ?? []));
+    else lines.push(`  ${stanza} ${text}`);
+  }
+  return lines;
 }
 
 /** The problems `check-config` reports, sorted. */

@@ -2,8 +2,10 @@
  * Who may call what (spec §7.1, §8): anyone may query; only root (system
  * instance), or the session owner and root (user instance), may change
  * anything — except that a job's `delegate` stanzas (a daybreak extension)
- * let named users and groups start, stop, restart or reload that job.
- * Refusals carry Upstart's "You do not have permission to …" texts.
+ * let named users and groups start, stop, restart or reload that job, passing
+ * only the variables a rule names for them and never an unsafe one
+ * (`docs/job-files.md#delegate--daybreak-extension`). Refusals carry
+ * Upstart's "You do not have permission to …" texts.
  *
  * @module
  */
@@ -13,6 +15,7 @@ import { type CallerIdentity, callerIdentity, type IdentitySources } from "./ide
 import { errorMessage, RpcError } from "../../protocol/errors.ts";
 import type { Method } from "../../protocol/methods.ts";
 import type { Authorizer, CallContext } from "./server.ts";
+import { isUnsafeVariable, variableName } from "./env_policy.ts";
 
 /** Methods that only read state. */
 const QUERIES: ReadonlySet<Method> = new Set<Method>([
@@ -81,11 +84,51 @@ export function isDelegated(
   action: DelegateAction,
   caller: CallerIdentity,
 ): boolean {
-  return delegates.some((d) =>
+  return grants(delegates, action, caller).length > 0;
+}
+
+/** The rules that grant `action` to this caller. */
+function grants(
+  delegates: JobClassSpec["delegates"],
+  action: DelegateAction,
+  caller: CallerIdentity,
+): JobClassSpec["delegates"] {
+  return delegates.filter((d) =>
     d.actions.includes(action) &&
     ((caller.user !== null && d.users.includes(caller.user)) ||
       d.groups.some((g) => caller.groups.has(g)))
   );
+}
+
+/**
+ * The first variable of `env` a delegated caller may not pass with `action`,
+ * or `null` when it may pass them all: a variable must be named (`env=NAME,…`)
+ * by a rule that grants the action to the caller, and must not be unsafe
+ * ({@linkcode isUnsafeVariable}) even then.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refusedVariable } from "./authorize.ts";
+ * const delegates = [{ actions: ["start" as const], users: ["ann"], groups: [], env: ["PORT", "PATH"] }];
+ * const ann = { uid: 1000, user: "ann", groups: new Set<string>() };
+ * assert.equal(refusedVariable(delegates, "start", ann, ["PORT=80"]), null);
+ * assert.equal(refusedVariable(delegates, "start", ann, ["PATH=/tmp"]), "PATH");
+ * assert.equal(refusedVariable(delegates, "start", ann, ["MODE=x"]), "MODE");
+ * ```
+ */
+export function refusedVariable(
+  delegates: JobClassSpec["delegates"],
+  action: DelegateAction,
+  caller: CallerIdentity,
+  env: readonly string[],
+): string | null {
+  const allowed = new Set(grants(delegates, action, caller).flatMap((d) => d.env ?? []));
+  for (const entry of env) {
+    const name = variableName(entry);
+    if (isUnsafeVariable(name) || !allowed.has(name)) return name;
+  }
+  return null;
 }
 
 /** Options of {@linkcode ownerAuthorizer}. */
@@ -109,12 +152,20 @@ export function ownerAuthorizer(ownerUid: number, options: AuthorizerOptions = {
     if (peer === null) throw new RpcError("PermissionDenied", refusal(method, params));
     if (peer.uid === 0 || peer.uid === ownerUid) return;
     const action = DELEGABLE[method];
-    const jobName = (params as { job?: string }).job;
+    const { job: jobName, env = [] } = params as { job?: string; env?: readonly string[] };
     const job = action === undefined || options.jobs === undefined
       ? undefined
       : options.jobs().find((j) => j.name === jobName);
     if (action !== undefined && job !== undefined && job.delegates.length > 0) {
-      if (isDelegated(job.delegates, action, callerIdentity(peer, options.identity))) return;
+      const caller = callerIdentity(peer, options.identity);
+      if (isDelegated(job.delegates, action, caller)) {
+        const name = refusedVariable(job.delegates, action, caller, env);
+        if (name === null) return;
+        throw new RpcError(
+          "PermissionDenied",
+          errorMessage("PermissionDenied", { what: `pass ${name} to job: ${job.name}` }),
+        );
+      }
     }
     throw new RpcError("PermissionDenied", refusal(method, params));
   };

@@ -9,15 +9,23 @@
 
 import { checkConfig } from "../check_config.ts";
 import type { ConfLoadProblem } from "../conf/conf_loader.ts";
-import { jobClassFields } from "../../parser/fields.ts";
-import type { JobClassSpec } from "../../parser/types.ts";
+import { jobClassFields, type Json } from "../../parser/fields.ts";
+import { conditionLeaves, exprDepth, renderEventExpr } from "../../parser/render.ts";
+import type { EventExpr, JobClassSpec } from "../../parser/types.ts";
 import type { Engine, RequestOptions } from "../engine/engine.ts";
 import { EngineError, PROTOCOL_ERROR_OF } from "../engine/errors.ts";
 import type { Effect, NotifyResult, StatusEntry, WaiterId } from "../engine/types.ts";
 import { LOG_PRIORITIES, type LogPriority } from "../options.ts";
 import { logFilePath } from "../supervisor/log_file.ts";
 import { RpcError } from "../../protocol/errors.ts";
-import { type InstanceStatus, PROTOCOL_VERSION } from "../../protocol/methods.ts";
+import {
+  type EventExprJson,
+  type InstanceStatus,
+  type JobConfig,
+  MAX_WIRE_EXPR_DEPTH,
+  PROTOCOL_VERSION,
+} from "../../protocol/methods.ts";
+import { PUBLIC_VARIABLES, REDACTED, redactEntry } from "./env_policy.ts";
 import type { CallContext, RpcHandlers } from "./server.ts";
 
 /** The engine calls the handlers make. */
@@ -64,6 +72,11 @@ export interface HandlerServices {
   readonly logDir: string | null;
   readonly defaultConsole: string;
   notifyDiskWriteable(): void;
+  /**
+   * The instance owner (user mode) besides root, who sees environment values and job text
+   * (`docs/rpc.md#who-sees-what`). @default 0: root only
+   */
+  readonly ownerUid?: number;
 }
 
 /** The one map from engine errors to wire errors: by the error's code, never its text. */
@@ -140,9 +153,34 @@ function statusOrThrow(engine: HandlerEngine, job: string, env: string[], opts: 
   return engineCall(() => wire(engine.status(job, env, opts)));
 }
 
+/**
+ * The status of an instance after a request that succeeded. An instance that is already gone
+ * (a `--no-wait` start whose process failed at once) is shown as Upstart's initctl shows an
+ * instance that vanished under it: `JOB stop/waiting`, not `Unknown instance` (spec §7.3).
+ */
+function statusAfter(
+  engine: HandlerEngine,
+  job: string,
+  env: string[],
+  opts: RequestOptions,
+): InstanceStatus {
+  try {
+    return wire(engine.status(job, env, opts));
+  } catch (e) {
+    if (e instanceof EngineError && e.code === "UnknownInstance") {
+      return { job, instance: "", goal: "stop", state: "waiting", processes: [] };
+    }
+    throw toRpcError(e);
+  }
+}
+
 /** Builds every handler. */
 export function createHandlers(s: HandlerServices): RpcHandlers {
   const engine = s.driver.engine;
+  // Whether the caller sees environment values and job text: root and the owner only. A
+  // client-supplied `caller` changes nothing here: the peer's uid alone decides.
+  const privileged = (ctx: CallContext) =>
+    ctx.peer !== null && (ctx.peer.uid === 0 || ctx.peer.uid === (s.ownerUid ?? 0));
   const jobControl = (method: "start" | "stop" | "restart") =>
   async (
     p: { job: string; env: string[]; wait: boolean; instance?: string | undefined },
@@ -151,7 +189,7 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
     const sel = select(p);
     const r = await request(s, ctx, p.wait, (e, o) => e[method](p.job, p.env, { ...o, ...sel }));
     if (r !== null && r.ok && r.status !== null) return { status: wire(r.status) };
-    return { status: statusOrThrow(engine, p.job, method === "stop" ? [] : p.env, sel) };
+    return { status: statusAfter(engine, p.job, method === "stop" ? [] : p.env, sel) };
   };
 
   const callerEnv = (caller: { job: string; instance: string }) => {
@@ -204,29 +242,21 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
       }
       return { jobs: [...byJob].map(([job, instances]) => ({ job, instances })) };
     },
-    "job.showConfig": (p) => {
+    "job.showConfig": (p, ctx) => {
       const all = s.jobs();
       const chosen = p.job === undefined ? all : all.filter((j) => j.name === p.job);
       if (p.job !== undefined && chosen.length === 0) {
         throw RpcError.of("UnknownJob", { job: p.job });
       }
-      return {
-        jobs: chosen.map((j) => ({
-          name: j.name,
-          emits: [...j.emits],
-          startOn: j.startOn,
-          stopOn: j.stopOn,
-          file: j.file,
-          fields: jobClassFields(j),
-        })),
-      } as never;
+      const full = privileged(ctx);
+      return { jobs: chosen.map((j) => jobConfig(j, full)) };
     },
     "job.checkConfig": (p) => {
       const all = s.jobs();
       if (p.job !== undefined && !all.some((j) => j.name === p.job)) {
         throw RpcError.of("InvalidJobClass", { job: p.job });
       }
-      const jobs = checkConfig(all, { ignoreEvents: p.ignoreEvents, warn: p.warn }, p.job);
+      const jobs = checkEach(all, { ignoreEvents: p.ignoreEvents, warn: p.warn }, p.job);
       const files = s.confProblems()
         .filter((f) => p.job === undefined || f.job === p.job)
         .map((f) => ({ file: f.file, job: f.job, message: f.message }));
@@ -270,11 +300,17 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
       s.notifyDiskWriteable();
       return {};
     },
-    "env.list": (p) => ({ env: [...readEnv(p)].sort() }),
-    "env.get": (p) => {
+    "env.list": (p, ctx) => {
+      const env = privileged(ctx) ? [...readEnv(p)] : readEnv(p).map(redactEntry);
+      return { env: env.sort() };
+    },
+    "env.get": (p, ctx) => {
       const prefix = `${p.name}=`;
       const entry = readEnv(p).findLast((e) => e.startsWith(prefix));
       if (entry === undefined) throw RpcError.of("NoSuchVariable", { name: p.name });
+      if (!privileged(ctx) && !PUBLIC_VARIABLES.has(p.name)) {
+        throw RpcError.of("PermissionDenied", { what: `read variable: ${p.name}` });
+      }
       return { value: entry.slice(prefix.length) };
     },
     "env.set": (p) => {
@@ -304,6 +340,89 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
       return {};
     },
   };
+}
+
+/**
+ * One job as `job.showConfig` sends it: conditions as text and flat leaves, trees only when
+ * shallow, so that no reply nests deeper than {@linkcode MAX_WIRE_EXPR_DEPTH}. A job that cannot
+ * be shown gets its own `error`; the others are still sent. Without `full`, environment values
+ * and process text are hidden (`docs/rpc.md#who-sees-what`).
+ */
+function jobConfig(j: JobClassSpec, full: boolean): JobConfig {
+  try {
+    const fields = jobClassFields(j);
+    return {
+      name: j.name,
+      emits: [...j.emits],
+      startOn: wireTree(j.startOn),
+      stopOn: wireTree(j.stopOn),
+      file: j.file,
+      fields: full ? fields : redactFields(fields),
+      startOnText: j.startOn === null ? null : renderEventExpr(j.startOn),
+      stopOnText: j.stopOn === null ? null : renderEventExpr(j.stopOn),
+      startOnLeaves: j.startOn === null ? [] : conditionLeaves(j.startOn).map(wireLeaf),
+      stopOnLeaves: j.stopOn === null ? [] : conditionLeaves(j.stopOn).map(wireLeaf),
+    };
+  } catch (e) {
+    const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return {
+      name: j.name,
+      emits: [],
+      startOn: null,
+      stopOn: null,
+      file: j.file,
+      fields: {},
+      error,
+    };
+  }
+}
+
+function wireTree(expr: EventExpr | null): EventExprJson | null {
+  return expr === null || exprDepth(expr) > MAX_WIRE_EXPR_DEPTH ? null : expr as EventExprJson;
+}
+
+function wireLeaf(l: { event: string; job: string | null; env: readonly string[] }) {
+  return { event: l.event, job: l.job, env: [...l.env] };
+}
+
+/** The `fields` a caller other than root and the owner sees: no values, no process text. */
+function redactFields(fields: { [key: string]: Json }): { [key: string]: Json } {
+  const out = { ...fields };
+  if (Array.isArray(fields.env)) {
+    out.env = fields.env.map((e) => typeof e === "string" ? redactEntry(e) : e);
+  }
+  if (fields.processes !== undefined && fields.processes !== null) {
+    const hidden: { [key: string]: Json } = {};
+    for (const slot of Object.keys(fields.processes as object)) {
+      hidden[slot] = {
+        script: (fields.processes as Record<string, { script: Json }>)[slot]!.script,
+        command: REDACTED,
+      };
+    }
+    out.processes = hidden;
+  }
+  return out;
+}
+
+/** `checkConfig` job by job when the whole fails, so one bad job cannot fail the reply. */
+function checkEach(
+  all: readonly JobClassSpec[],
+  options: { ignoreEvents: string[]; warn: boolean },
+  job: string | undefined,
+) {
+  try {
+    return checkConfig(all, options, job);
+  } catch {
+    const names = job === undefined ? all.map((j) => j.name) : [job];
+    return names.flatMap((name) => {
+      try {
+        return checkConfig(all, options, name);
+      } catch (e) {
+        const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        return [{ job: name, problems: [`cannot be checked: ${message}`] }];
+      }
+    });
+  }
 }
 
 function safeInstances(engine: HandlerEngine, job: string): string[] {
