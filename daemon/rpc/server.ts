@@ -13,14 +13,18 @@
 
 import {
   createJSONRPCErrorResponse,
+  isJSONRPCID,
   JSONRPCErrorException,
+  type JSONRPCID,
   type JSONRPCResponse,
   JSONRPCServer,
 } from "json-rpc-2.0";
 import { ERROR_CODES, errorMessage, RpcError } from "../../protocol/errors.ts";
 import { LineSplitter, LineTooLongError, MAX_REQUEST_BYTES } from "../../protocol/framing.ts";
 import { type Method, METHODS, type Params, type Result } from "../../protocol/methods.ts";
+import { Admission } from "./admission.ts";
 import type { PeerCredentials } from "./peercred.ts";
+import { ReplyQueue } from "./reply_queue.ts";
 
 export type { PeerCredentials };
 
@@ -89,7 +93,7 @@ function isProtocolError(e: unknown): e is RpcError | JSONRPCErrorException {
   return e instanceof RpcError || e instanceof JSONRPCErrorException;
 }
 
-/** Options of {@linkcode ControlSocketServer.listen}. */
+/** Options of {@linkcode ControlSocketServer.listen}; limits are described in docs/rpc.md#limits. */
 export interface ControlSocketOptions {
   readonly path: string;
   readonly dispatcher: JSONRPCServer<CallContext>;
@@ -99,14 +103,48 @@ export interface ControlSocketOptions {
   readonly createWithMode: <T>(mode: number, fn: () => T) => T;
   /** Socket file mode. */
   readonly mode: number;
+  /** Longest request line, in bytes (default 1 MiB). */
   readonly maxRequestBytes?: number;
-  /** A client that sends part of a line and then nothing for this long is dropped. */
+  /** A connection with no request in progress for this long is dropped (default 30 s). */
   readonly idleTimeoutMs?: number;
+  /** A request line must arrive whole within this long of its first byte (default 10 s). */
+  readonly requestTimeoutMs?: number;
+  /** Connections open at once (default 512). */
   readonly maxConnections?: number;
+  /** Connections open at once per uid other than root and the owner (default 32). */
+  readonly maxConnectionsPerUid?: number;
+  /** Of `maxConnections`, how many are kept for root and the owner (default 64). */
+  readonly reservedConnections?: number;
+  /** The daemon's owner, as privileged as root here (default: the daemon's own uid). */
+  readonly ownerUid?: number;
+  /** Requests of one connection handled at once; it is not read further meanwhile (default 32). */
+  readonly maxInflightPerConnection?: number;
+  /** Reply bytes queued per connection; past it the client is dropped (default 4 MiB). */
+  readonly maxReplyQueueBytes?: number;
+  /** Replies waiting and none read for this long: the client is dropped (default 30 s). */
+  readonly replyStallTimeoutMs?: number;
+  /** Requests in one batch at most (default 1,000); a larger batch gets one Invalid Request. */
+  readonly maxBatchRequests?: number;
   readonly onClientError?: (message: string) => void;
   /** Called when a connection is closed (e.g. to release its peer-credential record). */
   readonly onClose?: (conn: Deno.UnixConn) => void;
 }
+
+/** The defaults of the limits in {@linkcode ControlSocketOptions} (docs/rpc.md#limits). */
+export const SOCKET_LIMITS = {
+  idleTimeoutMs: 30_000,
+  requestTimeoutMs: 10_000,
+  maxConnections: 512,
+  maxConnectionsPerUid: 32,
+  reservedConnections: 64,
+  maxInflightPerConnection: 32,
+  maxReplyQueueBytes: 4 << 20,
+  replyStallTimeoutMs: 30_000,
+  maxBatchRequests: 1000,
+} as const;
+
+/** Reading stops while more reply bytes than this wait on a connection (back-pressure). */
+const REPLY_HIGH_WATER = 256 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -134,7 +172,9 @@ export class ControlSocketServer {
   readonly #options: ControlSocketOptions;
   /** The inode of our socket file, so that close() never removes a successor's. */
   readonly #inode: number | null;
-  readonly #conns = new Set<Deno.UnixConn>();
+  /** Open connections and their reply queues (`null` until serving starts). */
+  readonly #conns = new Map<Deno.UnixConn, ReplyQueue | null>();
+  readonly #admission: Admission;
   #closed = false;
   readonly #accepting: Promise<void>;
 
@@ -145,6 +185,13 @@ export class ControlSocketServer {
     this.#listener = listener;
     this.#options = options;
     this.#inode = inodeOf(options.path);
+    const owner = options.ownerUid ?? ownUid();
+    this.#admission = new Admission({
+      maxConnections: options.maxConnections ?? SOCKET_LIMITS.maxConnections,
+      maxPerUid: options.maxConnectionsPerUid ?? SOCKET_LIMITS.maxConnectionsPerUid,
+      reserved: options.reservedConnections ?? SOCKET_LIMITS.reservedConnections,
+      privileged: (uid) => uid === 0 || uid === owner,
+    });
     this.#accepting = this.#acceptLoop();
   }
 
@@ -192,99 +239,175 @@ export class ControlSocketServer {
       } catch (e) {
         this.#options.onClientError?.(`cannot read peer credentials: ${String(e)}`);
       }
-      if (this.#conns.size >= (this.#options.maxConnections ?? 512)) {
-        this.#options.onClientError?.("too many clients; connection refused");
+      const admitted = this.#admission.admit(peer);
+      if ("refused" in admitted) {
+        this.#options.onClientError?.(`${admitted.refused}; connection refused`);
         closeQuietly(conn);
-        this.#options.onClose?.(conn);
+        this.#notifyClose(conn);
         continue;
       }
-      this.#conns.add(conn);
+      this.#conns.set(conn, null);
       this.#serve(conn, peer).catch((e) => this.#options.onClientError?.(String(e)))
         .finally(() => {
+          admitted.release();
           this.#conns.delete(conn);
           closeQuietly(conn);
-          try {
-            this.#options.onClose?.(conn);
-          } catch { /* bookkeeping only */ }
+          this.#notifyClose(conn);
         });
     }
   }
 
+  #notifyClose(conn: Deno.UnixConn): void {
+    try {
+      this.#options.onClose?.(conn);
+    } catch { /* bookkeeping only */ }
+  }
+
+  /**
+   * Serves one connection: reads request lines and runs up to a limit of them at once; stops
+   * reading while that many run or while replies wait to be read (back-pressure); drops the
+   * client when it idles, dribbles a request, or does not read its replies.
+   */
   async #serve(conn: Deno.UnixConn, peer: PeerCredentials | null): Promise<void> {
+    const o = this.#options;
     const abort = new AbortController();
     const ctx: CallContext = { peer, signal: abort.signal };
-    const splitter = new LineSplitter(this.#options.maxRequestBytes ?? MAX_REQUEST_BYTES);
-    const idleMs = this.#options.idleTimeoutMs ?? 30_000;
+    const splitter = new LineSplitter(o.maxRequestBytes ?? MAX_REQUEST_BYTES);
+    const idleMs = o.idleTimeoutMs ?? SOCKET_LIMITS.idleTimeoutMs;
+    const requestMs = o.requestTimeoutMs ?? SOCKET_LIMITS.requestTimeoutMs;
+    const maxInflight = o.maxInflightPerConnection ?? SOCKET_LIMITS.maxInflightPerConnection;
+    const who = peer === null ? "client" : `client pid ${peer.pid} uid ${peer.uid}`;
+    const drop = (why: string) => {
+      o.onClientError?.(`${who} dropped: ${why}`);
+      abort.abort();
+      closeQuietly(conn);
+    };
+    const replies = new ReplyQueue(conn, {
+      maxBytes: o.maxReplyQueueBytes ?? SOCKET_LIMITS.maxReplyQueueBytes,
+      stallTimeoutMs: o.replyStallTimeoutMs ?? SOCKET_LIMITS.replyStallTimeoutMs,
+    }, drop);
+    this.#conns.set(conn, replies);
+    if (this.#closed) replies.fail("the daemon is closing");
+    const out = new Output(replies, (m) => o.onClientError?.(`${who}: ${m}`));
     const inflight = new Set<Promise<void>>();
-    let partial = false;
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = partial ? setTimeout(() => closeQuietly(conn), idleMs) : undefined;
+    /** When the incomplete line now held started to arrive (paused time not counted). */
+    let lineStarted = 0;
+    const pause = async () => {
+      const from = Date.now();
+      while (inflight.size >= maxInflight && replies.failed === null) await Promise.race(inflight);
+      await replies.below(REPLY_HIGH_WATER);
+      lineStarted += Date.now() - from;
     };
     const buf = new Uint8Array(64 * 1024);
-    let writes = Promise.resolve();
-    const send = (response: JSONRPCResponse | JSONRPCResponse[]) => {
-      const bytes = encoder.encode(`${JSON.stringify(response)}\n`);
-      writes = writes.then(() => writeAll(conn, bytes)).catch(() => abort.abort());
-    };
     try {
-      while (true) {
+      while (replies.failed === null) {
+        await pause();
+        if (replies.failed !== null) break;
+        const wait = splitter.pending > 0
+          ? Math.max(0, lineStarted + requestMs - Date.now())
+          : inflight.size === 0 && replies.bytes === 0
+          ? idleMs
+          : null;
+        const timer = wait === null ? undefined : setTimeout(
+          () => drop(splitter.pending > 0 ? `no whole request in ${requestMs} ms` : "idle"),
+          wait,
+        );
         let n: number | null;
         try {
           n = await conn.read(buf);
         } catch {
           break;
+        } finally {
+          clearTimeout(timer);
         }
         if (n === null) break;
+        const before = splitter.pending;
         let lines: string[];
         try {
           lines = splitter.push(buf.subarray(0, n));
         } catch (e) {
           if (!(e instanceof LineTooLongError)) throw e;
-          send(createJSONRPCErrorResponse(null, ERROR_CODES.InvalidParams, e.message));
+          await out.send(createJSONRPCErrorResponse(null, ERROR_CODES.InvalidParams, e.message));
           break;
         }
-        partial = buf[n - 1] !== 0x0a;
-        armIdle();
+        if (splitter.pending > 0 && (before === 0 || lines.length > 0)) lineStarted = Date.now();
         for (const line of lines) {
           if (line.trim() === "") continue;
-          const call: Promise<void> = this.#handleLine(line, ctx).then((r) => {
-            if (r !== null) send(r);
-          }).finally(() => inflight.delete(call));
+          await pause();
+          if (replies.failed !== null) break;
+          const call: Promise<void> = this.#handleLine(line, ctx, out)
+            .catch((e) => o.onClientError?.(`cannot answer ${who}: ${String(e)}`))
+            .finally(() => inflight.delete(call));
           inflight.add(call);
         }
       }
     } finally {
-      clearTimeout(idle);
       abort.abort();
       // Let the answers to requests already read go out before the connection closes (a
       // client may shut down its sending side and still read). Calls that wait for a job or an
-      // event stop waiting on the abort above, so this ends.
-      if (!this.#closed) await Promise.allSettled([...inflight]);
-      await writes;
+      // event stop waiting on the abort above, so this ends; a client that does not read is
+      // dropped by the reply queue's stall timeout.
+      if (!this.#closed && replies.failed === null) await Promise.allSettled([...inflight]);
+      await replies.below(0);
     }
   }
 
-  async #handleLine(
-    line: string,
-    ctx: CallContext,
-  ): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
+  /** Answers one request line: a single request, or a batch streamed element by element. */
+  async #handleLine(line: string, ctx: CallContext, out: Output): Promise<void> {
     let request: unknown;
     try {
       request = JSON.parse(line);
     } catch {
-      return createJSONRPCErrorResponse(null, ERROR_CODES.ParseError, errorMessage("ParseError"));
+      return await out.send(
+        createJSONRPCErrorResponse(null, ERROR_CODES.ParseError, errorMessage("ParseError")),
+      );
     }
+    if (!Array.isArray(request)) {
+      const response = await this.#handleOne(request, ctx);
+      if (response !== null) await out.send(response);
+      return;
+    }
+    const max = this.#options.maxBatchRequests ?? SOCKET_LIMITS.maxBatchRequests;
+    if (request.length === 0 || request.length > max) {
+      const detail = request.length === 0
+        ? "empty batch"
+        : `a batch holds at most ${max} requests, not ${request.length}`;
+      return await out.send(invalidRequest(null, detail));
+    }
+    // One element at a time, each reply serialised and queued on its own: a batch's reply is
+    // never one string, and the reply queue's back-pressure holds the batch when the client
+    // does not read (docs/rpc.md#limits).
+    let release: (() => void) | null = null;
+    try {
+      for (const element of request) {
+        if (out.replies.failed !== null) return;
+        const response = await this.#handleOne(element, ctx);
+        if (response === null) continue;
+        const text = serialise(response, out.onError);
+        if (release === null) {
+          release = await out.acquire();
+          await out.replies.below(REPLY_HIGH_WATER);
+          out.replies.push(encoder.encode(`[${text}`));
+        } else {
+          await out.replies.below(REPLY_HIGH_WATER);
+          out.replies.push(encoder.encode(`,${text}`));
+        }
+      }
+      if (release !== null) out.replies.push(encoder.encode("]\n"));
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Answers one request (not a batch); `null` for a notification. */
+  async #handleOne(request: unknown, ctx: CallContext): Promise<JSONRPCResponse | null> {
+    const invalid = checkRequest(request);
+    if (invalid !== null) return invalid;
     try {
       // deno-lint-ignore no-explicit-any
-      return await this.#options.dispatcher.receive(request as any, ctx);
+      return await this.#options.dispatcher.receive(request as any, ctx) as JSONRPCResponse | null;
     } catch (e) {
-      return createJSONRPCErrorResponse(
-        null,
-        ERROR_CODES.InvalidRequest,
-        errorMessage("InvalidRequest", { detail: String(e) }),
-      );
+      return invalidRequest(null, String(e));
     }
   }
 
@@ -295,7 +418,10 @@ export class ControlSocketServer {
     try {
       this.#listener.close();
     } catch { /* already closed */ }
-    for (const c of this.#conns) closeQuietly(c);
+    for (const [conn, replies] of this.#conns) {
+      replies?.fail("the daemon is closing");
+      closeQuietly(conn);
+    }
     await this.#accepting.catch(() => {});
     if (this.#inode !== null && inodeOf(this.#options.path) === this.#inode) {
       try {
@@ -305,17 +431,91 @@ export class ControlSocketServer {
   }
 }
 
+/**
+ * A connection's output: single replies are queued whole, a batch's reply in pieces while it
+ * holds the output, so that nothing else is written into the middle of the batch's array.
+ */
+class Output {
+  #turn: Promise<void> = Promise.resolve();
+
+  constructor(readonly replies: ReplyQueue, readonly onError: (message: string) => void) {}
+
+  /** Waits for the output; the returned function gives it back. */
+  async acquire(): Promise<() => void> {
+    const previous = this.#turn;
+    let release!: () => void;
+    this.#turn = new Promise((resolve) => release = resolve);
+    await previous;
+    return release;
+  }
+
+  /** Queues one whole reply, once fewer reply bytes than the high-water mark wait. */
+  async send(response: JSONRPCResponse): Promise<void> {
+    const text = serialise(response, this.onError);
+    const release = await this.acquire();
+    try {
+      await this.replies.below(REPLY_HIGH_WATER);
+      this.replies.push(encoder.encode(`${text}\n`));
+    } finally {
+      release();
+    }
+  }
+}
+
+/** JSON text of a reply; a reply that cannot be serialised becomes an Internal error. */
+function serialise(response: JSONRPCResponse, onError: (message: string) => void): string {
+  try {
+    return JSON.stringify(response);
+  } catch (e) {
+    onError(`cannot serialise a reply: ${String(e)}`);
+    return JSON.stringify(
+      createJSONRPCErrorResponse(response.id, ERROR_CODES.Internal, errorMessage("Internal")),
+    );
+  }
+}
+
+/**
+ * An Invalid Request answer for what is not a request object, or whose `id` is not a string, a
+ * number or null (JSON-RPC 2.0 §4; such an id is never echoed: the answer's id is null), or
+ * whose `method` is not a string. `null` when the request is well-formed.
+ */
+function checkRequest(request: unknown): JSONRPCResponse | null {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    return invalidRequest(null, "not a request object");
+  }
+  const r = request as Record<string, unknown>;
+  if ("id" in r && !isJSONRPCID(r.id)) {
+    return invalidRequest(null, "id must be a string, a number or null");
+  }
+  if (typeof r.method !== "string") {
+    return invalidRequest((r.id ?? null) as JSONRPCID, "method must be a string");
+  }
+  return null;
+}
+
+function invalidRequest(id: JSONRPCID, detail: string): JSONRPCResponse {
+  return createJSONRPCErrorResponse(
+    id,
+    ERROR_CODES.InvalidRequest,
+    errorMessage("InvalidRequest", { detail }),
+  );
+}
+
+/** This process's uid, which owns a user-mode daemon; `null` when it cannot be read. */
+function ownUid(): number | null {
+  try {
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+}
+
 function inodeOf(path: string): number | null {
   try {
     return Deno.lstatSync(path).ino;
   } catch {
     return null;
   }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
 
 function closeQuietly(conn: Deno.Conn): void {
