@@ -12,6 +12,7 @@ const encoder = new TextEncoder();
 export class RawClient implements AsyncDisposable {
   readonly #conn: Deno.UnixConn;
   #buffer = "";
+  #scanned = 0;
   readonly #decoder = new TextDecoder();
   #closed = false;
 
@@ -34,12 +35,15 @@ export class RawClient implements AsyncDisposable {
   async response(): Promise<unknown> {
     const buf = new Uint8Array(65536);
     for (;;) {
-      const nl = this.#buffer.indexOf("\n");
+      // Search only what arrived since the last look: a long answer costs linear time.
+      const nl = this.#buffer.indexOf("\n", this.#scanned);
       if (nl >= 0) {
         const line = this.#buffer.slice(0, nl);
         this.#buffer = this.#buffer.slice(nl + 1);
+        this.#scanned = 0;
         return JSON.parse(line);
       }
+      this.#scanned = this.#buffer.length;
       const n = await this.#conn.read(buf);
       if (n === null) return null;
       this.#buffer += this.#decoder.decode(buf.subarray(0, n), { stream: true });
