@@ -22,6 +22,7 @@ import {
 import { ERROR_CODES, errorMessage, RpcError } from "../../protocol/errors.ts";
 import { LineSplitter, LineTooLongError, MAX_REQUEST_BYTES } from "../../protocol/framing.ts";
 import { type Method, METHODS, type Params, type Result } from "../../protocol/methods.ts";
+import { effectiveIds } from "../../sys/libc.ts";
 import { Admission } from "./admission.ts";
 import type { PeerCredentials } from "./peercred.ts";
 import { ReplyQueue } from "./reply_queue.ts";
@@ -504,7 +505,7 @@ function invalidRequest(id: JSONRPCID, detail: string): JSONRPCResponse {
 /** This process's uid, which owns a user-mode daemon; `null` when it cannot be read. */
 function ownUid(): number | null {
   try {
-    return Deno.uid();
+    return effectiveIds().euid;
   } catch {
     return null;
   }
