@@ -293,6 +293,8 @@ export class ControlSocketServer {
     const inflight = new Set<Promise<void>>();
     /** When the incomplete line now held started to arrive (paused time not counted). */
     let lineStarted = 0;
+    /** When the last request was taken or answered: blank lines do not keep a client alive. */
+    let busySince = Date.now();
     const pause = async () => {
       const from = Date.now();
       while (inflight.size >= maxInflight && replies.failed === null) await Promise.race(inflight);
@@ -307,7 +309,7 @@ export class ControlSocketServer {
         const wait = splitter.pending > 0
           ? Math.max(0, lineStarted + requestMs - Date.now())
           : inflight.size === 0 && replies.bytes === 0
-          ? idleMs
+          ? Math.max(0, busySince + idleMs - Date.now())
           : null;
         const timer = wait === null ? undefined : setTimeout(
           () => drop(splitter.pending > 0 ? `no whole request in ${requestMs} ms` : "idle"),
@@ -336,9 +338,13 @@ export class ControlSocketServer {
           if (line.trim() === "") continue;
           await pause();
           if (replies.failed !== null) break;
+          busySince = Date.now();
           const call: Promise<void> = this.#handleLine(line, ctx, out)
             .catch((e) => o.onClientError?.(`cannot answer ${who}: ${String(e)}`))
-            .finally(() => inflight.delete(call));
+            .finally(() => {
+              inflight.delete(call);
+              busySince = Date.now();
+            });
           inflight.add(call);
         }
       }

@@ -528,3 +528,27 @@ Deno.test("a client that does not read is dropped; reading stops while its repli
   const ok = await raw(h.path, '{"jsonrpc":"2.0","id":2,"method":"daemon.version"}\n', 1);
   assert.equal((ok[0] as { id: number }).id, 2);
 });
+
+Deno.test("blank lines do not keep an idle connection open", async () => {
+  await using h = await serve(handlers(), { idleTimeoutMs: 300 });
+  const conn = await Deno.connect({ transport: "unix", path: h.path });
+  let stop = false;
+  const blanks = (async () => {
+    while (!stop) {
+      try {
+        await conn.write(new TextEncoder().encode("\n"));
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    const { ms } = await readToEnd(conn);
+    assert.ok(ms >= 250 && ms < 2000, `dropped after ${Math.round(ms)} ms`);
+  } finally {
+    stop = true;
+    await blanks;
+    conn.close();
+  }
+});
