@@ -4,18 +4,19 @@
  * Each request line is parsed, validated against its zod schema
  * (`protocol/methods.ts`), authorised by the caller's credentials (SO_PEERCRED), and
  * dispatched to a handler. Nothing a client sends can hurt the daemon or
- * other clients: bad JSON gets a parse error, an unknown method or bad params
- * an error response, a line over the size limit or a client that goes silent
- * mid-line is dropped, and a handler that throws becomes an error response.
+ * other clients (docs/rpc.md#limits): bad JSON gets a parse error, an unknown
+ * method or bad params an error response, a handler that throws or a reply
+ * that cannot be serialised an error response; a line over the size limit, a
+ * client that idles or dribbles a request, or one that does not read its
+ * replies is dropped; connections are limited per uid with a reserve for root
+ * and the owner; batches are answered piece by piece, never as one string.
  *
  * @module
  */
 
 import {
   createJSONRPCErrorResponse,
-  isJSONRPCID,
   JSONRPCErrorException,
-  type JSONRPCID,
   type JSONRPCResponse,
   JSONRPCServer,
 } from "json-rpc-2.0";
@@ -26,6 +27,7 @@ import { effectiveIds } from "../../sys/libc.ts";
 import { Admission } from "./admission.ts";
 import type { PeerCredentials } from "./peercred.ts";
 import { ReplyQueue } from "./reply_queue.ts";
+import { checkRequest, invalidRequest, Output, REPLY_HIGH_WATER, streamBatch } from "./replies.ts";
 
 export type { PeerCredentials };
 
@@ -143,11 +145,6 @@ export const SOCKET_LIMITS = {
   replyStallTimeoutMs: 30_000,
   maxBatchRequests: 1000,
 } as const;
-
-/** Reading stops while more reply bytes than this wait on a connection (back-pressure). */
-const REPLY_HIGH_WATER = 256 * 1024;
-
-const encoder = new TextEncoder();
 
 /** Another daemon already answers on the socket path (a live socket is never replaced). */
 export class SocketInUseError extends Error {
@@ -381,29 +378,7 @@ export class ControlSocketServer {
         : `a batch holds at most ${max} requests, not ${request.length}`;
       return await out.send(invalidRequest(null, detail));
     }
-    // One element at a time, each reply serialised and queued on its own: a batch's reply is
-    // never one string, and the reply queue's back-pressure holds the batch when the client
-    // does not read (docs/rpc.md#limits).
-    let release: (() => void) | null = null;
-    try {
-      for (const element of request) {
-        if (out.replies.failed !== null) return;
-        const response = await this.#handleOne(element, ctx);
-        if (response === null) continue;
-        const text = serialise(response, out.onError);
-        if (release === null) {
-          release = await out.acquire();
-          await out.replies.below(REPLY_HIGH_WATER);
-          out.replies.push(encoder.encode(`[${text}`));
-        } else {
-          await out.replies.below(REPLY_HIGH_WATER);
-          out.replies.push(encoder.encode(`,${text}`));
-        }
-      }
-      if (release !== null) out.replies.push(encoder.encode("]\n"));
-    } finally {
-      release?.();
-    }
+    await streamBatch(request, (element) => this.#handleOne(element, ctx), out);
   }
 
   /** Answers one request (not a batch); `null` for a notification. */
@@ -436,76 +411,6 @@ export class ControlSocketServer {
       } catch { /* gone already */ }
     }
   }
-}
-
-/**
- * A connection's output: single replies are queued whole, a batch's reply in pieces while it
- * holds the output, so that nothing else is written into the middle of the batch's array.
- */
-class Output {
-  #turn: Promise<void> = Promise.resolve();
-
-  constructor(readonly replies: ReplyQueue, readonly onError: (message: string) => void) {}
-
-  /** Waits for the output; the returned function gives it back. */
-  async acquire(): Promise<() => void> {
-    const previous = this.#turn;
-    let release!: () => void;
-    this.#turn = new Promise((resolve) => release = resolve);
-    await previous;
-    return release;
-  }
-
-  /** Queues one whole reply, once fewer reply bytes than the high-water mark wait. */
-  async send(response: JSONRPCResponse): Promise<void> {
-    const text = serialise(response, this.onError);
-    const release = await this.acquire();
-    try {
-      await this.replies.below(REPLY_HIGH_WATER);
-      this.replies.push(encoder.encode(`${text}\n`));
-    } finally {
-      release();
-    }
-  }
-}
-
-/** JSON text of a reply; a reply that cannot be serialised becomes an Internal error. */
-function serialise(response: JSONRPCResponse, onError: (message: string) => void): string {
-  try {
-    return JSON.stringify(response);
-  } catch (e) {
-    onError(`cannot serialise a reply: ${String(e)}`);
-    return JSON.stringify(
-      createJSONRPCErrorResponse(response.id, ERROR_CODES.Internal, errorMessage("Internal")),
-    );
-  }
-}
-
-/**
- * An Invalid Request answer for what is not a request object, or whose `id` is not a string, a
- * number or null (JSON-RPC 2.0 §4; such an id is never echoed: the answer's id is null), or
- * whose `method` is not a string. `null` when the request is well-formed.
- */
-function checkRequest(request: unknown): JSONRPCResponse | null {
-  if (typeof request !== "object" || request === null || Array.isArray(request)) {
-    return invalidRequest(null, "not a request object");
-  }
-  const r = request as Record<string, unknown>;
-  if ("id" in r && !isJSONRPCID(r.id)) {
-    return invalidRequest(null, "id must be a string, a number or null");
-  }
-  if (typeof r.method !== "string") {
-    return invalidRequest((r.id ?? null) as JSONRPCID, "method must be a string");
-  }
-  return null;
-}
-
-function invalidRequest(id: JSONRPCID, detail: string): JSONRPCResponse {
-  return createJSONRPCErrorResponse(
-    id,
-    ERROR_CODES.InvalidRequest,
-    errorMessage("InvalidRequest", { detail }),
-  );
 }
 
 /** This process's uid, which owns a user-mode daemon; `null` when it cannot be read. */
