@@ -17,7 +17,7 @@ import type { Effect, NotifyResult, StatusEntry, WaiterId } from "../engine/type
 import { LOG_PRIORITIES, type LogPriority } from "../options.ts";
 import { logFilePath } from "../supervisor/log_file.ts";
 import { RpcError } from "../../protocol/errors.ts";
-import { type InstanceStatus, PROTOCOL_VERSION } from "../../protocol/methods.ts";
+import { type InstanceStatus, type PowerAction, PROTOCOL_VERSION } from "../../protocol/methods.ts";
 import type { CallContext, RpcHandlers } from "./server.ts";
 
 /** The engine calls the handlers make. */
@@ -64,6 +64,8 @@ export interface HandlerServices {
   readonly logDir: string | null;
   readonly defaultConsole: string;
   notifyDiskWriteable(): void;
+  /** Starts the final phase of a shutdown (PID 1 only); absent elsewhere. */
+  shutdown?(action: PowerAction): void;
 }
 
 /** The one map from engine errors to wire errors: by the error's code, never its text. */
@@ -265,6 +267,12 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
         s.logPriority = p.priority as LogPriority;
       }
       return { priority: s.logPriority };
+    },
+    "daemon.shutdown": (p) => {
+      // Only PID 1 has a machine to shut down.
+      if (s.shutdown === undefined) throw RpcError.of("MethodNotFound");
+      s.shutdown(p.action);
+      return {};
     },
     "daemon.notifyDiskWriteable": () => {
       s.notifyDiskWriteable();
