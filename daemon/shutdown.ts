@@ -119,7 +119,10 @@ const POLL_MS = 100;
  * Runs the steps in order; a failing step is logged and the next one runs. Returns when the
  * kernel refused the last step (a reboot(2) that worked never returns).
  */
-export async function runFinalSequence(steps: readonly FinalStep[], ports: FinalPorts) {
+export async function runFinalSequence(
+  steps: readonly FinalStep[],
+  ports: FinalPorts,
+): Promise<void> {
   const { machine, log } = ports;
   const sleep = (ms: number) => new Promise<void>((r) => ports.clock.setTimer(ms, r));
   for (const s of steps) {
