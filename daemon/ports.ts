@@ -166,6 +166,8 @@ export interface Machine {
   attachConsole(path: string): void;
   /** The mounts the daemon sees, parents before children (`/proc/self/mountinfo`). */
   mounts(): readonly MountPoint[];
+  /** mkdir(2) of one directory; an existing one is not an error. @throws {Error} naming the errno */
+  makeDirectory(path: string, mode: number): void;
   /** setsid(2); already leading a session is not an error. */
   setsid(): void;
   /** chdir(2) of the whole daemon. @throws {Error} naming the errno */

@@ -26,6 +26,7 @@ export const realMachine: Machine = {
   killAll: (signal) => sys.kill(-1, signal),
   attachConsole: (path) => sys.attachConsole(path),
   mounts: () => readMountInfo(),
+  makeDirectory: (path, mode) => sys.mkdir(path, mode),
   setsid: () => sys.setsid(),
   chdir: (path) => sys.chdir(path),
   setUmask: (mask) => void umask(mask),

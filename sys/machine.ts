@@ -21,6 +21,7 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   setsid: { parameters: [], result: "i32" },
   chdir: { parameters: ["buffer"], result: "i32" },
+  mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   execv: { parameters: ["buffer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -171,6 +172,14 @@ export function setsid(): void {
  */
 export function chdir(path: string): void {
   check("chdir", sym().chdir(cstr(path)));
+}
+
+/** mkdir(2); an existing path is not an error. */
+export function mkdir(path: string, mode: number): void {
+  if (sym().mkdir(cstr(path), mode) === -1) {
+    const e = errno();
+    if (e !== 17) throw new MachineCallError("mkdir", e);
+  }
 }
 
 const O_WRONLY = 1;

@@ -70,6 +70,10 @@ export class FakeMachine implements Machine {
     return [...this.mountTable];
   }
 
+  makeDirectory(path: string, mode: number): void {
+    this.#record("makeDirectory", `mkdir ${path} ${mode.toString(8)}`);
+  }
+
   setsid(): void {
     this.#record("setsid", "setsid");
   }
