@@ -107,7 +107,10 @@ export function earlyBoot(machine: Machine, rawEnv: Readonly<Record<string, stri
     attempt(`Unable to open ${CONSOLE}`, () => machine.attachConsole(CONSOLE));
   attempt("umask", () => machine.setUmask(0o022));
   attempt("Unable to change to /", () => machine.chdir("/"));
-  attempt("Unable to disable Ctrl-Alt-Del", () => machine.reboot("cad-off"));
+  // A PID namespace has no Ctrl-Alt-Del of its own (the kernel refuses the request there).
+  if (machine.ownsMachine()) {
+    attempt("Unable to disable Ctrl-Alt-Del", () => machine.reboot("cad-off"));
+  }
   const env = { ...rawEnv };
   env.PATH ??= DEFAULT_PATH;
   env.TERM ??= "linux";
