@@ -27,4 +27,4 @@ for (const line of args) {
   }
 }
 conn.close();
-console.log(text.trimEnd());
+await Deno.stdout.write(encoder.encode(`${text.trimEnd()}\n`));
