@@ -2,7 +2,7 @@
  * Sends raw lines to the system daemon's socket and prints what comes back, one reply per line:
  * how the PID-1 tests send requests no CLI makes (`daemon.shutdown`, malformed input).
  *
- * Usage: deno run -A _rpc.ts [--no-wait] LINE...
+ * Usage: deno run -A _rpc.ts [--no-wait] LINE...   (`@big:N` sends a line of N bytes)
  *
  * @module
  */
@@ -16,8 +16,11 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 let text = "";
 const buf = new Uint8Array(65536);
-for (const line of args) {
-  await conn.write(encoder.encode(`${line}\n`));
+for (const arg of args) {
+  const big = /^@big:(\d+)$/.exec(arg);
+  const line = big === null ? arg : "x".repeat(Number(big[1]));
+  const ok = await conn.write(encoder.encode(`${line}\n`)).then(() => true, () => false);
+  if (!ok) break; // the daemon closed an abusive connection
   if (!wait) continue;
   const before = text.split("\n").length;
   while (text.split("\n").length === before) {
