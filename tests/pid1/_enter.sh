@@ -11,8 +11,10 @@ root=$1
 conf=$2
 shift 2
 mount --make-rprivate /
+# PID1_TEST_BARE_RUN=1 leaves /run unmounted, for daybreak's early boot to mount.
 for mnt in /run /var/log /etc/init; do
   [ -d "$mnt" ] || continue
+  [ "$mnt" = /run ] && [ "${PID1_TEST_BARE_RUN:-}" = 1 ] && [ -z "$(findmnt -n /run)" ] && continue
   mount -t tmpfs "pid1-test-${mnt##*/}" "$mnt"
 done
 cd /

@@ -76,6 +76,7 @@ async function run(cmd: string, args: readonly string[]): Promise<Ran> {
 export async function startPid1(
   jobs: Readonly<Record<string, string>>,
   extraArgs: readonly string[] = [],
+  options: { readonly bareRun?: boolean } = {},
 ): Promise<Pid1> {
   const dir = await Deno.makeTempDir({ prefix: "daybreak-pid1-" });
   await Deno.mkdir(`${dir}/conf`);
@@ -97,6 +98,7 @@ export async function startPid1(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    env: { PID1_TEST_BARE_RUN: options.bareRun === true ? "1" : "0" },
   }).spawn();
   const collected = child.output();
   const ended = collected.then((o) => ({ success: o.success, code: o.code, signal: o.signal }));

@@ -90,3 +90,19 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "pid1: the early boot mounts a missing /run (tmpfs) before the socket goes there",
+  ignore: skip !== null,
+  async fn() {
+    const ns = await startPid1({ svc: SERVICE }, [], { bareRun: true });
+    try {
+      const r = await ns.inside("findmnt", "-n", "-o", "FSTYPE,TARGET", "/run");
+      assert.equal(r.stdout.trim(), "tmpfs  /run");
+      const setsid = await ns.inside("sh", "-c", "cut -d' ' -f6 /proc/1/stat");
+      assert.equal(setsid.stdout.trim(), "1", "init leads its own session");
+    } finally {
+      await ns.stop();
+    }
+  },
+});
