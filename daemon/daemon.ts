@@ -212,11 +212,18 @@ export class Daemon {
       case "emit":
         return this.#emit(action.event, []);
       case "reexec":
-        // Stateful re-exec is not built yet: PID 1 must never exit on a signal, so it carries on.
-        return this.#log.log("warn", "Re-exec requested, not available yet: carrying on");
+        return this.reexec();
       case "ignore":
         return;
     }
+  }
+
+  /**
+   * Re-executes the daemon keeping its state (SIGTERM to PID 1, `telinit u`). Stateful re-exec
+   * is not built yet: PID 1 must never exit on a signal, so for now it logs and carries on.
+   */
+  reexec(): void {
+    this.#log.log("warn", "Re-exec requested, not available yet: carrying on");
   }
 
   /**

@@ -5,8 +5,9 @@
  * PID 1 after the early boot); otherwise root gets `telinit` with the same arguments, as
  * Upstart's init does (`init 2` acts as `telinit 2`), and anyone else "Need to be root".
  *
- * As PID 1 nothing may end the process (the kernel panics): uncaught errors and rejected
- * promises are logged and the daemon goes on; if it cannot start at all it re-executes itself.
+ * In every mode an uncaught error or a rejected promise is logged and the daemon goes on (a
+ * session manager that dies takes its jobs' supervision with it). As PID 1 nothing may end the
+ * process (the kernel panics): if the daemon cannot start, or ends, it re-executes itself.
  *
  * @module
  */
