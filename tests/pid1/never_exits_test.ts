@@ -1,8 +1,8 @@
 /**
  * A PID-1 daybreak in a PID namespace survives everything its helpers and clients can do to it:
  * every process but init killed (job processes, their children, the writers of `console log`
- * pumps), orphans left behind, malformed requests, a broken job file, a job that cannot start,
- * and every signal it may receive. Afterwards it still answers `initctl version` and `list`,
+ * pumps), orphans left behind, job logs on a full file system, malformed requests, a broken job
+ * file, a job that cannot start, and every signal it may receive. Afterwards it still answers `initctl version` and `list`,
  * respawns its services, has reaped every orphan, and the kernel's signals became events.
  */
 import assert from "node:assert/strict";
@@ -43,6 +43,17 @@ Deno.test({
       const svc = await waitFor("svc running", () => pidOf(ns, "svc"));
       await waitFor("logger running", () => pidOf(ns, "logger"));
       await waitFor("forker running", () => pidOf(ns, "forker"));
+
+      // The job logs' file system fills up: every later log write fails with ENOSPC.
+      let full = await ns.inside(
+        "sh",
+        "-c",
+        "mount -o remount,size=64k /var/log && (dd if=/dev/zero of=/var/log/fill bs=4k 2>/dev/null; true)",
+      );
+      assert.equal(full.code, 0, full.stderr);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      full = await ns.inside("df", "--output=avail", "/var/log");
+      assert.match(full.stdout, /\n\s*0\n/, "the log file system is full");
 
       // Every process but init: job processes, their children, log pump writers, orphans.
       let r = await ns.inside("sh", "-c", "kill -9 -1; exit 0");
