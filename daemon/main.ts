@@ -103,7 +103,7 @@ let neverExit = false;
 
 /**
  * Keeps the daemon alive through what would end it: an uncaught exception or a rejected promise
- * is logged and the daemon goes on (see docs/behaviour.md#never-exits).
+ * is logged and the daemon goes on (see docs/pid1.md#never-exits).
  */
 function keepGoing(): void {
   const report = (what: string, e: unknown) => {

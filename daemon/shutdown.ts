@@ -1,5 +1,5 @@
 /**
- * The final phase of a machine's shutdown, as PID 1 runs it (see docs/behaviour.md#shutdown).
+ * The final phase of a machine's shutdown, as PID 1 runs it (see docs/pid1.md#shutdown).
  *
  * A shutdown starts as Upstart's does: `shutdown`, `halt`, `poweroff` or `reboot` emit
  * `runlevel RUNLEVEL=0|6` (with `INIT_HALT=POWEROFF|HALT`), jobs stop by their `stop on`, and

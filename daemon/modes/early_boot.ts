@@ -1,5 +1,5 @@
 /**
- * The first step of the system mode as the machine's PID 1 (see docs/behaviour.md#pid-1), all
+ * The first step of the system mode as the machine's PID 1 (see docs/pid1.md#early-boot), all
  * through the {@linkcode Machine} port: a session of its own; `/sys`, `/dev`, `/dev/pts`,
  * `/dev/shm` and `/run` mounted when missing (the launcher mounted `/proc`); stdio on
  * `/dev/console`; umask 022; `/` as working directory; a default `PATH` and `TERM`; Ctrl-Alt-Del

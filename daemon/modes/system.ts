@@ -4,7 +4,7 @@
  * only root may command. As PID 1 it also routes the kernel's signals to events: SIGINT
  * (Ctrl-Alt-Delete) → `control-alt-delete`, SIGPWR → `power-status-changed`, SIGWINCH
  * (Alt-Up) → `keyboard-request`, SIGHUP reloads, SIGTERM asks for a re-exec and SIGUSR1 is
- * ignored: no signal ends PID 1 (see docs/behaviour.md#pid-1). Run with `--system` instead of
+ * ignored: no signal ends PID 1 (see docs/pid1.md#signals). Run with `--system` instead of
  * as PID 1 (tests, another init above), SIGTERM and SIGINT end the daemon.
  *
  * @module
