@@ -8,7 +8,7 @@
  *
  * 1. every job stopped within its kill timeout;
  * 2. SIGTERM to every process left (kill(-1)), a grace period that ends early when nothing is
- *    left, then SIGKILL;
+ *    left, then SIGKILL and a second's wait for the killed to be reaped;
  * 3. sync; file systems unmounted, or remounted read-only where they cannot be, innermost first
  *    (only as the machine's own init: a PID namespace shares them with its host); sync;
  * 4. reboot(2) with RB_POWER_OFF, RB_HALT_SYSTEM or RB_AUTOBOOT. Inside a PID namespace this
@@ -38,6 +38,8 @@ export type FinalStep =
 
 /** How long processes get between SIGTERM and SIGKILL (sysvinit's sendsigs waits as long). */
 export const DEFAULT_GRACE_MS = 5000;
+/** How long the killed get to be gone. */
+const KILL_WAIT_MS = 1000;
 
 const COMMANDS: Readonly<Record<PowerAction, RebootCommand>> = {
   poweroff: "power-off",
@@ -52,6 +54,8 @@ export function finalSequence(action: PowerAction, graceMs = DEFAULT_GRACE_MS): 
     { step: "kill-all", signal: "SIGTERM" },
     { step: "grace", ms: graceMs },
     { step: "kill-all", signal: "SIGKILL" },
+    // SIGKILL is not instant: the dead are reaped before their files' file systems are unmounted.
+    { step: "grace", ms: KILL_WAIT_MS },
     { step: "sync" },
     { step: "read-only" },
     { step: "sync" },
