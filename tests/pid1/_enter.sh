@@ -11,12 +11,15 @@ root=$1
 conf=$2
 shift 2
 mount --make-rprivate /
-# PID1_TEST_BARE_RUN=1 leaves /run unmounted, for daybreak's early boot to mount.
 for mnt in /run /var/log /etc/init; do
   [ -d "$mnt" ] || continue
-  [ "$mnt" = /run ] && [ "${PID1_TEST_BARE_RUN:-}" = 1 ] && [ -z "$(findmnt -n /run)" ] && continue
   mount -t tmpfs "pid1-test-${mnt##*/}" "$mnt"
 done
+# PID1_TEST_BARE_RUN=1: no /run mount at all (this namespace's copies of the host's included),
+# for daybreak's early boot to mount one.
+if [ "${PID1_TEST_BARE_RUN:-}" = 1 ]; then
+  while findmnt -n /run >/dev/null; do umount -l /run; done
+fi
 cd /
 exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/ \
   "$root/bin/init" --confdir "$conf" "$@"
