@@ -26,6 +26,7 @@ import { Engine } from "./engine/engine.ts";
 import type { Instance } from "./engine/types.ts";
 import { EngineDriver } from "./engine_driver.ts";
 import { DaemonLog } from "./log.ts";
+import { finalSequence, type PowerAction, runFinalSequence, ShutdownTrigger } from "./shutdown.ts";
 import type { DaemonControl, Mode, SignalAction } from "./modes/mode.ts";
 import { dirname } from "./modes/user.ts";
 import type { DaemonPorts, SignalName } from "./ports.ts";
@@ -49,6 +50,7 @@ export class Daemon {
   readonly #conf: ConfWatcher;
   #server: ControlSocketServer | null = null;
   #stopping: Promise<number> | null = null;
+  #final: Promise<void> | null = null;
   readonly #exited: Promise<number>;
   #resolveExit!: (code: number) => void;
   readonly #unsubscribe: (() => void)[] = [];
@@ -91,11 +93,19 @@ export class Daemon {
       sessionAddress: mode.sessionAddress,
       ...mode.engine,
     });
+    const trigger = new ShutdownTrigger();
+    let daemonRef: Daemon | null = null;
     const driver = new EngineDriver(engine, {
       spawner: ports.spawner,
       clock: ports.clock,
       security: ports.security,
       log: (p, m) => log.log(p, m),
+      // PID 1: a runlevel 0/6 whose scripts left the machine up ends in the final phase.
+      observe: (effect) => {
+        if (mode.machineShutdown !== true || effect.type !== "eventEmitted") return;
+        const action = trigger.event(effect.name, effect.env, engine.getClass("rc") !== undefined);
+        if (action !== null) daemonRef?.powerOff(action);
+      },
     }, mode.spawn);
 
     let jobs: readonly JobClassSpec[] = [];
@@ -113,6 +123,7 @@ export class Daemon {
       log: (p, m) => log.log(p, m),
     });
     const daemon = new Daemon(mode, ports, { log, driver, conf });
+    daemonRef = daemon;
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
     await conf.reload();
     conf.watch();
@@ -135,6 +146,9 @@ export class Daemon {
       defaultConsole: mode.spawn.defaultConsole,
       notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
       ownerUid: mode.socket.ownerUid,
+      ...(mode.machineShutdown === true
+        ? { shutdown: (action: PowerAction) => daemon.powerOff(action) }
+        : {}),
     };
     const dispatcher = createDispatcher(createHandlers(services), {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
@@ -162,6 +176,11 @@ export class Daemon {
     for (const event of startupEvents) daemon.#emit(event.name, event.env);
     mode.started(daemon.#control());
     return daemon;
+  }
+
+  /** Logs a failure the daemon survived (an uncaught error, say) in its own log. */
+  report(message: string): void {
+    this.#log.log("error", message);
   }
 
   /** Resolves with the exit status once the daemon has shut down. */
@@ -194,7 +213,55 @@ export class Daemon {
         return void this.#conf.reload();
       case "emit":
         return this.#emit(action.event, []);
+      case "reexec":
+        return this.reexec();
+      case "ignore":
+        return;
     }
+  }
+
+  /**
+   * Re-executes the daemon keeping its state (SIGTERM to PID 1, `telinit u`). Stateful re-exec
+   * is not built yet: PID 1 must never exit on a signal, so for now it logs and carries on.
+   */
+  reexec(): void {
+    this.#log.log("warn", "Re-exec requested, not available yet: carrying on");
+  }
+
+  /**
+   * PID 1's final phase of a shutdown (`daemon/shutdown.ts`): jobs stopped, every process
+   * signalled, file systems made safe, reboot(2). Runs once; later requests are ignored.
+   */
+  powerOff(action: PowerAction): void {
+    if (this.#final !== null) return;
+    this.#log.log("message", `Final phase of the shutdown (${action})`);
+    this.#final = runFinalSequence(finalSequence(action), {
+      machine: this.#ports.machine,
+      clock: this.#ports.clock,
+      stopJobs: () => this.#stopAllJobs(),
+      remaining: () => {
+        this.#ports.host.reapNow();
+        return this.#ports.host.descendants().length;
+      },
+      log: (p, m) => this.#log.log(p, m),
+    }).catch((e) => this.#log.log("error", `Final shutdown failed: ${String(e)}`));
+  }
+
+  /** Stops every instance; resolves when none is left or the longest kill timeout passed. */
+  async #stopAllJobs(): Promise<void> {
+    const engine = this.#driver.engine;
+    const longest = Math.max(
+      1,
+      ...engine.list().flatMap((s) => liveInstances(engine, s.job).map((i) => i.cls.killTimeout)),
+    );
+    for (const s of engine.list()) {
+      for (const inst of liveInstances(engine, s.job)) {
+        try {
+          this.#driver.run((e) => e.stop(s.job, [], { instance: inst.name }));
+        } catch { /* stopping already, or gone */ }
+      }
+    }
+    await Promise.race([this.#driver.whenIdle(), this.#sleep(longest * 1000 + 500)]);
   }
 
   #control(): DaemonControl {

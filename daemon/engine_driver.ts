@@ -177,7 +177,8 @@ export class EngineDriver {
         return;
       }
       case "eventEmitted":
-        return this.#ports.log("info", `Handling ${effect.name} event`);
+        // The engine logs "Handling NAME event" itself when it handles the event.
+        return;
       case "log":
         return this.#ports.log(effect.level, effect.message);
       case "loadSecurity":

@@ -17,6 +17,8 @@ export type LogPriority = typeof LOG_PRIORITIES[number];
 /** Parsed `init` options. */
 export interface InitOptions {
   readonly user: boolean;
+  /** `--system`: system mode without being PID 1 (tests, or under another init). */
+  readonly system: boolean;
   readonly confdirs: readonly string[];
   readonly prependConfdirs: readonly string[];
   readonly appendConfdirs: readonly string[];
@@ -72,6 +74,7 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
     allowPositionals: true,
     options: {
       user: { type: "boolean" },
+      system: { type: "boolean" },
       confdir: { type: "string", multiple: true },
       "prepend-confdir": { type: "string", multiple: true },
       "append-confdir": { type: "string", multiple: true },
@@ -135,6 +138,7 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
     : "message";
   return {
     user: values.user === true,
+    system: values.system === true,
     confdirs: list(values.confdir),
     prependConfdirs: list(values["prepend-confdir"]),
     appendConfdirs: list(values["append-confdir"]),

@@ -123,3 +123,8 @@ Deno.test("daemonPaths() uses the system socket and /var/log/upstart in system m
     "/x",
   );
 });
+
+Deno.test("parseInitOptions: --system asks for system mode without PID 1", () => {
+  assert.equal(parseInitOptions(["--system"]).system, true);
+  assert.equal(parseInitOptions([]).system, false);
+});

@@ -166,6 +166,36 @@ export interface Machine {
   killAll(signal: number): void;
   /** Makes `path` (normally `/dev/console`) the daemon's stdin, stdout and stderr. */
   attachConsole(path: string): void;
+  /** The mounts the daemon sees, parents before children (`/proc/self/mountinfo`). */
+  mounts(): readonly MountPoint[];
+  /** mkdir(2) of one directory; an existing one is not an error. @throws {Error} naming the errno */
+  makeDirectory(path: string, mode: number): void;
+  /** setsid(2); already leading a session is not an error. */
+  setsid(): void;
+  /** chdir(2) of the whole daemon. @throws {Error} naming the errno */
+  chdir(path: string): void;
+  /** Sets the daemon's umask for good. */
+  setUmask(mask: number): void;
+  /** What fds 0–2 are (`/dev/console`, `pipe:[…]`, …), `null` for a closed one. */
+  stdio(): readonly (string | null)[];
+  /** A writer of kernel-log lines (`/dev/kmsg`), or `null` when it cannot be opened. */
+  openKernelLog(): ((line: string) => void) | null;
+  /**
+   * Whether the daemon is the machine's own init (the initial PID namespace): only then does
+   * the final shutdown touch the file systems, which a PID namespace shares with its host.
+   */
+  ownsMachine(): boolean;
+  /**
+   * execv(2) of the daemon's own image with its own command line plus `extraArgs`, keeping its
+   * pid: what PID 1 does where it cannot go on. Returns only by throwing.
+   */
+  reexec(extraArgs: readonly string[]): void;
+}
+
+/** A mount as the shutdown and the early boot see it. */
+export interface MountPoint {
+  readonly mountPoint: string;
+  readonly fsType: string;
 }
 
 /** The commands of reboot(2) the daemon uses. */

@@ -39,6 +39,9 @@ export interface CallerInstance {
   instance: string;
 }
 
+/** What the final phase of a shutdown ends with (`daemon.shutdown`). */
+export type PowerAction = "poweroff" | "halt" | "reboot";
+
 /** One live process of an instance. */
 export interface ProcessStatus {
   process: ProcessName;
@@ -179,6 +182,7 @@ export interface MethodTypes {
     { priority: string }
   >;
   "daemon.notifyDiskWriteable": Types<Empty | undefined, Empty, Empty>;
+  "daemon.shutdown": Types<{ action: PowerAction }, { action: PowerAction }, Empty>;
   "env.list": Types<EnvScopeIn | undefined, EnvScope, { env: string[] }>;
   "env.get": Types<EnvScopeIn & { name: string }, EnvScope & { name: string }, { value: string }>;
   "env.set": Types<
@@ -316,6 +320,10 @@ export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
     result: z.object({ priority: z.string() }),
   },
   "daemon.notifyDiskWriteable": { params: z.object({}).default({}), result: z.object({}) },
+  "daemon.shutdown": {
+    params: z.object({ action: z.enum(["poweroff", "halt", "reboot"]) }),
+    result: z.object({}),
+  },
   "env.list": {
     params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
       .default({ global: false }),

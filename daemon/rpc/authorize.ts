@@ -55,6 +55,8 @@ function refusedAction(method: Method, params: unknown): string {
       return "set log priority";
     case "daemon.notifyDiskWriteable":
       return "notify disk is writeable";
+    case "daemon.shutdown":
+      return "shut down the system";
     default:
       return "modify job environment";
   }

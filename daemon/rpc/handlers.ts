@@ -23,6 +23,7 @@ import {
   type InstanceStatus,
   type JobConfig,
   MAX_WIRE_EXPR_DEPTH,
+  type PowerAction,
   PROTOCOL_VERSION,
 } from "../../protocol/methods.ts";
 import { PUBLIC_VARIABLES, REDACTED, redactEntry } from "./env_policy.ts";
@@ -77,6 +78,8 @@ export interface HandlerServices {
    * (`docs/rpc.md#who-sees-what`). @default 0: root only
    */
   readonly ownerUid?: number;
+  /** Starts the final phase of a shutdown (PID 1 only); absent elsewhere. */
+  shutdown?(action: PowerAction): void;
 }
 
 /** The one map from engine errors to wire errors: by the error's code, never its text. */
@@ -295,6 +298,12 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
         s.logPriority = p.priority as LogPriority;
       }
       return { priority: s.logPriority };
+    },
+    "daemon.shutdown": (p) => {
+      // Only PID 1 has a machine to shut down.
+      if (s.shutdown === undefined) throw RpcError.of("MethodNotFound");
+      s.shutdown(p.action);
+      return {};
     },
     "daemon.notifyDiskWriteable": () => {
       s.notifyDiskWriteable();
