@@ -42,10 +42,14 @@ import {
   effectiveIds,
   getpid,
   kill,
+  readText,
   umask,
 } from "./supervisor/libc.ts";
 import { listChildren, Reaper } from "./supervisor/reaper.ts";
 import { AppArmorSecurity } from "../security/apparmor.ts";
+import { countedHandlers, Observed, observingSpawner } from "./observe.ts";
+import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
+import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 
 /** The daybreak version reported by `initctl version`. */
 export const DAYBREAK_VERSION = "0.1.0";
@@ -87,6 +91,7 @@ export class Daemon {
   readonly #exited: Promise<number>;
   #resolveExit!: (code: number) => void;
   readonly #signals: [Deno.Signal, () => void][] = [];
+  #metrics: MetricsServer | null = null;
 
   private constructor(parts: {
     log: DaemonLog;
@@ -153,14 +158,17 @@ export class Daemon {
         `PATH=${env.PATH ?? DEFAULT_PATH}`,
         ...(env.TERM === undefined ? [] : [`TERM=${env.TERM}`]),
       ];
+    const observed = new Observed(() => systemClock.now());
     const engine = new Engine({
+      onStateChange: observed.onStateChange,
       initEnv,
       globalEnv,
       sessionAddress: options.user ? sessionAddress(paths.socket) : null,
       ...options.fixes,
     });
     const driver = new EngineDriver(engine, {
-      spawner,
+      spawner: observingSpawner(spawner, observed),
+      onEffect: observed.onEffect,
       clock: systemClock,
       security: new AppArmorSecurity(),
       log: (p, m) => log.log(p, m),
@@ -207,7 +215,9 @@ export class Daemon {
       defaultConsole: options.defaultConsole,
       notifyDiskWriteable: () => void spawner.flushLogs(),
     };
-    const dispatcher = createDispatcher(createHandlers(services), {
+    const base = createHandlers(services);
+    const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
+    const dispatcher = createDispatcher(handlers, {
       authorize: ownerAuthorizer(options.user ? uid : 0, { jobs: () => jobs }),
       onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
     });
@@ -246,6 +256,13 @@ export class Daemon {
       sessionFile: paths.sessionFile,
       user: options.user,
     });
+    if (options.metrics) {
+      const src = { engine, observed, readText };
+      await serveMetrics(options.metrics, src, (m) => log.log("warn", `metrics: ${m}`)).then(
+        (m) => (daemon.#metrics = m),
+        (e) => log.log("error", `Cannot serve metrics: ${String(e)}`),
+      );
+    }
     daemon.#installSignals(pid === 1);
     if (options.startupEvent !== null) daemon.#emit(options.startupEvent, []);
     if (subreaperFailed) daemon.#emit("child-subreaper-failed", []);
@@ -331,6 +348,7 @@ export class Daemon {
       } catch { /* gone */ }
     }
     await this.#server.close();
+    await this.#metrics?.close().catch(() => {});
     if (this.#sessionFile !== null) await Deno.remove(this.#sessionFile).catch(() => {});
     this.#reaper.stop();
     this.#resolveExit(0);

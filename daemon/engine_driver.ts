@@ -46,6 +46,8 @@ export interface DriverPorts {
   readonly clock: Clock;
   readonly security: SecurityPort;
   readonly log: (priority: LogPriority, message: string) => void;
+  /** Sees every effect before it is applied (the daemon's counters, docs/seeing.md). */
+  readonly onEffect?: (effect: Effect) => void;
 }
 
 /** Applies engine effects and feeds inputs back. */
@@ -148,6 +150,7 @@ export class EngineDriver {
   }
 
   #applyOne(effect: Effect): void {
+    this.#ports.onEffect?.(effect);
     switch (effect.type) {
       case "spawn":
         return this.#spawn(effect);

@@ -18,6 +18,7 @@ import { LOG_PRIORITIES, type LogPriority } from "../options.ts";
 import { logFilePath } from "../supervisor/log_file.ts";
 import { type InstanceStatus, PROTOCOL_VERSION } from "./protocol.ts";
 import { type CallContext, RpcError, type RpcHandlers } from "./server.ts";
+import type { SeeingMethod } from "./seeing_methods.ts";
 
 /** What the handlers need from the daemon. */
 export interface HandlerServices {
@@ -125,7 +126,7 @@ function statusOrThrow(engine: Engine, job: string, env: string[], opts: Request
 }
 
 /** Builds every handler. */
-export function createHandlers(s: HandlerServices): RpcHandlers {
+export function createHandlers(s: HandlerServices): Omit<RpcHandlers, SeeingMethod> {
   const engine = s.driver.engine;
   const jobControl = (method: "start" | "stop" | "restart") =>
   async (

@@ -12,6 +12,7 @@
 
 import { z } from "zod";
 import { PROCESS_NAMES } from "../../parser/types.ts";
+import { SEEING_METHODS } from "./seeing_methods.ts";
 
 /** Protocol version, bumped on incompatible changes. */
 export const PROTOCOL_VERSION = 1;
@@ -169,6 +170,7 @@ export const METHODS = {
       .default({ global: false }),
     result: z.object({}),
   },
+  ...SEEING_METHODS,
 } as const;
 
 /** A method name. */
