@@ -89,7 +89,10 @@ export interface MetricsSources {
 export function takeSnapshot(src: MetricsSources): MetricsSnapshot {
   const { engine, observed } = src;
   const instances: InstanceSample[] = [];
-  for (const line of engine.list()) {
+  const lines = engine.list().sort((a, b) =>
+    a.job < b.job ? -1 : a.job > b.job ? 1 : a.instance < b.instance ? -1 : 1
+  );
+  for (const line of lines) {
     let live: Instance[] = [];
     try {
       live = engine.instancesOf(line.job);

@@ -65,6 +65,7 @@ export class Observed {
         from,
         to: inst.state,
         goal: inst.goal === "stop" ? "stop" : "start",
+        cause: from === "starting" ? causeJob(inst.env) : null,
       });
       this.stats.stateChanged(inst, from);
     } catch { /* an observer must not break the engine */ }
@@ -129,4 +130,17 @@ export function countedHandlers<H extends Record<string, (...args: never[]) => u
     };
   }
   return out as H;
+}
+
+const JOB_EVENT_NAMES = new Set(["starting", "started", "stopping", "stopped"]);
+
+/**
+ * The job whose job event started an instance: its environment holds the
+ * event's `JOB` when `UPSTART_EVENTS` names a job event (spec §5.2, §5.4).
+ */
+function causeJob(env: readonly string[]): string | null {
+  const events = env.findLast((e) => e.startsWith("UPSTART_EVENTS="))?.slice(15).split(" ") ?? [];
+  if (!events.some((e) => JOB_EVENT_NAMES.has(e))) return null;
+  const job = env.findLast((e) => e.startsWith("JOB="))?.slice(4);
+  return job === undefined || job === "" ? null : job;
 }

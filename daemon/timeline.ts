@@ -20,6 +20,11 @@ export interface Transition {
   readonly to: JobState;
   /** The goal at that moment (`respawn` shows as `start`). */
   readonly goal: "start" | "stop";
+  /**
+   * On leaving `starting`: the job whose job event (`started db`, …) started this instance,
+   * when one did; null otherwise.
+   */
+  readonly cause: string | null;
 }
 
 /** How many changes are kept by default. */

@@ -1,7 +1,7 @@
 /**
  * The event graph of the corpus of real job files (`../shared/corpus`
  * beside the checkout), rendered by the real Graphviz and checked as XML by
- * xmllint (Debian's libxml2-utils). Skipped, with the reason in the test name,
+ * xmllint. Skipped, with the reason in the test name,
  * when the corpus is absent.
  */
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import type { JobClassSpec } from "../../parser/types.ts";
 import { renderDot } from "./dot.ts";
 import { buildEventGraph, graphJobFromConfig, JOB_EVENTS } from "./event_graph.ts";
 import { dotToSvg } from "./graphviz.ts";
+import { xmlProblems } from "../../tests/helpers/xml.ts";
 
 const CANDIDATES = ["../../../shared/corpus/", "../../../../shared/corpus/"];
 
@@ -32,21 +33,6 @@ function confFiles(dir: string, rel = ""): string[] {
     else if (e.name.endsWith(".conf")) out.push(`${rel}${e.name}`);
   }
   return out.sort();
-}
-
-/** Checks a document with xmllint; returns its complaints ("" when well-formed). */
-export async function xmlProblems(text: string): Promise<string> {
-  const child = new Deno.Command("xmllint", {
-    args: ["--noout", "--nonet", "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(text));
-  await w.close();
-  const out = await child.output();
-  return out.success ? "" : new TextDecoder().decode(out.stderr) || `exit ${out.code}`;
 }
 
 const dir = corpusDir();

@@ -15,6 +15,8 @@ export interface TimelineTransition {
   readonly from: string;
   readonly to: string;
   readonly goal: "start" | "stop";
+  /** On leaving `starting`: the job whose job event started the instance, if one did. */
+  readonly cause?: string | null;
 }
 
 /** What a bar's stretch of time was spent on. */
@@ -58,6 +60,8 @@ export interface Bar {
   readonly startAt: number;
   /** Still in a non-waiting state at `now`. */
   readonly open: boolean;
+  /** The job whose job event started it (for `readyAt`'s start), if one did. */
+  readonly cause: string | null;
 }
 
 /**
@@ -86,12 +90,14 @@ export function buildBars(
     const segments: Segment[] = [];
     let readyAt: number | null = null;
     let startAt = first.t - origin;
+    let cause: string | null = null;
     for (const [i, t] of list.entries()) {
       const kind = KIND_OF[t.to];
       const next = list[i + 1];
       const end = (next === undefined ? now : next.t) - origin;
       if (t.to === "starting" && readyAt === null) startAt = t.t - origin;
       if (t.to === "running" && readyAt === null) readyAt = t.t - origin;
+      if (t.from === "starting" && readyAt === null) cause = t.cause ?? null;
       if (kind === undefined) continue; // waiting
       const last = segments.at(-1);
       if (last !== undefined && last.kind === kind && last.end === t.t - origin) {
@@ -108,6 +114,7 @@ export function buildBars(
       readyAt,
       startAt,
       open: lastTo !== "waiting",
+      cause,
     });
   }
   return bars.sort((a, b) =>
@@ -130,35 +137,37 @@ export interface ChainLink {
 }
 
 /**
- * The critical chain: the instance that came up last, then, repeatedly, the
- * one that came up last before the previous one began to start (as
- * `systemd-analyze critical-chain` picks among dependencies, here among all
- * instances, since the timeline does not record causes).
+ * The critical chain: the instance that came up last, then the job whose job
+ * event started it (`start on started db`), and so on, as
+ * `systemd-analyze critical-chain` follows dependencies. The chain ends at an
+ * instance started by another event or by hand. Of a cause's instances, the
+ * one that came up last before the start is taken.
  *
  * @param bars the bars
  * @returns the chain, last-ready first
  */
 export function criticalChain(bars: readonly Bar[]): ChainLink[] {
   const ready = bars.filter((b): b is Bar & { readyAt: number } => b.readyAt !== null);
+  const latest = (list: (Bar & { readyAt: number })[]) =>
+    list.reduce<(Bar & { readyAt: number }) | undefined>(
+      (best, b) => (best === undefined || b.readyAt > best.readyAt ? b : best),
+      undefined,
+    );
   const chain: ChainLink[] = [];
-  let limit = Infinity;
   const used = new Set<Bar>();
-  for (;;) {
-    let best: (Bar & { readyAt: number }) | undefined;
-    for (const b of ready) {
-      if (used.has(b) || b.readyAt > limit) continue;
-      if (best === undefined || b.readyAt > best.readyAt) best = b;
-    }
-    if (best === undefined) break;
-    used.add(best);
+  let link = latest(ready);
+  while (link !== undefined && !used.has(link)) {
+    used.add(link);
     chain.push({
-      job: best.job,
-      instance: best.instance,
-      readyAt: best.readyAt,
-      took: best.readyAt - best.startAt,
+      job: link.job,
+      instance: link.instance,
+      readyAt: link.readyAt,
+      took: link.readyAt - link.startAt,
     });
-    limit = best.startAt;
-    if (chain.length > bars.length) break;
+    const { cause, startAt } = link;
+    if (cause === null) break;
+    const candidates = ready.filter((b) => b.job === cause);
+    link = latest(candidates.filter((b) => b.readyAt <= startAt)) ?? latest(candidates);
   }
   return chain;
 }

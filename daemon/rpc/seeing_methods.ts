@@ -21,6 +21,7 @@ export const TransitionJson = z.object({
   from: z.string(),
   to: z.string(),
   goal: z.enum(["start", "stop"]),
+  cause: z.string().nullable(),
 });
 
 /** The extra facts `status --verbose` shows. Times are wall-clock ms since the epoch. */
