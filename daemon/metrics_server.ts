@@ -174,7 +174,9 @@ export async function serveMetrics(
   };
   let server: Deno.HttpServer;
   if (address.transport === "unix") {
-    await Deno.remove(address.path).catch(() => {});
+    // A socket left by an earlier daemon is replaced; anything else at that path is an error.
+    const old = await Deno.lstat(address.path).catch(() => null);
+    if (old?.isSocket) await Deno.remove(address.path);
     server = Deno.serve({ ...common, path: address.path }, handler);
   } else {
     server = Deno.serve({ ...common, hostname: address.hostname, port: address.port }, handler);
