@@ -85,7 +85,7 @@ Deno.test("status --verbose shows start, respawns, last exit and the log's last 
   assert.equal(json.log.split("\n").length, 11);
 });
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -98,7 +98,7 @@ interface Family {
 }
 
 Deno.test("init --metrics serves GET /metrics on loopback and on a unix socket", async () => {
-  const port = await freePort();
+  const port = freePort();
   {
     await using d = await startTestDaemon(JOBS, { args: ["--metrics", `127.0.0.1:${port}`] });
     await d.ok("emit", "go");
