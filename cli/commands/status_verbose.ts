@@ -6,10 +6,14 @@
  * @module
  */
 
+import { RpcError } from "../client.ts";
 import type { CommandContext, JobTarget } from "../context.ts";
 import { formatStatus, jsonText } from "../output.ts";
 import { formatDetails } from "../status_details.ts";
 import { DEFAULT_LINES, LogText, tailBytes } from "./log.ts";
+
+/** JSON-RPC's "Method not found". */
+const METHOD_NOT_FOUND = -32601;
 
 async function lastLines(path: string | null): Promise<string | null> {
   if (path === null) return null;
@@ -34,7 +38,19 @@ export async function verbose(ctx: CommandContext, target: JobTarget): Promise<n
   const params = target.instance === undefined
     ? { job: target.job, env: target.env }
     : { job: target.job, env: target.env, instance: target.instance };
-  const { status, details } = await client.call("job.details", params);
+  let result;
+  try {
+    result = await client.call("job.details", params);
+  } catch (e) {
+    // A daemon without the method (an older one): `-v` was only ever accepted, so show the
+    // plain status as before.
+    if (!(e instanceof RpcError && e.code === METHOD_NOT_FOUND)) throw e;
+    const { status } = await client.call("job.status", params);
+    if (ctx.json) ctx.io.out(jsonText(status));
+    else if (!ctx.quiet) ctx.io.out(`${formatStatus(status)}\n`);
+    return 0;
+  }
+  const { status, details } = result;
   const log = await lastLines(details.logPath);
   if (ctx.json) ctx.io.out(jsonText({ status, details, log }));
   else if (!ctx.quiet) ctx.io.out(`${formatStatus(status)}\n${formatDetails(details, log)}`);
