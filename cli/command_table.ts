@@ -158,10 +158,14 @@ const SPECS: readonly CommandSpec[] = [
     synopsis: "JOB [KEY=VALUE]...",
     description: "Prints the last lines of the log file of the instance JOB [KEY=VALUE]... " +
       "selects (jobs with `console log'); with --follow, keeps printing what is appended " +
-      "until interrupted.",
+      "until interrupted.\n\nWith --since or --until, prints the lines stamped in that time " +
+      "(the daemon stamps them under --log-timestamps); TIME is now, today, -30s, -5min, " +
+      "-2h, -1d, @EPOCH or an ISO 8601 date or time (UTC unless a zone is given).",
     options: [
       { long: "lines", short: "n", arg: "N", help: "print the last N lines (default 10)" },
       { long: "follow", short: "f", help: "keep printing new output" },
+      { long: "since", arg: "TIME", help: "only lines stamped at or after TIME (see below)" },
+      { long: "until", arg: "TIME", help: "only lines stamped before TIME" },
     ],
     run: async (ctx) => (await logs()).log(ctx),
   },

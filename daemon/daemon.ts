@@ -136,7 +136,7 @@ export class Daemon {
       subreaperFailed = true;
       log.log("warn", `Unable to become a child subreaper: ${String(e)}`);
     }
-    const spawner = new DenoSpawner({ reaper });
+    const spawner = new DenoSpawner({ reaper, logTimestamps: options.logTimestamps ?? false });
 
     const sources = configSources({
       user: options.user,

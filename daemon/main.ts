@@ -26,6 +26,9 @@ Options:
       --no-log                disable job logging
       --debug, -v/--verbose, -q/--quiet
                               set the daemon log priority
+      --metrics ADDR          serve Prometheus metrics at http://ADDR/metrics
+                              (127.0.0.1:PORT, [::1]:PORT or a socket path)
+      --log-timestamps        start each job log line with its time
 
 Fixes of Upstart bugs (off by default; each changes what some Upstart job does):
       --restart-keeps-env     restart keeps the instance's environment

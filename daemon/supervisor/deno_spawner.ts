@@ -60,6 +60,7 @@ import {
   writeFd,
 } from "./libc.ts";
 import { LogFile, logFilePath } from "./log_file.ts";
+import { LineStamper } from "./log_timestamps.ts";
 import {
   NO_CREDENTIALS,
   requiredDirectories,
@@ -82,6 +83,8 @@ export interface DenoSpawnerOptions {
   readonly expectGraceMs?: number;
   /** How long `exited` waits for a dead process's log pipes to drain. Default 100 ms. */
   readonly logDrainMs?: number;
+  /** `--log-timestamps`: stamp each log line with its time (docs/seeing.md#logs). */
+  readonly logTimestamps?: boolean;
   /** Memory cap per log while its file cannot be written. */
   readonly logBufferBytes?: number;
 }
@@ -218,6 +221,7 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #graceMs: number;
   readonly #drainMs: number;
   readonly #logBufferBytes: number | undefined;
+  readonly #logTimestamps: boolean;
   readonly #daemonNice: number;
   readonly #ownPgid: number;
   readonly #identity: { readonly euid: number; readonly egid: number };
@@ -232,6 +236,7 @@ export class DenoSpawner implements ProcessSpawner {
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#logBufferBytes = options.logBufferBytes;
+    this.#logTimestamps = options.logTimestamps ?? false;
     this.#daemonNice = readProcStat("self")?.nice ?? 0;
     this.#ownPgid = getpgid(0);
     this.#identity = effectiveIds();
@@ -333,7 +338,10 @@ export class DenoSpawner implements ProcessSpawner {
     if (logging) {
       const log = new LogFile(
         logFilePath(req.logDir!, req.job, req.instance),
-        this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes },
+        {
+          ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
+          ...(this.#logTimestamps ? { transform: new LineStamper().stamp } : {}),
+        },
       );
       let done = false;
       const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {

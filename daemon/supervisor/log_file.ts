@@ -53,6 +53,8 @@ export type LogFileState = "closed" | "open" | "buffering" | "discarding";
 export interface LogFileOptions {
   /** Bytes kept in memory while the file cannot be opened; output beyond it is dropped. */
   readonly maxBuffer?: number;
+  /** Rewrites each chunk before it is kept (`--log-timestamps`, docs/seeing.md#logs). */
+  readonly transform?: (chunk: Uint8Array) => Uint8Array;
 }
 
 function errCode(e: unknown): string {
@@ -72,10 +74,12 @@ export class LogFile {
   #discard = false;
   #lastError: string | null = null;
   readonly #maxBuffer: number;
+  readonly #transform: ((chunk: Uint8Array) => Uint8Array) | null;
 
   constructor(path: string, options: LogFileOptions = {}) {
     this.path = path;
     this.#maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+    this.#transform = options.transform ?? null;
   }
 
   /** Where output currently goes. */
@@ -112,7 +116,7 @@ export class LogFile {
   /** Appends `chunk`; buffers it when the file cannot be opened. Never throws. */
   write(chunk: Uint8Array): void {
     if (this.#discard || chunk.length === 0) return;
-    this.#buffer(chunk);
+    this.#buffer(this.#transform === null ? chunk : this.#transform(chunk));
     this.#drain();
   }
 

@@ -152,3 +152,62 @@ Deno.test("init --metrics serves GET /metrics on loopback and on a unix socket",
 Deno.test("init rejects a bad --metrics address", async () => {
   await assert.rejects(() => startTestDaemon(JOBS, { args: ["--metrics", "nowhere"] }));
 });
+
+Deno.test("init --log-timestamps stamps log lines; initctl log --since/--until filters", async () => {
+  await using d = await startTestDaemon(JOBS, { args: ["--log-timestamps"] });
+  const before = new Date(Date.now() - 1000).toISOString();
+  await d.ok("start", "chatty");
+  const log = await Deno.readTextFile(join(d.logDir, "chatty.log"));
+  const lines = log.trimEnd().split("\n");
+  assert.equal(lines.length, 15);
+  for (const [i, line] of lines.entries()) {
+    assert.match(
+      line,
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z line ${i + 1}$`),
+    );
+  }
+  assert.equal(await d.ok("log", "chatty", "--since", before), log);
+  assert.equal(
+    await d.ok("log", "chatty", "--since", "-1h", "-n", "2"),
+    lines.slice(-2).join("\n") + "\n",
+  );
+  assert.equal(await d.ok("log", "chatty", "--until", before), "");
+  assert.equal(await d.ok("log", "chatty", "--since", "now"), "");
+  const bad = await d.initctl("log", "chatty", "--since", "whenever");
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /invalid time for --since: whenever/);
+  // Without the option, lines stay as the job wrote them.
+  await using plain = await startTestDaemon(JOBS);
+  await plain.ok("start", "chatty");
+  assert.match(await Deno.readTextFile(join(plain.logDir, "chatty.log")), /^line 1\nline 2\n/);
+});
+
+Deno.test("initctl2dot writes the daemon's graph, or one from show-config -e output", async () => {
+  await using d = await startTestDaemon(JOBS);
+  const out = join(d.dir, "upstart.dot");
+  const r = await d.run("initctl2dot", "-w", out, "--color-start-on", "purple");
+  assert.equal(r.stderr, "");
+  assert.equal(r.code, 0);
+  const dot = await Deno.readTextFile(out);
+  assert.ok(dot.includes('"job:db" -> "job:web" [label="start on started", color="purple"];'));
+  assert.ok(dot.includes('"job:db" -> "event:db-ready"'));
+  assert.equal(
+    dot,
+    await d.ok("graph").then((g) => g.replaceAll('color="blue"', 'color="purple"')),
+  );
+
+  const text = join(d.dir, "show-config.txt");
+  await Deno.writeTextFile(text, await d.ok("show-config", "-e"));
+  const fromFile = await d.exec("initctl2dot", ["-f", text, "-o", "-", "-r", "web"], {
+    socket: false,
+  });
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  assert.ok(fromFile.stdout.includes('"job:db" -> "job:web" [label="start on started"'));
+  assert.ok(!fromFile.stdout.includes('"event:go"'));
+  const help = await d.exec("initctl2dot", ["--help"], { socket: false });
+  assert.match(help.stdout, /^Usage: initctl2dot \[OPTION\]\.\.\.\n/);
+  assert.match(help.stdout, /--restrict-to-jobs=JOBS/);
+  const bad = await d.exec("initctl2dot", ["-f", join(d.dir, "missing")], { socket: false });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^initctl2dot: /);
+});
