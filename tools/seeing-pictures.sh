@@ -25,6 +25,7 @@ initctl restart web >/dev/null
 sleep 1
 initctl graph --format svg >"$root/docs/seeing-graph.svg"
 initctl timeline --svg "$root/docs/seeing-timeline.svg"
+"$root/tools/deno/node_modules/deno/deno" fmt --quiet "$root/docs/seeing-graph.svg" "$root/docs/seeing-timeline.svg"
 kill -TERM "$daemon"
 wait "$daemon" || true
 rm -rf "$work"
