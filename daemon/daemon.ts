@@ -32,6 +32,10 @@ import { dirname } from "./modes/user.ts";
 import type { DaemonPorts, SignalName } from "./ports.ts";
 import { sessionFileContent } from "../protocol/addresses.ts";
 import { ownerAuthorizer } from "./rpc/authorize.ts";
+import { countedHandlers, Observed, observingSpawner } from "./observe.ts";
+import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
+import { seeingHandlers } from "./rpc/seeing_handlers.ts";
+import { readText } from "../sys/libc.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { PeerCredTracker } from "./rpc/peercred.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
@@ -54,6 +58,7 @@ export class Daemon {
   readonly #exited: Promise<number>;
   #resolveExit!: (code: number) => void;
   readonly #unsubscribe: (() => void)[] = [];
+  #metrics: MetricsServer | null = null;
 
   private constructor(
     mode: Mode,
@@ -87,7 +92,10 @@ export class Daemon {
     for (const d of mode.directories) await host.ensureDir(d.path, d.mode);
     ports.spawner.reportTo?.((p, m) => log.log(p, m));
 
+    // State changes, exits, events and RPC calls, for the timeline and the metrics (docs/seeing.md).
+    const observed = new Observed(() => ports.clock.now());
     const engine = new Engine({
+      onStateChange: observed.onStateChange,
       initEnv: mode.initEnv,
       globalEnv: mode.globalEnv,
       sessionAddress: mode.sessionAddress,
@@ -96,12 +104,13 @@ export class Daemon {
     const trigger = new ShutdownTrigger();
     let daemonRef: Daemon | null = null;
     const driver = new EngineDriver(engine, {
-      spawner: ports.spawner,
+      spawner: observingSpawner(ports.spawner, observed),
       clock: ports.clock,
       security: ports.security,
       log: (p, m) => log.log(p, m),
       // PID 1: a runlevel 0/6 whose scripts left the machine up ends in the final phase.
       observe: (effect) => {
+        observed.onEffect(effect);
         if (mode.machineShutdown !== true || effect.type !== "eventEmitted") return;
         const action = trigger.event(effect.name, effect.env, engine.getClass("rc") !== undefined);
         if (action !== null) daemonRef?.powerOff(action);
@@ -150,7 +159,9 @@ export class Daemon {
         ? { shutdown: (action: PowerAction) => daemon.powerOff(action) }
         : {}),
     };
-    const dispatcher = createDispatcher(createHandlers(services), {
+    const base = createHandlers(services);
+    const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
+    const dispatcher = createDispatcher(handlers, {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
       onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
     });
@@ -164,6 +175,14 @@ export class Daemon {
       onClose: (conn) => tracker.release(conn),
       onClientError: (m) => log.log("debug", `control socket: ${m}`),
     });
+
+    if (mode.metrics !== undefined && mode.metrics !== null) {
+      const src = { engine, observed, readText };
+      await serveMetrics(mode.metrics, src, (m) => log.log("warn", `metrics: ${m}`)).then(
+        (m) => (daemon.#metrics = m),
+        (e) => log.log("error", `Cannot serve metrics: ${String(e)}`),
+      );
+    }
 
     for (const file of [mode.paths.sessionFile].filter((f) => f !== null)) {
       await host.ensureDir(dirname(file), 0o700);
@@ -313,6 +332,7 @@ export class Daemon {
     await this.#killEverything();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     await this.#server?.close();
+    await this.#metrics?.close().catch(() => {});
     const { host } = this.#ports;
     for (const file of [this.#mode.paths.sessionFile].filter((f) => f !== null)) {
       await host.removeFile(file);

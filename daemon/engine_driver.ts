@@ -44,7 +44,7 @@ export interface DriverPorts {
   readonly clock: Clock;
   readonly security: SecurityPort;
   readonly log: (priority: LogPriority, message: string) => void;
-  /** Sees every effect before it is applied (tests and tracing). */
+  /** Sees every effect before it is applied (tests, tracing, the daemon's counters). */
   readonly observe?: (effect: Effect) => void;
 }
 

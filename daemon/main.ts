@@ -45,6 +45,9 @@ Options:
       --no-log                disable job logging
       --debug, -v/--verbose, -q/--quiet
                               set the daemon log priority
+      --metrics ADDR          serve Prometheus metrics at http://ADDR/metrics
+                              (127.0.0.1:PORT, [::1]:PORT or a socket path)
+      --log-timestamps        start each job log line with its time
 
 Fixes of Upstart bugs (off by default; each changes what some Upstart job does):
       --restart-keeps-env     restart keeps the instance's environment
@@ -147,7 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "system":
       break;
   }
-  const ports = realPorts();
+  const ports = realPorts({ logTimestamps: options.logTimestamps ?? false });
   keepGoing();
   let env: Record<string, string> = Deno.env.toObject();
   let mode: Mode;

@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import type { ConsoleMode } from "../parser/types.ts";
 import { SESSION_DIR_RELATIVE, SYSTEM_SOCKET } from "../protocol/addresses.ts";
+import { type MetricsAddress, MetricsAddressError, parseMetricsAddress } from "./metrics_server.ts";
 
 /** Log priorities, lowest first (spec §9.2). */
 export const LOG_PRIORITIES = ["debug", "info", "message", "warn", "error", "fatal"] as const;
@@ -35,6 +36,10 @@ export interface InitOptions {
   readonly fixes: UpstartFixes;
   readonly help: boolean;
   readonly version: boolean;
+  /** `--metrics ADDR`: serve Prometheus metrics there (docs/seeing.md#metrics); off when absent. */
+  readonly metrics?: MetricsAddress | null;
+  /** `--log-timestamps`: prefix each job log line with its time (docs/seeing.md#logs). */
+  readonly logTimestamps?: boolean;
 }
 
 /** The engine's §11 options, as `init` flags set them. */
@@ -96,6 +101,8 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
       "stop-interrupts-hooks": { type: "boolean" },
       "hook-timeout": { type: "string" },
       "respawn-backoff": { type: "string" },
+      metrics: { type: "string" },
+      "log-timestamps": { type: "boolean" },
     },
   });
   const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
@@ -160,6 +167,7 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
     },
     help: values.help === true,
     version: values.version === true,
+    ...seeingOptions(str(values.metrics), values["log-timestamps"] === true),
   };
 }
 
@@ -301,4 +309,14 @@ export function parseContainerOptions(argv: readonly string[]): ContainerOptions
   const command = argv.slice(i);
   if (command.length === 0) throw new InitUsageError("no command given");
   return { confdirs, gracePeriod, socket, logdir, logPriority, command, help: false };
+}
+
+/** `--metrics` and `--log-timestamps` (docs/seeing.md). @throws {InitUsageError} */
+function seeingOptions(metrics: string | null, logTimestamps: boolean) {
+  try {
+    return { metrics: metrics === null ? null : parseMetricsAddress(metrics), logTimestamps };
+  } catch (e) {
+    if (e instanceof MetricsAddressError) throw new InitUsageError(e.message);
+    throw e;
+  }
 }

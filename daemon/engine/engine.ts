@@ -56,6 +56,7 @@ import { classEnvironment, displayName, envSetAll, envValid } from "./environmen
 import { EngineError } from "./errors.ts";
 import type { EventWaiter } from "./event_queue.ts";
 import type { RespawnBackoff } from "./exit_rules.ts";
+import type { MachineOptions } from "./job_machine.ts";
 import { Runtime } from "./runtime.ts";
 import { idleStatus, instanceStatus } from "./status.ts";
 import type {
@@ -88,6 +89,8 @@ export interface EngineOptions {
   readonly respawnBackoff?: RespawnBackoff | null;
   /** How long `session-end` jobs may run on logout before everything stops (spec §8). @default 5000 */
   readonly logoutGraceMs?: number;
+  /** Observer of every state change (the daemon's timeline, docs/seeing.md); never throws. */
+  readonly onStateChange?: MachineOptions["onStateChange"];
 }
 
 /** Options of requests that may wait for completion. */
@@ -133,6 +136,7 @@ export class Engine {
       respawnBackoff: options.respawnBackoff ?? null,
       restartFullCycle: options.restartFullCycle ?? false,
       sessionAddress: options.sessionAddress ?? null,
+      onStateChange: options.onStateChange,
     };
     this.#rt = new Runtime(machine, initEnv, [...globalEnv]);
     this.#restartKeepsEnv = options.restartKeepsEnv ?? false;

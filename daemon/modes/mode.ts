@@ -12,6 +12,7 @@ import type { SpawnDefaults } from "../engine_driver.ts";
 import type { LogWriter } from "../log.ts";
 import type { DaemonPaths, LogPriority } from "../options.ts";
 import type { DaemonPorts, SignalName } from "../ports.ts";
+import type { MetricsAddress } from "../metrics_server.ts";
 
 /** What a signal means to the daemon. */
 export type SignalAction =
@@ -87,6 +88,8 @@ export interface Mode {
   readonly signals: Readonly<Partial<Record<SignalName, SignalAction>>>;
   /** Emitted once the socket serves, in order. */
   readonly startupEvents: readonly ModeEvent[];
+  /** `init --metrics ADDR`: where to serve Prometheus metrics; absent or null: nowhere. */
+  readonly metrics?: MetricsAddress | null;
   /** Whether the daemon runs as PID 1 (reported by `initctl version --json` and the like). */
   readonly pid1: boolean;
   /**

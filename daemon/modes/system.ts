@@ -87,6 +87,7 @@ export function systemMode(
     socket: { path: paths.socket, mode: options.socketMode ?? 0o666, ownerUid: 0 },
     signals: pid1 ? PID1_SIGNALS : SYSTEM_SIGNALS,
     startupEvents: startupEvents(options.startupEvent),
+    metrics: options.metrics ?? null,
     pid1,
     machineShutdown: pid1,
     started: () => {

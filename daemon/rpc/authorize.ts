@@ -28,6 +28,8 @@ const QUERIES: ReadonlySet<Method> = new Set<Method>([
   "daemon.version",
   "env.list",
   "env.get",
+  "job.details",
+  "daemon.timeline",
 ]);
 
 /** Whether a call changes nothing (`log-priority` without an argument only reads). */

@@ -28,6 +28,7 @@ import {
 } from "../../protocol/methods.ts";
 import { PUBLIC_VARIABLES, REDACTED, redactEntry } from "./env_policy.ts";
 import type { CallContext, RpcHandlers } from "./server.ts";
+import type { SeeingMethod } from "../../protocol/methods.ts";
 
 /** The engine calls the handlers make. */
 export type HandlerEngine = Pick<
@@ -178,7 +179,7 @@ function statusAfter(
 }
 
 /** Builds every handler. */
-export function createHandlers(s: HandlerServices): RpcHandlers {
+export function createHandlers(s: HandlerServices): Omit<RpcHandlers, SeeingMethod> {
   const engine = s.driver.engine;
   // Whether the caller sees environment values and job text: root and the owner only. A
   // client-supplied `caller` changes nothing here: the peer's uid alone decides.

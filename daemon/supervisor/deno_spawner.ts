@@ -73,6 +73,7 @@ import { readProcStat, readStatus } from "../../sys/procfs.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
 import { LogFile, logFilePath, type LogLoss } from "./log_file.ts";
+import { LineStamper } from "./log_timestamps.ts";
 import type { Reaper } from "./reaper.ts";
 
 /** Options of {@linkcode DenoSpawner}. */
@@ -87,6 +88,8 @@ export interface DenoSpawnerOptions {
   readonly logDrainMs?: number;
   /** Memory cap per log while its file cannot be written. */
   readonly logBufferBytes?: number;
+  /** `--log-timestamps`: stamp each log line with its time (docs/seeing.md#logs). */
+  readonly logTimestamps?: boolean;
   /**
    * Memory cap of the logs of ended processes kept for `notify-disk-writeable`, all together
    * (default {@linkcode DEFAULT_UNFLUSHED_BYTES}); the oldest are dropped, and reported, first.
@@ -233,6 +236,7 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #graceMs: number;
   readonly #drainMs: number;
   readonly #logBufferBytes: number | undefined;
+  readonly #logTimestamps: boolean;
   readonly #daemonNice: number;
   readonly #ownPgid: number;
   readonly #identity: { readonly euid: number; readonly egid: number };
@@ -253,6 +257,7 @@ export class DenoSpawner implements ProcessSpawner {
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#logBufferBytes = options.logBufferBytes;
+    this.#logTimestamps = options.logTimestamps ?? false;
     this.#unflushedCap = options.unflushedLogBytes ?? DEFAULT_UNFLUSHED_BYTES;
     this.#log = options.log ?? (() => {});
     this.#lossReportMs = options.logLossReportMs;
@@ -453,6 +458,7 @@ export class DenoSpawner implements ProcessSpawner {
       ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
       ...(this.#lossReportMs === undefined ? {} : { reportMs: this.#lossReportMs }),
       onLoss: (loss) => this.#reportLoss(who, loss),
+      ...(this.#logTimestamps ? { transform: new LineStamper().stamp } : {}),
     });
     this.#live.add(log);
     return log;
