@@ -8,7 +8,7 @@ import { parseJobConfig } from "../../parser/parse_job.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
 import { Engine, type EngineOptions } from "./engine.ts";
 import { EngineError } from "./errors.ts";
-import { SNAPSHOT_VERSION, SnapshotError } from "./snapshot.ts";
+import { type SNAPSHOT_VERSION, SnapshotError } from "./snapshot.ts";
 import type { Effect, InstanceId } from "./types.ts";
 import type { ProcessName } from "../../parser/types.ts";
 
