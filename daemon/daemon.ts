@@ -34,6 +34,14 @@ import { ownerAuthorizer } from "./rpc/authorize.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { PeerCredTracker } from "./rpc/peercred.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
+import {
+  captureState,
+  execWithState,
+  type ReexecState,
+  restoreEngine,
+  resumeDriver,
+} from "./reexec.ts";
+import type { LogPriority } from "./options.ts";
 
 /** The daybreak version reported by `initctl version`. */
 export const DAYBREAK_VERSION = "0.1.0";
@@ -66,8 +74,16 @@ export class Daemon {
     this.#exited = new Promise((resolve) => (this.#resolveExit = resolve));
   }
 
-  /** Starts a daemon; resolves once it serves its socket and has emitted its start-up events. */
-  static async start(mode: Mode, ports: DaemonPorts): Promise<Daemon> {
+  /**
+   * Starts a daemon; resolves once it serves its socket and has emitted its start-up events.
+   * With `restore` (the state a re-exec handed over, docs/reexec.md) the engine, its processes
+   * and timers are taken over instead, and no start-up event is emitted.
+   */
+  static async start(
+    mode: Mode,
+    ports: DaemonPorts,
+    restore: ReexecState | null = null,
+  ): Promise<Daemon> {
     const { host } = ports;
     const log = new DaemonLog(mode.log);
     const startupEvents = [...mode.startupEvents];
@@ -85,12 +101,15 @@ export class Daemon {
     for (const d of mode.directories) await host.ensureDir(d.path, d.mode);
     ports.spawner.reportTo?.((p, m) => log.log(p, m));
 
-    const engine = new Engine({
+    const engineOptions = {
       initEnv: mode.initEnv,
       globalEnv: mode.globalEnv,
       sessionAddress: mode.sessionAddress,
       ...mode.engine,
-    });
+    };
+    const engine = restore === null
+      ? new Engine(engineOptions)
+      : restoreEngine(restore, engineOptions, ports.clock);
     const driver = new EngineDriver(engine, {
       spawner: ports.spawner,
       clock: ports.clock,
@@ -113,6 +132,11 @@ export class Daemon {
       log: (p, m) => log.log(p, m),
     });
     const daemon = new Daemon(mode, ports, { log, driver, conf });
+    if (restore !== null) {
+      log.priority = restore.logPriority as LogPriority;
+      resumeDriver(driver, restore, ports.clock);
+      log.log("info", `Re-executed: ${restore.processes.length} processes taken over`);
+    }
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
     await conf.reload();
     conf.watch();
@@ -134,6 +158,7 @@ export class Daemon {
       logDir: mode.paths.logDir,
       defaultConsole: mode.spawn.defaultConsole,
       notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
+      reexec: () => void daemon.reexec(),
     };
     const dispatcher = createDispatcher(createHandlers(services), {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
@@ -158,7 +183,11 @@ export class Daemon {
     for (const [signal, action] of Object.entries(mode.signals)) {
       daemon.#route(signal as SignalName, action);
     }
-    for (const event of startupEvents) daemon.#emit(event.name, event.env);
+    if (restore === null) {
+      for (const event of startupEvents) {
+        daemon.#emit(event.name, event.env);
+      }
+    }
     mode.started(daemon.#control());
     return daemon;
   }
@@ -193,6 +222,10 @@ export class Daemon {
         return void this.#conf.reload();
       case "emit":
         return this.#emit(action.event, []);
+      case "reexec":
+        return void this.reexec();
+      case "ignore":
+        return;
     }
   }
 
@@ -201,8 +234,32 @@ export class Daemon {
       ports: this.#ports,
       emit: (name, env) => this.#emit(name, env),
       shutdown: (type, status) => this.shutdown(type, status),
+      reexec: () => this.reexec(),
       log: (priority, message) => this.#log.log(priority, message),
     };
+  }
+
+  /**
+   * Re-executes the daemon keeping its jobs (docs/reexec.md). Waits one turn of the event loop
+   * first, so that answers and log output already read reach their ends. Returns only when the
+   * exec failed (or a shutdown is under way): that is logged and the daemon goes on as it was.
+   */
+  async reexec(): Promise<string> {
+    await new Promise((resolve) => this.#ports.clock.setTimer(20, () => resolve(undefined)));
+    if (this.#stopping !== null) return "shutting down";
+    this.#log.log("info", "Re-executing");
+    const { spawner, clock } = this.#ports;
+    try {
+      const state = captureState(this.#driver, spawner, clock, this.#log.priority);
+      execWithState(state);
+    } catch (e) {
+      try {
+        spawner.keepAcrossExec?.(false);
+      } catch { /* the pipes stay inheritable: nothing worse than before */ }
+      const message = e instanceof Error ? e.message : String(e);
+      this.#log.log("error", `Re-exec failed, carrying on: ${message}`);
+      return message;
+    }
   }
 
   /**

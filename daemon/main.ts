@@ -19,6 +19,7 @@ import { realMachine } from "./real_machine.ts";
 import { DenoSpawner } from "./supervisor/deno_spawner.ts";
 import { Reaper } from "./supervisor/reaper.ts";
 import { systemClock } from "./system_clock.ts";
+import { type ReexecState, takeRestoreState } from "./reexec.ts";
 
 const HELP = `Usage: init [OPTION]...
 Process management daemon (daybreak, compatible with Upstart 1.13).
@@ -75,12 +76,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     write(Deno.stdout, `init (upstart 1.13.2)\ndaybreak ${DAYBREAK_VERSION}\n`);
     return 0;
   }
+  // A re-exec hands its state over in an inherited fd (docs/reexec.md); taken before the mode
+  // reads the environment, so that jobs never see the variable.
+  let restore: ReexecState | null = null;
+  try {
+    restore = takeRestoreState();
+  } catch (e) {
+    write(Deno.stderr, `init: ${e instanceof Error ? e.message : e}; starting afresh\n`);
+  }
   const ports = realPorts();
   if (!options.user && ports.host.euid !== 0) {
     write(Deno.stderr, "init: Need to be root\n");
     return 1;
   }
-  const daemon = await Daemon.start(chooseMode(options, Deno.env.toObject(), ports), ports);
+  const daemon = await Daemon.start(
+    chooseMode(options, Deno.env.toObject(), ports),
+    ports,
+    restore,
+  );
   return await daemon.exited;
 }
 

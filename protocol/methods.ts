@@ -159,6 +159,7 @@ export interface MethodTypes {
     { priority: string }
   >;
   "daemon.notifyDiskWriteable": Types<Empty | undefined, Empty, Empty>;
+  "daemon.reexec": Types<Empty | undefined, Empty, Empty>;
   "env.list": Types<EnvScopeIn | undefined, EnvScope, { env: string[] }>;
   "env.get": Types<EnvScopeIn & { name: string }, EnvScope & { name: string }, { value: string }>;
   "env.set": Types<
@@ -285,6 +286,7 @@ export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
     result: z.object({ priority: z.string() }),
   },
   "daemon.notifyDiskWriteable": { params: z.object({}).default({}), result: z.object({}) },
+  "daemon.reexec": { params: z.object({}).default({}), result: z.object({}) },
   "env.list": {
     params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
       .default({ global: false }),

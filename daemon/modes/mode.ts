@@ -19,7 +19,11 @@ export type SignalAction =
   /** Reload the configuration. */
   | { readonly kind: "reload" }
   /** Emit an event (PID 1's `control-alt-delete`, `power-status-changed`, ...). */
-  | { readonly kind: "emit"; readonly event: string };
+  | { readonly kind: "emit"; readonly event: string }
+  /** Re-execute the daemon keeping its state (PID 1's SIGTERM, `telinit u`). */
+  | { readonly kind: "reexec" }
+  /** Nothing: the signal is caught so that it can never end the daemon. */
+  | { readonly kind: "ignore" };
 
 /** An event with its environment. */
 export interface ModeEvent {
@@ -48,6 +52,11 @@ export interface DaemonControl {
   /** Ends the session (see `Daemon.shutdown`); the daemon then exits with `status`. */
   shutdown(type: "shutdown" | "logout", status: number): Promise<number>;
   log(priority: LogPriority, message: string): void;
+  /**
+   * Re-executes the daemon keeping its jobs (docs/reexec.md); resolves with the reason only when
+   * that failed and the daemon carries on.
+   */
+  reexec(): Promise<string>;
 }
 
 /** One way of running the daemon. */

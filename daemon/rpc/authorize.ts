@@ -52,6 +52,8 @@ function refusedAction(method: Method, params: unknown): string {
       return "set log priority";
     case "daemon.notifyDiskWriteable":
       return "notify disk is writeable";
+    case "daemon.reexec":
+      return "re-execute the daemon";
     default:
       return "modify job environment";
   }

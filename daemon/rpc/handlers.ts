@@ -64,6 +64,8 @@ export interface HandlerServices {
   readonly logDir: string | null;
   readonly defaultConsole: string;
   notifyDiskWriteable(): void;
+  /** Re-executes the daemon keeping its jobs, after the answer is sent (docs/reexec.md). */
+  reexec?(): void;
 }
 
 /** The one map from engine errors to wire errors: by the error's code, never its text. */
@@ -265,6 +267,11 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
         s.logPriority = p.priority as LogPriority;
       }
       return { priority: s.logPriority };
+    },
+    "daemon.reexec": () => {
+      if (s.reexec === undefined) throw RpcError.of("MethodNotFound");
+      s.reexec();
+      return {};
     },
     "daemon.notifyDiskWriteable": () => {
       s.notifyDiskWriteable();

@@ -27,7 +27,10 @@ export interface LoggedProcess {
  * Clears (or, with `keep` false, sets again) close-on-exec on the read ends of every logged
  * process's pipes and lists them.
  */
-export function keepPipes(logged: ReadonlyMap<number, LoggedProcess>, keep: boolean): KeptLogPipe[] {
+export function keepPipes(
+  logged: ReadonlyMap<number, LoggedProcess>,
+  keep: boolean,
+): KeptLogPipe[] {
   const out: KeptLogPipe[] = [];
   for (const [pid, { path, fds }] of logged) {
     for (const fd of fds ?? peerPipeFds(pid, [1, 2])) {
