@@ -135,7 +135,11 @@ export class Daemon {
     if (restore !== null) {
       log.priority = restore.logPriority as LogPriority;
       resumeDriver(driver, restore, ports.clock);
-      log.log("info", `Re-executed: ${restore.processes.length} processes taken over`);
+      log.log(
+        "message",
+        `Re-executed: ${restore.processes.length} processes taken over, ` +
+          `${restore.processes.filter((p) => p.logFds.length > 0).length} with their logs`,
+      );
     }
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
     await conf.reload();

@@ -57,6 +57,20 @@ export function setCloseOnExec(fd: number, on: boolean): void {
   if (next !== flags) check("fcntl", sym().fcntl(fd, F_SETFD, next));
 }
 
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+
+/**
+ * Clears `O_NONBLOCK` (Deno's pipes have it; an inherited one is read on a thread that waits).
+ *
+ * @throws {LibcError}
+ */
+export function setBlocking(fd: number): void {
+  const flags = check("fcntl", sym().fcntl(fd, F_GETFL, 0));
+  if ((flags & O_NONBLOCK) !== 0) check("fcntl", sym().fcntl(fd, F_SETFL, flags & ~O_NONBLOCK));
+}
+
 /** Whether `fd` is open. */
 export function isOpen(fd: number): boolean {
   return sym().fcntl(fd, F_GETFD, 0) !== -1;

@@ -7,7 +7,7 @@
  */
 
 import type { AdoptedProcess, AdoptOptions, ExitStatus, KeptLogPipe } from "../ports.ts";
-import { closeQuietly, peerPipeFds, readAsync, setCloseOnExec } from "../../sys/exec.ts";
+import { closeQuietly, peerPipeFds, readAsync, setBlocking, setCloseOnExec } from "../../sys/exec.ts";
 import { getpid } from "../../sys/libc.ts";
 import { readProcStat } from "../../sys/procfs.ts";
 import type { LogFile } from "./log_file.ts";
@@ -64,7 +64,10 @@ export function adoptProcess(
     ...(options.moreLogFds ?? []),
   ];
   if (fds.length > 0 && options.logPath !== undefined) {
-    for (const fd of fds) setCloseOnExec(fd, true);
+    for (const fd of fds) {
+      setCloseOnExec(fd, true);
+      setBlocking(fd);
+    }
     const log = hooks.openLog(options.logPath);
     hooks.logged.set(pid, { path: options.logPath, fds });
     Promise.all(fds.map((fd) => drain(fd, log))).then(() => {
