@@ -251,6 +251,9 @@ export class Daemon {
   async reexec(): Promise<string> {
     await new Promise((resolve) => this.#ports.clock.setTimer(20, () => resolve(undefined)));
     if (this.#stopping !== null) return "shutting down";
+    // Output that Deno has read for a log pump reaches the pump through a chain of promise
+    // jobs: let those run before the exec, so that no line read is left behind.
+    for (let i = 0; i < 64; i++) await null;
     this.#log.log("info", "Re-executing");
     const { spawner, clock } = this.#ports;
     try {

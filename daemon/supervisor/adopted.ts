@@ -7,7 +7,13 @@
  */
 
 import type { AdoptedProcess, AdoptOptions, ExitStatus, KeptLogPipe } from "../ports.ts";
-import { closeQuietly, peerPipeFds, readAsync, setBlocking, setCloseOnExec } from "../../sys/exec.ts";
+import {
+  closeQuietly,
+  peerPipeFds,
+  readAsync,
+  setBlocking,
+  setCloseOnExec,
+} from "../../sys/exec.ts";
 import { getpid } from "../../sys/libc.ts";
 import { readProcStat } from "../../sys/procfs.ts";
 import type { LogFile } from "./log_file.ts";
