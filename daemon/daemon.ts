@@ -39,6 +39,14 @@ import { readText } from "../sys/libc.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { PeerCredTracker } from "./rpc/peercred.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
+import {
+  captureState,
+  execWithState,
+  type ReexecState,
+  restoreEngine,
+  resumeDriver,
+} from "./reexec.ts";
+import type { LogPriority } from "./options.ts";
 
 /** The daybreak version reported by `initctl version`. */
 export const DAYBREAK_VERSION = "0.1.0";
@@ -73,8 +81,16 @@ export class Daemon {
     this.#exited = new Promise((resolve) => (this.#resolveExit = resolve));
   }
 
-  /** Starts a daemon; resolves once it serves its socket and has emitted its start-up events. */
-  static async start(mode: Mode, ports: DaemonPorts): Promise<Daemon> {
+  /**
+   * Starts a daemon; resolves once it serves its socket and has emitted its start-up events.
+   * With `restore` (the state a re-exec handed over, docs/reexec.md) the engine, its processes
+   * and timers are taken over instead, and no start-up event is emitted.
+   */
+  static async start(
+    mode: Mode,
+    ports: DaemonPorts,
+    restore: ReexecState | null = null,
+  ): Promise<Daemon> {
     const { host } = ports;
     const log = new DaemonLog(mode.log);
     const startupEvents = [...mode.startupEvents];
@@ -94,13 +110,16 @@ export class Daemon {
 
     // State changes, exits, events and RPC calls, for the timeline and the metrics (docs/seeing.md).
     const observed = new Observed(() => ports.clock.now());
-    const engine = new Engine({
+    const engineOptions = {
       onStateChange: observed.onStateChange,
       initEnv: mode.initEnv,
       globalEnv: mode.globalEnv,
       sessionAddress: mode.sessionAddress,
       ...mode.engine,
-    });
+    };
+    const engine = restore === null
+      ? new Engine(engineOptions)
+      : restoreEngine(restore, engineOptions, ports.clock);
     const trigger = new ShutdownTrigger();
     let daemonRef: Daemon | null = null;
     const driver = new EngineDriver(engine, {
@@ -133,6 +152,15 @@ export class Daemon {
     });
     const daemon = new Daemon(mode, ports, { log, driver, conf });
     daemonRef = daemon;
+    if (restore !== null) {
+      log.priority = restore.logPriority as LogPriority;
+      resumeDriver(driver, restore, ports.clock);
+      log.log(
+        "message",
+        `Re-executed: ${restore.processes.length} processes taken over, ` +
+          `${restore.processes.filter((p) => p.logFds.length > 0).length} with their logs`,
+      );
+    }
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
     await conf.reload();
     conf.watch();
@@ -158,6 +186,7 @@ export class Daemon {
       ...(mode.machineShutdown === true
         ? { shutdown: (action: PowerAction) => daemon.powerOff(action) }
         : {}),
+      reexec: () => void daemon.reexec(),
     };
     const base = createHandlers(services);
     const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
@@ -192,7 +221,11 @@ export class Daemon {
     for (const [signal, action] of Object.entries(mode.signals)) {
       daemon.#route(signal as SignalName, action);
     }
-    for (const event of startupEvents) daemon.#emit(event.name, event.env);
+    if (restore === null) {
+      for (const event of startupEvents) {
+        daemon.#emit(event.name, event.env);
+      }
+    }
     mode.started(daemon.#control());
     return daemon;
   }
@@ -233,18 +266,10 @@ export class Daemon {
       case "emit":
         return this.#emit(action.event, []);
       case "reexec":
-        return this.reexec();
+        return void this.reexec();
       case "ignore":
         return;
     }
-  }
-
-  /**
-   * Re-executes the daemon keeping its state (SIGTERM to PID 1, `telinit u`). Stateful re-exec
-   * is not built yet: PID 1 must never exit on a signal, so for now it logs and carries on.
-   */
-  reexec(): void {
-    this.#log.log("warn", "Re-exec requested, not available yet: carrying on");
   }
 
   /**
@@ -288,8 +313,35 @@ export class Daemon {
       ports: this.#ports,
       emit: (name, env) => this.#emit(name, env),
       shutdown: (type, status) => this.shutdown(type, status),
+      reexec: () => this.reexec(),
       log: (priority, message) => this.#log.log(priority, message),
     };
+  }
+
+  /**
+   * Re-executes the daemon keeping its jobs (docs/reexec.md). Waits one turn of the event loop
+   * first, so that answers and log output already read reach their ends. Returns only when the
+   * exec failed (or a shutdown is under way): that is logged and the daemon goes on as it was.
+   */
+  async reexec(): Promise<string> {
+    await new Promise((resolve) => this.#ports.clock.setTimer(20, () => resolve(undefined)));
+    if (this.#stopping !== null) return "shutting down";
+    // Output that Deno has read for a log pump reaches the pump through a chain of promise
+    // jobs: let those run before the exec, so that no line read is left behind.
+    for (let i = 0; i < 64; i++) await null;
+    this.#log.log("info", "Re-executing");
+    const { spawner, clock } = this.#ports;
+    try {
+      const state = captureState(this.#driver, spawner, clock, this.#log.priority);
+      execWithState(state);
+    } catch (e) {
+      try {
+        spawner.keepAcrossExec?.(false);
+      } catch { /* the pipes stay inheritable: nothing worse than before */ }
+      const message = e instanceof Error ? e.message : String(e);
+      this.#log.log("error", `Re-exec failed, carrying on: ${message}`);
+      return message;
+    }
   }
 
   /**

@@ -23,6 +23,7 @@ import { realPorts } from "./real_ports.ts";
 import { realMachine } from "./real_machine.ts";
 import { effectiveIds } from "../sys/libc.ts";
 import { execv } from "../sys/machine.ts";
+import { type ReexecState, takeRestoreState } from "./reexec.ts";
 
 const HELP = `Usage: init [OPTION]...
 Process management daemon (daybreak, compatible with Upstart 1.13).
@@ -150,6 +151,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "system":
       break;
   }
+  // A re-exec hands its state over in an inherited fd (docs/reexec.md); taken before the mode
+  // reads the environment, so that jobs never see the variable.
+  let restore: ReexecState | null = null;
+  try {
+    restore = takeRestoreState();
+  } catch (e) {
+    write(Deno.stderr, `init: ${e instanceof Error ? e.message : e}; starting afresh\n`);
+  }
   const ports = realPorts({ logTimestamps: options.logTimestamps ?? false });
   keepGoing();
   let env: Record<string, string> = Deno.env.toObject();
@@ -166,7 +175,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } else {
     mode = chooseMode(options, env, ports);
   }
-  const daemon = await Daemon.start(mode, ports);
+  const daemon = await Daemon.start(mode, ports, restore);
   current = daemon;
   return await daemon.exited;
 }

@@ -84,8 +84,42 @@ export interface SpawnedProcess {
 /** A spawn that failed before the program ran (raised by `security/` too, so defined there). */
 export { SpawnError } from "../security/spawn_error.ts";
 
+/** What {@linkcode ProcessSpawner.adopt} may take over besides the pid (after a re-exec). */
+export interface AdoptOptions {
+  /** The read end of the process's `console log` pipe, kept across the exec. */
+  readonly logFd?: number;
+  /** Further read ends of the same log (a spawner with separate stdout and stderr pipes). */
+  readonly moreLogFds?: readonly number[];
+  /** The log file that pipe is written to. */
+  readonly logPath?: string;
+}
+
+/** A process taken over by {@linkcode ProcessSpawner.adopt}. */
+export interface AdoptedProcess {
+  readonly pid: number;
+  /** Its exit; `null` when it ended but was not our child (its status cannot be known). */
+  readonly exited: Promise<ExitStatus | null>;
+}
+
+/** A `console log` pipe kept open across a re-exec (docs/reexec.md). */
+export interface KeptLogPipe {
+  readonly pid: number;
+  readonly fd: number;
+  readonly path: string;
+}
+
 /** Starts and signals job processes. */
 export interface ProcessSpawner {
+  /**
+   * Takes over a running process this incarnation did not spawn (kept across a re-exec).
+   * Returns null when there is no such process.
+   */
+  adopt?(pid: number, options?: AdoptOptions): AdoptedProcess | null;
+  /**
+   * Clears close-on-exec on every open log pipe (or sets it again, with `false`) and lists them
+   * for {@linkcode adopt} after the daemon re-execs itself.
+   */
+  keepAcrossExec?(keep?: boolean): KeptLogPipe[];
   /** Writes out buffered `console log` output (the disk became writeable). */
   flushLogs?(): unknown;
   /** Where to report what the spawner could not do on its own (log output dropped, ...). */

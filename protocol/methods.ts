@@ -227,6 +227,7 @@ export interface MethodTypes {
   >;
   "daemon.notifyDiskWriteable": Types<Empty | undefined, Empty, Empty>;
   "daemon.shutdown": Types<{ action: PowerAction }, { action: PowerAction }, Empty>;
+  "daemon.reexec": Types<Empty | undefined, Empty, Empty>;
   "env.list": Types<EnvScopeIn | undefined, EnvScope, { env: string[] }>;
   "env.get": Types<EnvScopeIn & { name: string }, EnvScope & { name: string }, { value: string }>;
   "env.set": Types<
@@ -374,6 +375,7 @@ export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
     params: z.object({ action: z.enum(["poweroff", "halt", "reboot"]) }),
     result: z.object({}),
   },
+  "daemon.reexec": { params: z.object({}).default({}), result: z.object({}) },
   "env.list": {
     params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
       .default({ global: false }),

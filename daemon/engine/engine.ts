@@ -58,6 +58,12 @@ import type { EventWaiter } from "./event_queue.ts";
 import type { RespawnBackoff } from "./exit_rules.ts";
 import type { MachineOptions } from "./job_machine.ts";
 import { Runtime } from "./runtime.ts";
+import {
+  type EngineSnapshot,
+  type RestoreOptions,
+  restoreParts,
+  snapshotParts,
+} from "./snapshot.ts";
 import { idleStatus, instanceStatus } from "./status.ts";
 import type {
   Blocked,
@@ -141,6 +147,29 @@ export class Engine {
     this.#rt = new Runtime(machine, initEnv, [...globalEnv]);
     this.#restartKeepsEnv = options.restartKeepsEnv ?? false;
     this.#logoutGraceMs = options.logoutGraceMs ?? 5000;
+  }
+
+  // --- re-exec (docs/reexec.md) ---------------------------------------------------------------
+
+  /** The whole state as plain, JSON-able data (`snapshot.ts`). Call between requests. */
+  snapshot(): EngineSnapshot {
+    return snapshotParts(this.#rt.exportParts());
+  }
+
+  /**
+   * An engine in the state `snapshot` describes, with `options` (the switches are not part of a
+   * snapshot: the new image reads them from its command line again).
+   *
+   * @throws {SnapshotError} when the snapshot cannot be restored
+   */
+  static restore(
+    snapshot: EngineSnapshot,
+    options: EngineOptions = {},
+    restore: RestoreOptions = {},
+  ): Engine {
+    const engine = new Engine(options);
+    engine.#rt.importParts(restoreParts(snapshot, restore));
+    return engine;
   }
 
   // --- configuration --------------------------------------------------------------------------

@@ -54,6 +54,11 @@ export interface DaemonControl {
   /** Ends the session (see `Daemon.shutdown`); the daemon then exits with `status`. */
   shutdown(type: "shutdown" | "logout", status: number): Promise<number>;
   log(priority: LogPriority, message: string): void;
+  /**
+   * Re-executes the daemon keeping its jobs (docs/reexec.md); resolves with the reason only when
+   * that failed and the daemon carries on.
+   */
+  reexec(): Promise<string>;
 }
 
 /** One way of running the daemon. */

@@ -59,6 +59,8 @@ function refusedAction(method: Method, params: unknown): string {
       return "notify disk is writeable";
     case "daemon.shutdown":
       return "shut down the system";
+    case "daemon.reexec":
+      return "re-execute the daemon";
     default:
       return "modify job environment";
   }

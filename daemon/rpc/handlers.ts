@@ -81,6 +81,8 @@ export interface HandlerServices {
   readonly ownerUid?: number;
   /** Starts the final phase of a shutdown (PID 1 only); absent elsewhere. */
   shutdown?(action: PowerAction): void;
+  /** Re-executes the daemon keeping its jobs, after the answer is sent (docs/reexec.md). */
+  reexec?(): void;
 }
 
 /** The one map from engine errors to wire errors: by the error's code, never its text. */
@@ -304,6 +306,11 @@ export function createHandlers(s: HandlerServices): Omit<RpcHandlers, SeeingMeth
       // Only PID 1 has a machine to shut down.
       if (s.shutdown === undefined) throw RpcError.of("MethodNotFound");
       s.shutdown(p.action);
+      return {};
+    },
+    "daemon.reexec": () => {
+      if (s.reexec === undefined) throw RpcError.of("MethodNotFound");
+      s.reexec();
       return {};
     },
     "daemon.notifyDiskWriteable": () => {

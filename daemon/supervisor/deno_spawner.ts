@@ -32,7 +32,10 @@
  */
 
 import {
+  type AdoptedProcess,
+  type AdoptOptions,
   type ExitStatus,
+  type KeptLogPipe,
   type ProcessSpawner,
   type SpawnedProcess,
   SpawnError,
@@ -75,6 +78,7 @@ import { trackForks, trackStop } from "./fork_tracker.ts";
 import { LogFile, logFilePath, type LogLoss } from "./log_file.ts";
 import { LineStamper } from "./log_timestamps.ts";
 import type { Reaper } from "./reaper.ts";
+import { adoptProcess, keepPipes, type LoggedProcess } from "./adopted.ts";
 
 /** Options of {@linkcode DenoSpawner}. */
 export interface DenoSpawnerOptions {
@@ -244,6 +248,8 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #unflushed = new Set<LogFile>();
   /** Logs of processes whose output is still being read. */
   readonly #live = new Set<LogFile>();
+  /** Processes whose output is logged, by pid: what a re-exec keeps (`adopted.ts`). */
+  readonly #logged = new Map<number, LoggedProcess>();
   readonly #unflushedCap: number;
   #log: (priority: "info" | "warn", message: string) => void;
   readonly #lossReportMs: number | undefined;
@@ -367,9 +373,11 @@ export class DenoSpawner implements ProcessSpawner {
     let exited = status;
     if (logging) {
       const log = this.#openLog(req.logDir!, req.job, req.instance);
+      this.#logged.set(pid, { path: logFilePath(req.logDir!, req.job, req.instance) });
       let done = false;
       const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {
         done = true;
+        this.#logged.delete(pid);
         this.#closeLog(log);
       });
       exited = status.then(async (s) => {
@@ -431,6 +439,30 @@ export class DenoSpawner implements ProcessSpawner {
       if (e instanceof LibcError && e.code === "ESRCH") return;
       throw e;
     }
+  }
+
+  /**
+   * Takes over `pid` after a re-exec (docs/reexec.md): its exit through the reaper, its log
+   * pipes (kept by {@linkcode keepAcrossExec}) drained again.
+   */
+  adopt(pid: number, options: AdoptOptions = {}): AdoptedProcess | null {
+    return adoptProcess(this.#reaper, pid, options, {
+      openLog: (path) => {
+        const log = new LogFile(path, {
+          ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
+          onLoss: (loss) => this.#reportLoss(path, loss),
+        });
+        this.#live.add(log);
+        return log;
+      },
+      closeLog: (log) => this.#closeLog(log),
+      logged: this.#logged,
+    });
+  }
+
+  /** Keeps every log pipe open across a re-exec (or stops keeping them, with `false`). */
+  keepAcrossExec(keep = true): KeptLogPipe[] {
+    return keepPipes(this.#logged, keep);
   }
 
   /**
