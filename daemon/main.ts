@@ -141,6 +141,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const self = { pid: Deno.pid, euid: effectiveIds().euid };
+  // The kernel hands PID 1 words of its own command line; anyone else made a typo.
+  if (options.unknown.length > 0 && self.pid !== 1) {
+    write(
+      Deno.stderr,
+      `init: unrecognized option '${
+        options.unknown[0]
+      }'\nTry 'init --help' for more information.\n`,
+    );
+    return 1;
+  }
   switch (chooseModeKind(options, self)) {
     case "need-root":
       write(Deno.stderr, "init: Need to be root\n");

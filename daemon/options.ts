@@ -17,6 +17,11 @@ export type LogPriority = typeof LOG_PRIORITIES[number];
 
 /** Parsed `init` options. */
 export interface InitOptions {
+  /**
+   * Options init does not know, as given (`--bogus`). The kernel passes PID 1 words of its own
+   * command line, so only PID 1 tolerates them; everywhere else they are a usage error.
+   */
+  readonly unknown: readonly string[];
   readonly user: boolean;
   /** `--system`: system mode without being PID 1 (tests, or under another init). */
   readonly system: boolean;
@@ -66,6 +71,35 @@ export class InitUsageError extends Error {
 
 const CONSOLES: readonly ConsoleMode[] = ["none", "log", "output", "owner"];
 
+/** Every option `init` knows (container mode has its own, stricter parse). */
+const INIT_OPTIONS = {
+  user: { type: "boolean" },
+  system: { type: "boolean" },
+  confdir: { type: "string", multiple: true },
+  "prepend-confdir": { type: "string", multiple: true },
+  "append-confdir": { type: "string", multiple: true },
+  logdir: { type: "string" },
+  socket: { type: "string" },
+  "socket-mode": { type: "string" },
+  "no-startup-event": { type: "boolean" },
+  "startup-event": { type: "string" },
+  "no-inherit-env": { type: "boolean" },
+  "default-console": { type: "string" },
+  "no-log": { type: "boolean" },
+  debug: { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean" },
+  version: { type: "boolean" },
+  "restart-keeps-env": { type: "boolean" },
+  "restart-full-cycle": { type: "boolean" },
+  "stop-interrupts-hooks": { type: "boolean" },
+  "hook-timeout": { type: "string" },
+  "respawn-backoff": { type: "string" },
+  metrics: { type: "string" },
+  "log-timestamps": { type: "boolean" },
+} as const;
+
 /**
  * Parses init's argv. Unknown options and stray words are ignored, as the
  * kernel passes arbitrary words to PID 1.
@@ -73,38 +107,16 @@ const CONSOLES: readonly ConsoleMode[] = ["none", "log", "output", "owner"];
  * @throws {InitUsageError} for an invalid `--default-console` value.
  */
 export function parseInitOptions(argv: readonly string[]): InitOptions {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args: [...argv],
     strict: false,
     allowPositionals: true,
-    options: {
-      user: { type: "boolean" },
-      system: { type: "boolean" },
-      confdir: { type: "string", multiple: true },
-      "prepend-confdir": { type: "string", multiple: true },
-      "append-confdir": { type: "string", multiple: true },
-      logdir: { type: "string" },
-      socket: { type: "string" },
-      "socket-mode": { type: "string" },
-      "no-startup-event": { type: "boolean" },
-      "startup-event": { type: "string" },
-      "no-inherit-env": { type: "boolean" },
-      "default-console": { type: "string" },
-      "no-log": { type: "boolean" },
-      debug: { type: "boolean" },
-      verbose: { type: "boolean", short: "v" },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean" },
-      version: { type: "boolean" },
-      "restart-keeps-env": { type: "boolean" },
-      "restart-full-cycle": { type: "boolean" },
-      "stop-interrupts-hooks": { type: "boolean" },
-      "hook-timeout": { type: "string" },
-      "respawn-backoff": { type: "string" },
-      metrics: { type: "string" },
-      "log-timestamps": { type: "boolean" },
-    },
+    tokens: true,
+    options: INIT_OPTIONS,
   });
+  const unknown = tokens.flatMap((t) =>
+    t.kind === "option" && !Object.hasOwn(INIT_OPTIONS, t.name) ? [t.rawName] : []
+  );
   const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
   const list = (v: unknown): string[] =>
     Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
@@ -144,6 +156,7 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
     ? "error"
     : "message";
   return {
+    unknown,
     user: values.user === true,
     system: values.system === true,
     confdirs: list(values.confdir),
