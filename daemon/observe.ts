@@ -101,6 +101,13 @@ export function observingSpawner(inner: ProcessSpawner, observed: Observed): Pro
       return spawned;
     },
     kill: (pid, signal, opts) => inner.kill(pid, signal, opts),
+    // The optional abilities pass straight through (a re-exec adopts, logs flush, ...).
+    ...(inner.adopt === undefined ? {} : { adopt: inner.adopt.bind(inner) }),
+    ...(inner.keepAcrossExec === undefined
+      ? {}
+      : { keepAcrossExec: inner.keepAcrossExec.bind(inner) }),
+    ...(inner.flushLogs === undefined ? {} : { flushLogs: inner.flushLogs.bind(inner) }),
+    ...(inner.reportTo === undefined ? {} : { reportTo: inner.reportTo.bind(inner) }),
   };
 }
 

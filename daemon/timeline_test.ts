@@ -132,3 +132,31 @@ Deno.test("observingSpawner() reports the supervised process's exit", async () =
     at: 42,
   });
 });
+
+Deno.test("observingSpawner() passes the spawner's optional abilities through", () => {
+  const calls: string[] = [];
+  class Inner implements ProcessSpawner {
+    #name = "inner"; // private state: the wrapper must call with the right `this`
+    spawn(): SpawnedProcess {
+      throw new Error("not used");
+    }
+    kill(): void {}
+    adopt(pid: number) {
+      calls.push(`${this.#name} adopt ${pid}`);
+      return null;
+    }
+    keepAcrossExec() {
+      calls.push(`${this.#name} keep`);
+      return [];
+    }
+    flushLogs() {
+      calls.push(`${this.#name} flush`);
+    }
+  }
+  const wrapped = observingSpawner(new Inner(), new Observed(() => 0));
+  wrapped.adopt?.(42);
+  wrapped.keepAcrossExec?.();
+  wrapped.flushLogs?.();
+  assert.equal(wrapped.reportTo, undefined, "what the inner spawner lacks stays absent");
+  assert.deepEqual(calls, ["inner adopt 42", "inner keep", "inner flush"]);
+});
