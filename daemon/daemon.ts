@@ -115,7 +115,7 @@ export class Daemon {
     const daemon = new Daemon(mode, ports, { log, driver, conf });
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
     await conf.reload();
-    conf.watch();
+    await conf.watch();
 
     const services: HandlerServices = {
       driver,

@@ -34,11 +34,15 @@ export class DenoConfFileSystem implements ConfFileSystem {
     }
   }
 
-  /** Watches a tree with `Deno.watchFs`; `null` when it does not exist. */
-  watch(path: string, onChange: (paths: readonly string[]) => void): (() => void) | null {
+  /** Watches a tree (or one directory) with `Deno.watchFs`; `null` when it does not exist. */
+  watch(
+    path: string,
+    onChange: (paths: readonly string[]) => void,
+    options: { readonly recursive?: boolean } = {},
+  ): (() => void) | null {
     let watcher: Deno.FsWatcher;
     try {
-      watcher = Deno.watchFs(path, { recursive: true });
+      watcher = Deno.watchFs(path, { recursive: options.recursive ?? true });
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
