@@ -56,6 +56,7 @@ import { classEnvironment, displayName, envSetAll, envValid } from "./environmen
 import { EngineError } from "./errors.ts";
 import type { EventWaiter } from "./event_queue.ts";
 import type { RespawnBackoff } from "./exit_rules.ts";
+import { DEFAULT_LOOP_LIMIT, LoopGuard, type LoopLimit } from "./loop_guard.ts";
 import { Runtime } from "./runtime.ts";
 import { idleStatus, instanceStatus } from "./status.ts";
 import type {
@@ -88,6 +89,11 @@ export interface EngineOptions {
   readonly respawnBackoff?: RespawnBackoff | null;
   /** How long `session-end` jobs may run on logout before everything stops (spec §8). @default 5000 */
   readonly logoutGraceMs?: number;
+  /**
+   * Event-loop protection (docs/behaviour.md#event-loops); null turns it off.
+   * @default DEFAULT_LOOP_LIMIT
+   */
+  readonly loopLimit?: LoopLimit | null;
 }
 
 /** Options of requests that may wait for completion. */
@@ -136,7 +142,17 @@ export class Engine {
     };
     this.#rt = new Runtime(machine, initEnv, [...globalEnv]);
     this.#restartKeepsEnv = options.restartKeepsEnv ?? false;
+    const loopLimit = options.loopLimit === undefined ? DEFAULT_LOOP_LIMIT : options.loopLimit;
+    this.#rt.loops = loopLimit === null ? null : new LoopGuard(loopLimit);
     this.#logoutGraceMs = options.logoutGraceMs ?? 5000;
+  }
+
+  /**
+   * Tells the engine the time, in monotonic ms, for its event-loop counting (it has no clock of
+   * its own): the driver calls this before each request and input.
+   */
+  setNow(ms: number): void {
+    this.#rt.now = ms;
   }
 
   // --- configuration --------------------------------------------------------------------------
@@ -201,6 +217,7 @@ export class Engine {
     }
     return this.#rt.transaction(() => {
       const target = id ?? this.#rt.create(slot, name);
+      this.#rt.clearLineage(target);
       this.#rt.request(target, { startEnv: table }, [], waiter(opts, "start"), ["start"]);
     });
   }

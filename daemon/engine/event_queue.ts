@@ -31,6 +31,12 @@ export interface QueuedEvent extends EventLike {
   /** A job it started or stopped failed during that transition. */
   failed: boolean;
   readonly waiters: EventWaiter[];
+  /**
+   * The jobs whose transitions led to this event (see docs/behaviour.md#event-loops): a job
+   * event carries its instance's lineage plus the job itself; an event emitted from outside
+   * has none.
+   */
+  readonly lineage: readonly string[];
 }
 
 /**
@@ -77,9 +83,15 @@ export class EventQueue {
    * @param name the event name
    * @param env its `KEY=VALUE` variables, in order
    * @param waiter something to release when it finishes
+   * @param lineage the jobs that led to it
    * @returns the queued event
    */
-  add(name: string, env: readonly string[], waiter?: EventWaiter): QueuedEvent {
+  add(
+    name: string,
+    env: readonly string[],
+    waiter?: EventWaiter,
+    lineage: readonly string[] = [],
+  ): QueuedEvent {
     const event: QueuedEvent = {
       id: this.#nextId++,
       name,
@@ -88,6 +100,7 @@ export class EventQueue {
       blockers: 0,
       failed: false,
       waiters: waiter === undefined ? [] : [waiter],
+      lineage,
     };
     this.#events.push(event);
     this.#byId.set(event.id, event);
