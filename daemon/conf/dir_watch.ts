@@ -119,7 +119,9 @@ export class DirWatch {
     }
     if (this.#watching === ancestor && !force) return;
     this.#unwatch();
-    const stop = this.#fs.watch(ancestor, () => void this.#recheck(false), { recursive: false });
+    // The ancestor itself removed or replaced: its watch is dead too.
+    const onAncestor = (paths: readonly string[]) => void this.#recheck(paths.includes(ancestor));
+    const stop = this.#fs.watch(ancestor, onAncestor, { recursive: false });
     if (stop === null) {
       // The ancestor went too: look again from the top (`/` cannot go).
       if (ancestor !== "/") void this.#recheck(false);
