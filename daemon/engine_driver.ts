@@ -161,6 +161,8 @@ export class EngineDriver {
     } finally {
       this.#pumping = false;
     }
+    // Events left queued by a call that ran out of its budget: go on in a later turn.
+    if (this.engine.hasPendingEvents()) this.#resumeLater();
     if (this.#idleListeners.length > 0 && !this.engine.hasInstances()) {
       const listeners = this.#idleListeners;
       this.#idleListeners = [];
@@ -172,6 +174,14 @@ export class EngineDriver {
     if (this.#resume !== null) return;
     this.#resume = this.#ports.clock.setTimer(0, () => {
       this.#resume = null;
+      if (this.engine.hasPendingEvents()) {
+        try {
+          this.engine.setNow(this.#ports.clock.now());
+          this.#applyAll(this.engine.resume());
+        } catch (e) {
+          this.#ports.log("error", `Cannot handle queued events: ${describe(e)}`);
+        }
+      }
       this.#pump();
     });
   }

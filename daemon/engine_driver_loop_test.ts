@@ -66,3 +66,13 @@ Deno.test("driver: a burst of inputs is drained in slices, the rest in a later t
   h.advance(0);
   assert.equal(running(), n);
 });
+
+Deno.test("driver: events left by a call's budget are handled in later turns", () => {
+  const files = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`j${i}`, "start on go"]));
+  const h = new EngineHarness(files, { engine: { eventBudget: 10 } });
+  h.emit("go");
+  const running = () => h.engine.list().filter((s) => s.state === "running").length;
+  assert.ok(running() < 30);
+  for (let i = 0; i < 20 && h.engine.hasPendingEvents(); i++) h.advance(0);
+  assert.equal(running(), 30);
+});

@@ -94,6 +94,11 @@ export interface EngineOptions {
    * @default DEFAULT_LOOP_LIMIT
    */
   readonly loopLimit?: LoopLimit | null;
+  /**
+   * The most events one call handles before it returns with the rest still queued, to be
+   * handled by `resume()` (docs/behaviour.md#event-loops). @default 10000
+   */
+  readonly eventBudget?: number;
 }
 
 /** Options of requests that may wait for completion. */
@@ -144,6 +149,7 @@ export class Engine {
     this.#restartKeepsEnv = options.restartKeepsEnv ?? false;
     const loopLimit = options.loopLimit === undefined ? DEFAULT_LOOP_LIMIT : options.loopLimit;
     this.#rt.loops = loopLimit === null ? null : new LoopGuard(loopLimit);
+    this.#rt.eventBudget = options.eventBudget ?? 10_000;
     this.#logoutGraceMs = options.logoutGraceMs ?? 5000;
   }
 
@@ -153,6 +159,16 @@ export class Engine {
    */
   setNow(ms: number): void {
     this.#rt.now = ms;
+  }
+
+  /** Whether queued events wait for {@linkcode resume} (a call ran out of its event budget). */
+  hasPendingEvents(): boolean {
+    return this.#rt.eventsUnsettled;
+  }
+
+  /** Goes on handling queued events (up to the budget again). */
+  resume(): Effect[] {
+    return this.#rt.transaction(() => {});
   }
 
   // --- configuration --------------------------------------------------------------------------

@@ -123,12 +123,18 @@ export class EventQueue {
   }
 
   /**
-   * Handles pending events and finishes unblocked ones until a whole pass changes nothing.
+   * Handles pending events and finishes unblocked ones until a whole pass changes nothing, or
+   * until `budget` events have been handled (docs/behaviour.md#event-loops): the rest stay
+   * queued for a later drain.
    *
    * @param handlers what to do with each event
+   * @param budget the most events to handle in this drain
+   * @returns true when the queue is settled, false when the budget ran out first
    */
-  drain(handlers: EventHandlers): void {
+  drain(handlers: EventHandlers, budget = Infinity): boolean {
+    let handled = 0;
     let again = true;
+    let settled = true;
     while (again) {
       again = false;
       let finished = 0;
@@ -136,6 +142,11 @@ export class EventQueue {
       for (let i = 0; i < this.#events.length; i++) {
         const event = this.#events[i]!;
         if (event.progress === "pending") {
+          if (handled >= budget) {
+            settled = false;
+            break;
+          }
+          handled++;
           event.progress = "handling";
           handlers.handle(event);
           again = true;
@@ -149,6 +160,15 @@ export class EventQueue {
         }
       }
       if (finished > 0) this.#events = this.#events.filter((e) => e.progress !== "finished");
+      if (!settled) return false;
     }
+    return true;
+  }
+
+  /** Whether a drain would do anything: an event is pending, or handled and unblocked. */
+  get unsettled(): boolean {
+    return this.#events.some((e) =>
+      e.progress === "pending" || (e.progress === "handling" && e.blockers <= 0)
+    );
   }
 }

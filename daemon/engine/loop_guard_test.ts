@@ -69,3 +69,19 @@ Deno.test("Engine: a job started by other jobs' events, however often, is never 
   assert.deepEqual(warnings(effects), []);
   assert.equal(engine.instancesOf("bridge").length, 20);
 });
+
+Deno.test("Engine: a call that runs out of its event budget leaves the rest for resume()", () => {
+  const engine = new Engine({ eventBudget: 5 });
+  engine.setClasses(jobs(Object.fromEntries(
+    Array.from({ length: 20 }, (_, i) => [`j${i}`, "start on go\n"]),
+  )));
+  engine.emit("go", []);
+  const running = () => engine.list().filter((s) => s.state === "running").length;
+  assert.ok(engine.hasPendingEvents());
+  assert.ok(running() < 20);
+  let calls = 0;
+  while (engine.hasPendingEvents() && calls++ < 100) engine.resume();
+  assert.equal(running(), 20);
+  assert.ok(calls > 3, `${calls} resumes`);
+  assert.equal(engine.hasPendingEvents(), false);
+});

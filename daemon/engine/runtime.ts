@@ -49,6 +49,13 @@ export class Runtime {
   loops: LoopGuard | null = new LoopGuard();
   /** The time loop counting uses, in monotonic ms (set by the caller: there is no clock here). */
   now = 0;
+  /** The most events one transaction handles; the rest wait for `Engine.resume()`. */
+  eventBudget = Infinity;
+
+  /** Whether queued events wait for another drain (the budget ran out). */
+  get eventsUnsettled(): boolean {
+    return this.#events.unsettled;
+  }
   /** The jobs whose events led to each instance's current start or stop. */
   readonly #lineage = new Map<InstanceId, readonly string[]>();
   readonly #slotOf = new Map<InstanceId, ClassSlot>();
@@ -105,7 +112,7 @@ export class Runtime {
       this.#events.drain({
         handle: (e) => this.#handleEvent(e),
         finish: (e) => this.#finishEvent(e),
-      });
+      }, this.eventBudget);
       // Like initctl, report the status as it is once the request's effects are done.
       for (const n of this.#okNotifies) {
         const inst = this.instances.get(n.inst.id);
