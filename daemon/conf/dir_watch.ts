@@ -129,6 +129,10 @@ export class DirWatch {
     }
     this.#stop = stop;
     this.#watching = ancestor;
+    // What appeared between the look and the watch was not seen by it: look once more.
+    if (await this.#exists(this.#path) || (await this.#nearestAncestor()) !== ancestor) {
+      void this.#recheck(false);
+    }
   }
 
   #onDirChange(paths: readonly string[]): void {
