@@ -128,14 +128,16 @@ export interface ConfFileSystem {
    * `onChange` gets the paths of each batch of changes (accesses excluded). Absent where
    * nothing can be watched (the loader alone never watches).
    *
-   * @returns a function that stops watching, or `null` when the directory does not exist
+   * @returns a function that stops watching (its promise, if any, resolves once the watch is
+   *   gone: a new watch of the same path may wait for it), or `null` when the directory does
+   *   not exist
    * @throws {Error} when the directory exists but cannot be watched
    */
   watch?(
     path: string,
     onChange: (paths: readonly string[]) => void,
     options?: { readonly recursive?: boolean },
-  ): (() => void) | null;
+  ): (() => void | Promise<void>) | null;
 }
 
 /** Loads an AppArmor profile for a job's `security` state. */

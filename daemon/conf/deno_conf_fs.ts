@@ -39,7 +39,7 @@ export class DenoConfFileSystem implements ConfFileSystem {
     path: string,
     onChange: (paths: readonly string[]) => void,
     options: { readonly recursive?: boolean } = {},
-  ): (() => void) | null {
+  ): (() => Promise<void>) | null {
     let watcher: Deno.FsWatcher;
     try {
       watcher = Deno.watchFs(path, { recursive: options.recursive ?? true });
@@ -47,7 +47,7 @@ export class DenoConfFileSystem implements ConfFileSystem {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
-    (async () => {
+    const ended = (async () => {
       try {
         for await (const event of watcher) {
           if (event.kind !== "access") onChange(event.paths);
@@ -56,10 +56,13 @@ export class DenoConfFileSystem implements ConfFileSystem {
         // The watcher was closed.
       }
     })();
+    // Resolves once the watcher is really gone: a new watch of the same path made before then
+    // sees nothing (see docs/behaviour.md#confdir-watching).
     return () => {
       try {
         watcher.close();
       } catch { /* closed already */ }
+      return ended;
     };
   }
 }

@@ -4,7 +4,8 @@
  * that is missing is watched for through its nearest existing ancestor (one level, not
  * recursively) until it appears. A watch on a directory that was removed is dead (a watch made on
  * a re-created directory while the old one is open sees nothing either), so when the directory
- * itself is removed, renamed or replaced its watch is closed and made again.
+ * itself is removed, renamed or replaced its watch is closed, and made again once the old one is
+ * gone.
  *
  * @module
  */
@@ -35,7 +36,7 @@ export class DirWatch {
   readonly #fs: WatchableFs;
   readonly #path: string;
   readonly #target: DirWatchTarget;
-  #stop: (() => void) | null = null;
+  #stop: (() => void | Promise<void>) | null = null;
   /** The directory being watched: the confdir itself, or an ancestor, or none. */
   #watching: string | null = null;
   /** Whether the confdir existed at the last check (null before the first). */
@@ -66,7 +67,7 @@ export class DirWatch {
   /** Stops watching. */
   close(): void {
     this.#closed = true;
-    this.#unwatch();
+    void this.#unwatch();
   }
 
   /**
@@ -86,7 +87,8 @@ export class DirWatch {
     if (this.#closed) return;
     if (exists) {
       if (this.#present === true && this.#watching === this.#path && !force) return;
-      this.#unwatch();
+      await this.#unwatch();
+      if (this.#closed) return;
       const stop = this.#fs.watch(this.#path, (paths) => this.#onDirChange(paths));
       if (stop !== null) {
         this.#stop = stop;
@@ -95,8 +97,9 @@ export class DirWatch {
         this.#present = true;
         if (was === false) {
           this.#target.log("message", `${this.#path}: configuration directory appeared`);
-          this.#target.changed([this.#path]);
         }
+        // Appeared or replaced: what changed in it before this watch was seen by none.
+        if (was === false || force) this.#target.changed([this.#path]);
         return;
       }
       // Gone between the check and the watch: watch for it as missing.
@@ -118,7 +121,8 @@ export class DirWatch {
       );
     }
     if (this.#watching === ancestor && !force) return;
-    this.#unwatch();
+    await this.#unwatch();
+    if (this.#closed) return;
     // The ancestor itself removed or replaced: its watch is dead too.
     const onAncestor = (paths: readonly string[]) => void this.#recheck(paths.includes(ancestor));
     const stop = this.#fs.watch(ancestor, onAncestor, { recursive: false });
@@ -156,12 +160,13 @@ export class DirWatch {
     return dir;
   }
 
-  #unwatch(): void {
+  /** Stops the current watch; resolves once it is gone (a new one made sooner sees nothing). */
+  async #unwatch(): Promise<void> {
     const stop = this.#stop;
     this.#stop = null;
     this.#watching = null;
     try {
-      stop?.();
+      await stop?.();
     } catch { /* closed already */ }
   }
 }
