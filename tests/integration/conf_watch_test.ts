@@ -67,3 +67,27 @@ Deno.test("a confdir deleted and re-created is watched again and its jobs load",
     await Deno.remove(base, { recursive: true });
   }
 });
+
+Deno.test("a confdir deleted and re-created at once, or renamed away and back, stays watched", async () => {
+  const base = await Deno.makeTempDir({ prefix: "daybreak-flip-" });
+  const dir = join(base, "jobs");
+  await Deno.mkdir(dir);
+  try {
+    await using d = await startTestDaemon({}, { args: ["--append-confdir", dir] });
+    for (let round = 0; round < 3; round++) {
+      // Gone and back before the daemon can look: only the dead watch tells it.
+      await Deno.remove(dir, { recursive: true });
+      await Deno.mkdir(dir);
+      await new Promise((r) => setTimeout(r, 300));
+      await Deno.writeTextFile(join(dir, `r${round}.conf`), "exec sleep 60\n");
+      await waitForJobs(d, [`r${round}`]);
+      await Deno.rename(dir, `${dir}.away`);
+      await Deno.rename(`${dir}.away`, dir);
+      await new Promise((r) => setTimeout(r, 300));
+      await Deno.remove(join(dir, `r${round}.conf`));
+      await waitForJobs(d, []);
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
