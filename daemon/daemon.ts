@@ -114,8 +114,9 @@ export class Daemon {
     });
     const daemon = new Daemon(mode, ports, { log, driver, conf });
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
-    await conf.reload();
+    // Watch first: a file written during the first load is seen then.
     await conf.watch();
+    await conf.reload();
 
     const services: HandlerServices = {
       driver,

@@ -23,6 +23,8 @@ import {
 import { reportFigures, rssKb } from "./_local_report.ts";
 
 const LONG = Deno.env.get("DAYBREAK_STRESS_LONG") === "1";
+/** The log-directory faults mount a tmpfs in a mount namespace of their own: root only. */
+const ROOT_ONLY = { ignore: Deno.uid() !== 0 };
 const SIGKILL = 9;
 const SIGSTOP = 19;
 const SIGCONT = 18;
@@ -57,76 +59,84 @@ function reportedDrops(output: string, job: string): number {
   return [...output.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-Deno.test("fault: a read-only log directory loses nothing it does not report", async () => {
-  const written = 1_500_000;
-  await using d = await startTestDaemon({
-    "chatty.conf": `exec sh -c 'head -c ${written} /dev/zero | tr "\\\\0" x; exec sleep 60'\n`,
-  }, { wrap: tmpfsCache("4m", 'mount -o remount,ro "$XDG_CACHE_HOME" &&') });
-  const before = rssKb(d.daemonPid);
-  await d.ok("start", "chatty");
-  await d.waitForOutput(/chatty: \d+ bytes of output dropped/);
-  const cache = join(d.dir, "cache");
-  await inDaemonNs(d, "mount", "-o", "remount,rw", cache);
-  await d.ok("notify-disk-writeable");
-  const log = join(d.logDir, "chatty.log");
-  const inFile = await waitFor("chatty.log written out", async () => {
-    const n = await sizeInNs(d, log);
-    return n > 0 && n + reportedDrops(d.output, "chatty") === written ? n : null;
-  }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
-  const dropped = reportedDrops(d.output, "chatty");
-  const lost = written - inFile - dropped;
-  reportFigures("faults/read-only-logdir", {
-    inputs: written,
-    failures: 0,
-    lost,
-    daemonAlive: isAlive(d.daemonPid),
-    rssBeforeKb: before,
-    rssAfterKb: rssKb(d.daemonPid),
-    extra: { "bytes-in-file": inFile, "bytes-reported-dropped": dropped },
-  });
-  assert.ok(dropped > 0, "the read-only directory dropped something, and said so");
-  assert.equal(lost, 0, d.output);
-  await d.ok("stop", "chatty");
-});
+Deno.test(
+  "fault: a read-only log directory loses nothing it does not report",
+  ROOT_ONLY,
+  async () => {
+    const written = 1_500_000;
+    await using d = await startTestDaemon({
+      "chatty.conf": `exec sh -c 'head -c ${written} /dev/zero | tr "\\\\0" x; exec sleep 60'\n`,
+    }, { wrap: tmpfsCache("4m", 'mount -o remount,ro "$XDG_CACHE_HOME" &&') });
+    const before = rssKb(d.daemonPid);
+    await d.ok("start", "chatty");
+    await d.waitForOutput(/chatty: \d+ bytes of output dropped/);
+    const cache = join(d.dir, "cache");
+    await inDaemonNs(d, "mount", "-o", "remount,rw", cache);
+    await d.ok("notify-disk-writeable");
+    const log = join(d.logDir, "chatty.log");
+    const inFile = await waitFor("chatty.log written out", async () => {
+      const n = await sizeInNs(d, log);
+      return n > 0 && n + reportedDrops(d.output, "chatty") === written ? n : null;
+    }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
+    const dropped = reportedDrops(d.output, "chatty");
+    const lost = written - inFile - dropped;
+    reportFigures("faults/read-only-logdir", {
+      inputs: written,
+      failures: 0,
+      lost,
+      daemonAlive: isAlive(d.daemonPid),
+      rssBeforeKb: before,
+      rssAfterKb: rssKb(d.daemonPid),
+      extra: { "bytes-in-file": inFile, "bytes-reported-dropped": dropped },
+    });
+    assert.ok(dropped > 0, "the read-only directory dropped something, and said so");
+    assert.equal(lost, 0, d.output);
+    await d.ok("stop", "chatty");
+  },
+);
 
-Deno.test("fault: a full log directory reports what it drops and writes again once freed", async () => {
-  const first = 1_000_000;
-  const second = 300_000;
-  const wait = 'while [ ! -e "$HOME/go" ]; do sleep 0.05; done';
-  await using d = await startTestDaemon({
-    "filler.conf": `exec sh -c 'head -c ${first} /dev/zero | tr "\\\\0" y; ${wait}; ` +
-      `head -c ${second} /dev/zero | tr "\\\\0" z; exec sleep 60'\n`,
-  }, {
-    wrap: tmpfsCache("2m", 'head -c 1500000 /dev/zero > "$XDG_CACHE_HOME/ballast" &&'),
-  });
-  const before = rssKb(d.daemonPid);
-  await d.ok("start", "filler");
-  await d.waitForOutput(/filler: \d+ bytes of output dropped/);
-  const log = join(d.logDir, "filler.log");
-  // Free the space, then let the job write again: it must reach the file without a restart.
-  await inDaemonNs(d, "rm", join(d.dir, "cache", "ballast"));
-  await Deno.writeTextFile(join(d.home, "go"), "");
-  const inFile = await waitFor("the second burst in filler.log", async () => {
-    const n = await sizeInNs(d, log);
-    return n + reportedDrops(d.output, "filler") === first + second ? n : null;
-  }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
-  const dropped = reportedDrops(d.output, "filler");
-  const lost = first + second - inFile - dropped;
-  reportFigures("faults/full-logdir", {
-    inputs: first + second,
-    failures: 0,
-    lost,
-    daemonAlive: isAlive(d.daemonPid),
-    rssBeforeKb: before,
-    rssAfterKb: rssKb(d.daemonPid),
-    extra: { "bytes-in-file": inFile, "bytes-reported-dropped": dropped },
-  });
-  assert.ok(dropped > 0);
-  assert.equal(lost, 0, d.output);
-  const tail = await inDaemonNs(d, "tail", "-c", "1000", log);
-  assert.equal(tail, "z".repeat(1000), "output after the space was freed reached the file");
-  await d.ok("stop", "filler");
-});
+Deno.test(
+  "fault: a full log directory reports what it drops and writes again once freed",
+  ROOT_ONLY,
+  async () => {
+    const first = 1_000_000;
+    const second = 300_000;
+    const wait = 'while [ ! -e "$HOME/go" ]; do sleep 0.05; done';
+    await using d = await startTestDaemon({
+      "filler.conf": `exec sh -c 'head -c ${first} /dev/zero | tr "\\\\0" y; ${wait}; ` +
+        `head -c ${second} /dev/zero | tr "\\\\0" z; exec sleep 60'\n`,
+    }, {
+      wrap: tmpfsCache("2m", 'head -c 1500000 /dev/zero > "$XDG_CACHE_HOME/ballast" &&'),
+    });
+    const before = rssKb(d.daemonPid);
+    await d.ok("start", "filler");
+    await d.waitForOutput(/filler: \d+ bytes of output dropped/);
+    const log = join(d.logDir, "filler.log");
+    // Free the space, then let the job write again: it must reach the file without a restart.
+    await inDaemonNs(d, "rm", join(d.dir, "cache", "ballast"));
+    await Deno.writeTextFile(join(d.home, "go"), "");
+    const inFile = await waitFor("the second burst in filler.log", async () => {
+      const n = await sizeInNs(d, log);
+      return n + reportedDrops(d.output, "filler") === first + second ? n : null;
+    }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
+    const dropped = reportedDrops(d.output, "filler");
+    const lost = first + second - inFile - dropped;
+    reportFigures("faults/full-logdir", {
+      inputs: first + second,
+      failures: 0,
+      lost,
+      daemonAlive: isAlive(d.daemonPid),
+      rssBeforeKb: before,
+      rssAfterKb: rssKb(d.daemonPid),
+      extra: { "bytes-in-file": inFile, "bytes-reported-dropped": dropped },
+    });
+    assert.ok(dropped > 0);
+    assert.equal(lost, 0, d.output);
+    const tail = await inDaemonNs(d, "tail", "-c", "1000", log);
+    assert.equal(tail, "z".repeat(1000), "output after the space was freed reached the file");
+    await d.ok("stop", "filler");
+  },
+);
 
 Deno.test("fault: jobs whose programs do not exist fail to start, are logged, and harm nothing", async () => {
   const n = 12;
