@@ -25,6 +25,10 @@
  *    timers come back through `dispatch()`.
  * 5. Waiters (`waiterId`) receive one `notify` effect when their request finishes; its status is
  *    taken at the end of the call that finished it, as `initctl` would fetch it.
+ * 6. Event loops (docs/behaviour.md#event-loops): each event carries the jobs that led to it; a
+ *    job started too often by its own events is held (`loop_guard.ts`, with the time the caller
+ *    gives through `setNow()`), and one call handles at most `eventBudget` events, leaving the
+ *    rest for `resume()`.
  *
  * ## Upstart bug fixes and their options (spec §11)
  *
