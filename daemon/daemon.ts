@@ -162,8 +162,9 @@ export class Daemon {
       );
     }
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
+    // Watch first: a file written during the first load is seen then.
+    await conf.watch();
     await conf.reload();
-    conf.watch();
 
     const services: HandlerServices = {
       driver,

@@ -49,6 +49,13 @@ export interface DriverPorts {
   readonly observe?: (effect: Effect) => void;
 }
 
+/**
+ * How many queued inputs one drain handles, and for how long, before it yields to the event
+ * loop (reaping, control socket, signals) and goes on in a later turn
+ * (docs/behaviour.md#event-loops).
+ */
+export const DRAIN_SLICE = { inputs: 256, ms: 20 } as const;
+
 /** Applies engine effects and feeds inputs back. */
 export class EngineDriver {
   readonly engine: Engine;
@@ -62,6 +69,8 @@ export class EngineDriver {
   /** Processes we spawned (or tracked) that have not been reported as exited. */
   readonly #live = new Set<number>();
   #pumping = false;
+  /** The timer that resumes a drain that yielded. */
+  #resume: TimerHandle | null = null;
   #nextWaiter = 1;
   #idleListeners: (() => void)[] = [];
 
@@ -77,6 +86,7 @@ export class EngineDriver {
    * produced are applied either way.
    */
   run(request: (engine: Engine) => Effect[]): void {
+    this.engine.setNow(this.#ports.clock.now());
     this.apply(request(this.engine));
   }
 
@@ -162,10 +172,20 @@ export class EngineDriver {
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
+    const clock = this.#ports.clock;
+    const started = clock.now();
+    let handled = 0;
     try {
       for (let input = this.#queue.shift(); input !== undefined; input = this.#queue.shift()) {
+        if (handled++ >= DRAIN_SLICE.inputs || clock.now() - started >= DRAIN_SLICE.ms) {
+          // Yield: a burst of inputs (an event loop, say) must not starve reaping and clients.
+          this.#queue.unshift(input);
+          this.#resumeLater();
+          break;
+        }
         let effects: Effect[] = [];
         try {
+          this.engine.setNow(clock.now());
           effects = this.engine.dispatch(input);
         } catch (e) {
           const level = e instanceof EngineError ? "warn" : "error";
@@ -176,11 +196,29 @@ export class EngineDriver {
     } finally {
       this.#pumping = false;
     }
+    // Events left queued by a call that ran out of its budget: go on in a later turn.
+    if (this.engine.hasPendingEvents()) this.#resumeLater();
     if (this.#idleListeners.length > 0 && !this.engine.hasInstances()) {
       const listeners = this.#idleListeners;
       this.#idleListeners = [];
       for (const l of listeners) l();
     }
+  }
+
+  #resumeLater(): void {
+    if (this.#resume !== null) return;
+    this.#resume = this.#ports.clock.setTimer(0, () => {
+      this.#resume = null;
+      if (this.engine.hasPendingEvents()) {
+        try {
+          this.engine.setNow(this.#ports.clock.now());
+          this.#applyAll(this.engine.resume());
+        } catch (e) {
+          this.#ports.log("error", `Cannot handle queued events: ${describe(e)}`);
+        }
+      }
+      this.#pump();
+    });
   }
 
   #applyOne(effect: Effect): void {

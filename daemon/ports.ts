@@ -158,13 +158,20 @@ export interface ConfFileSystem {
   /** Text of a file; `null` when it does not exist. Other failures throw. */
   readTextFile(path: string): Promise<string | null>;
   /**
-   * Watches a directory tree: `onChange` gets the paths of each batch of changes (accesses
-   * excluded). Absent where nothing can be watched (the loader alone never watches).
+   * Watches a directory tree (with `recursive: false`, the directory's own entries only):
+   * `onChange` gets the paths of each batch of changes (accesses excluded). Absent where
+   * nothing can be watched (the loader alone never watches).
    *
-   * @returns a function that stops watching, or `null` when the directory does not exist
+   * @returns a function that stops watching (its promise, if any, resolves once the watch is
+   *   gone: a new watch of the same path may wait for it), or `null` when the directory does
+   *   not exist
    * @throws {Error} when the directory exists but cannot be watched
    */
-  watch?(path: string, onChange: (paths: readonly string[]) => void): (() => void) | null;
+  watch?(
+    path: string,
+    onChange: (paths: readonly string[]) => void,
+    options?: { readonly recursive?: boolean },
+  ): (() => void | Promise<void>) | null;
 }
 
 /** Loads an AppArmor profile for a job's `security` state. */

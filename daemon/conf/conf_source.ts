@@ -10,6 +10,7 @@
 
 import { type ConfFileSystem, type ConfLoadProblem, loadConfiguration } from "./conf_loader.ts";
 import type { ConfSource } from "./conf_sources.ts";
+import { DirWatch } from "./dir_watch.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
 
 /** What the watcher does with a freshly loaded configuration. */
@@ -18,7 +19,7 @@ export interface ConfTarget {
   apply(jobs: JobClassSpec[]): void;
   /** Reports problems of this load (each broken file once per load). */
   report(problems: readonly ConfLoadProblem[]): void;
-  log(priority: "info" | "warn", message: string): void;
+  log(priority: "info" | "message" | "warn", message: string): void;
 }
 
 /** Loads, watches and reloads the configuration. */
@@ -27,7 +28,7 @@ export class ConfWatcher {
   readonly #sources: readonly ConfSource[];
   readonly #target: ConfTarget;
   readonly #debounceMs: number;
-  #unwatch: (() => void)[] = [];
+  #dirs: DirWatch[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #loading: Promise<void> = Promise.resolve();
   #problems: ConfLoadProblem[] = [];
@@ -67,19 +68,33 @@ export class ConfWatcher {
     this.#target.apply([...loaded.jobs.values()]);
   }
 
-  /** Starts watching every source directory that exists; changes trigger a debounced reload. */
-  watch(): void {
+  /**
+   * Watches every source directory, present or not (see docs/behaviour.md#confdir-watching):
+   * changes, and a directory appearing or going, trigger a debounced reload. Resolves once
+   * every watch is in place.
+   */
+  watch(): Promise<void> {
+    const fs = this.#fs;
+    if (fs.watch === undefined) return Promise.resolve();
+    const watchable = { readDir: (p: string) => fs.readDir(p), watch: fs.watch.bind(fs) };
+    const started: Promise<void>[] = [];
     for (const source of this.#sources) {
-      if (source.kind !== "dir" || this.#fs.watch === undefined) continue;
-      try {
-        const stop = this.#fs.watch(source.path, (paths) => {
+      if (source.kind !== "dir") continue;
+      const w = new DirWatch(watchable, source.path, {
+        changed: (paths) => {
           if (paths.some(relevant)) this.#schedule();
-        });
-        if (stop !== null) this.#unwatch.push(stop);
-      } catch (e) {
-        this.#target.log("warn", `${source.path}: Unable to watch configuration directory: ${e}`);
-      }
+        },
+        log: (p, m) => this.#target.log(p, m),
+      });
+      this.#dirs.push(w);
+      started.push(w.start());
     }
+    return Promise.all(started).then(() => {});
+  }
+
+  /** What each source directory's watch is on now: itself, or the ancestor it waits in. */
+  get watching(): (string | null)[] {
+    return this.#dirs.map((d) => d.watching);
   }
 
   #schedule(): void {
@@ -92,8 +107,8 @@ export class ConfWatcher {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
-    for (const stop of this.#unwatch) stop();
-    this.#unwatch = [];
+    for (const d of this.#dirs) d.close();
+    this.#dirs = [];
   }
 }
 

@@ -34,16 +34,20 @@ export class DenoConfFileSystem implements ConfFileSystem {
     }
   }
 
-  /** Watches a tree with `Deno.watchFs`; `null` when it does not exist. */
-  watch(path: string, onChange: (paths: readonly string[]) => void): (() => void) | null {
+  /** Watches a tree (or one directory) with `Deno.watchFs`; `null` when it does not exist. */
+  watch(
+    path: string,
+    onChange: (paths: readonly string[]) => void,
+    options: { readonly recursive?: boolean } = {},
+  ): (() => Promise<void>) | null {
     let watcher: Deno.FsWatcher;
     try {
-      watcher = Deno.watchFs(path, { recursive: true });
+      watcher = Deno.watchFs(path, { recursive: options.recursive ?? true });
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
-    (async () => {
+    const ended = (async () => {
       try {
         for await (const event of watcher) {
           if (event.kind !== "access") onChange(event.paths);
@@ -52,10 +56,13 @@ export class DenoConfFileSystem implements ConfFileSystem {
         // The watcher was closed.
       }
     })();
+    // Resolves once the watcher is really gone: a new watch of the same path made before then
+    // sees nothing (see docs/behaviour.md#confdir-watching).
     return () => {
       try {
         watcher.close();
       } catch { /* closed already */ }
+      return ended;
     };
   }
 }

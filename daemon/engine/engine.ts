@@ -25,6 +25,10 @@
  *    timers come back through `dispatch()`.
  * 5. Waiters (`waiterId`) receive one `notify` effect when their request finishes; its status is
  *    taken at the end of the call that finished it, as `initctl` would fetch it.
+ * 6. Event loops (docs/behaviour.md#event-loops): each event carries the jobs that led to it; a
+ *    job started too often by its own events is held (`loop_guard.ts`, with the time the caller
+ *    gives through `setNow()`), and one call handles at most `eventBudget` events, leaving the
+ *    rest for `resume()`.
  *
  * ## Upstart bug fixes and their options (spec §11)
  *
@@ -57,6 +61,7 @@ import { EngineError } from "./errors.ts";
 import type { EventWaiter } from "./event_queue.ts";
 import type { RespawnBackoff } from "./exit_rules.ts";
 import type { MachineOptions } from "./job_machine.ts";
+import { DEFAULT_LOOP_LIMIT, LoopGuard, type LoopLimit } from "./loop_guard.ts";
 import { Runtime } from "./runtime.ts";
 import {
   type EngineSnapshot,
@@ -97,6 +102,16 @@ export interface EngineOptions {
   readonly logoutGraceMs?: number;
   /** Observer of every state change (the daemon's timeline, docs/seeing.md); never throws. */
   readonly onStateChange?: MachineOptions["onStateChange"];
+  /**
+   * Event-loop protection (docs/behaviour.md#event-loops); null turns it off.
+   * @default DEFAULT_LOOP_LIMIT
+   */
+  readonly loopLimit?: LoopLimit | null;
+  /**
+   * The most events one call handles before it returns with the rest still queued, to be
+   * handled by `resume()` (docs/behaviour.md#event-loops). @default 10000
+   */
+  readonly eventBudget?: number;
 }
 
 /** Options of requests that may wait for completion. */
@@ -146,6 +161,9 @@ export class Engine {
     };
     this.#rt = new Runtime(machine, initEnv, [...globalEnv]);
     this.#restartKeepsEnv = options.restartKeepsEnv ?? false;
+    const loopLimit = options.loopLimit === undefined ? DEFAULT_LOOP_LIMIT : options.loopLimit;
+    this.#rt.loops = loopLimit === null ? null : new LoopGuard(loopLimit);
+    this.#rt.eventBudget = options.eventBudget ?? 10_000;
     this.#logoutGraceMs = options.logoutGraceMs ?? 5000;
   }
 
@@ -170,6 +188,24 @@ export class Engine {
     const engine = new Engine(options);
     engine.#rt.importParts(restoreParts(snapshot, restore));
     return engine;
+  }
+
+  /**
+   * Tells the engine the time, in monotonic ms, for its event-loop counting (it has no clock of
+   * its own): the driver calls this before each request and input.
+   */
+  setNow(ms: number): void {
+    this.#rt.now = ms;
+  }
+
+  /** Whether queued events wait for {@linkcode resume} (a call ran out of its event budget). */
+  hasPendingEvents(): boolean {
+    return this.#rt.eventsUnsettled;
+  }
+
+  /** Goes on handling queued events (up to the budget again). */
+  resume(): Effect[] {
+    return this.#rt.transaction(() => {});
   }
 
   // --- configuration --------------------------------------------------------------------------
@@ -234,6 +270,7 @@ export class Engine {
     }
     return this.#rt.transaction(() => {
       const target = id ?? this.#rt.create(slot, name);
+      this.#rt.clearLineage(target);
       this.#rt.request(target, { startEnv: table }, [], waiter(opts, "start"), ["start"]);
     });
   }

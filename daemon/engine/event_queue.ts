@@ -31,6 +31,12 @@ export interface QueuedEvent extends EventLike {
   /** A job it started or stopped failed during that transition. */
   failed: boolean;
   readonly waiters: EventWaiter[];
+  /**
+   * The jobs whose transitions led to this event (see docs/behaviour.md#event-loops): a job
+   * event carries its instance's lineage plus the job itself; an event emitted from outside
+   * has none.
+   */
+  readonly lineage: readonly string[];
 }
 
 /**
@@ -77,9 +83,15 @@ export class EventQueue {
    * @param name the event name
    * @param env its `KEY=VALUE` variables, in order
    * @param waiter something to release when it finishes
+   * @param lineage the jobs that led to it
    * @returns the queued event
    */
-  add(name: string, env: readonly string[], waiter?: EventWaiter): QueuedEvent {
+  add(
+    name: string,
+    env: readonly string[],
+    waiter?: EventWaiter,
+    lineage: readonly string[] = [],
+  ): QueuedEvent {
     const event: QueuedEvent = {
       id: this.#nextId++,
       name,
@@ -88,6 +100,7 @@ export class EventQueue {
       blockers: 0,
       failed: false,
       waiters: waiter === undefined ? [] : [waiter],
+      lineage,
     };
     this.#events.push(event);
     this.#byId.set(event.id, event);
@@ -129,12 +142,18 @@ export class EventQueue {
   }
 
   /**
-   * Handles pending events and finishes unblocked ones until a whole pass changes nothing.
+   * Handles pending events and finishes unblocked ones until a whole pass changes nothing, or
+   * until `budget` events have been handled (docs/behaviour.md#event-loops): the rest stay
+   * queued for a later drain.
    *
    * @param handlers what to do with each event
+   * @param budget the most events to handle in this drain
+   * @returns true when the queue is settled, false when the budget ran out first
    */
-  drain(handlers: EventHandlers): void {
+  drain(handlers: EventHandlers, budget = Infinity): boolean {
+    let handled = 0;
     let again = true;
+    let settled = true;
     while (again) {
       again = false;
       let finished = 0;
@@ -142,6 +161,11 @@ export class EventQueue {
       for (let i = 0; i < this.#events.length; i++) {
         const event = this.#events[i]!;
         if (event.progress === "pending") {
+          if (handled >= budget) {
+            settled = false;
+            break;
+          }
+          handled++;
           event.progress = "handling";
           handlers.handle(event);
           again = true;
@@ -155,6 +179,15 @@ export class EventQueue {
         }
       }
       if (finished > 0) this.#events = this.#events.filter((e) => e.progress !== "finished");
+      if (!settled) return false;
     }
+    return true;
+  }
+
+  /** Whether a drain would do anything: an event is pending, or handled and unblocked. */
+  get unsettled(): boolean {
+    return this.#events.some((e) =>
+      e.progress === "pending" || (e.progress === "handling" && e.blockers <= 0)
+    );
   }
 }

@@ -14,6 +14,7 @@ import { classEnvironment, envSetAll } from "./environment.ts";
 import { EVENT_FAILED_MESSAGE, InvariantError, JOB_FAILED_MESSAGES } from "./errors.ts";
 import { EventQueue, type EventWaiter, failureEvent, type QueuedEvent } from "./event_queue.ts";
 import { ExprTracker } from "./expr_tracker.ts";
+import { extendLineage, LoopGuard } from "./loop_guard.ts";
 import { type MachineOptions, newInstance, step, type StepContext } from "./job_machine.ts";
 import { idleStatus, instanceStatus } from "./status.ts";
 import { STATUS_ORDER } from "./transitions.ts";
@@ -63,6 +64,19 @@ export class Runtime {
   globalEnv: readonly string[];
   /** Respawning is disabled once the session ends (spec §8). */
   respawnDisabled = false;
+  /** Self-caused start counting (docs/behaviour.md#event-loops); null when disabled. */
+  loops: LoopGuard | null = new LoopGuard();
+  /** The time loop counting uses, in monotonic ms (set by the caller: there is no clock here). */
+  now = 0;
+  /** The most events one transaction handles; the rest wait for `Engine.resume()`. */
+  eventBudget = Infinity;
+
+  /** Whether queued events wait for another drain (the budget ran out). */
+  get eventsUnsettled(): boolean {
+    return this.#events.unsettled;
+  }
+  /** The jobs whose events led to each instance's current start or stop. */
+  readonly #lineage = new Map<InstanceId, readonly string[]>();
   readonly #slotOf = new Map<InstanceId, ClassSlot>();
   readonly #stopOn = new Map<InstanceId, ExprTracker>();
   readonly #pidOwner = new Map<number, { id: InstanceId; process: ProcessName }>();
@@ -151,7 +165,7 @@ export class Runtime {
       this.#events.drain({
         handle: (e) => this.#handleEvent(e),
         finish: (e) => this.#finishEvent(e),
-      });
+      }, this.eventBudget);
       // Like initctl, report the status as it is once the request's effects are done.
       for (const n of this.#okNotifies) {
         const inst = this.instances.get(n.inst.id);
@@ -255,7 +269,8 @@ export class Runtime {
         const w: EventWaiter | undefined = output.block
           ? { kind: "job", instanceId: inst.id }
           : undefined;
-        this.queueEvent(output.name, output.env, w);
+        const lineage = extendLineage(this.#lineage.get(inst.id) ?? [], [inst.cls.name]);
+        this.queueEvent(output.name, output.env, w, lineage);
         return;
       }
       case "release":
@@ -301,6 +316,7 @@ export class Runtime {
     const slot = this.#slotOf.get(inst.id);
     this.instances.delete(inst.id);
     this.#slotOf.delete(inst.id);
+    this.#lineage.delete(inst.id);
     this.#stopOn.get(inst.id)?.reset();
     this.#stopOn.delete(inst.id);
     for (const pid of Object.values(inst.pids)) {
@@ -312,8 +328,13 @@ export class Runtime {
   }
 
   /** Queues an event as pending. */
-  queueEvent(name: string, env: readonly string[], w?: EventWaiter): void {
-    this.#events.add(name, env, w);
+  queueEvent(
+    name: string,
+    env: readonly string[],
+    w?: EventWaiter,
+    lineage: readonly string[] = [],
+  ): void {
+    this.#events.add(name, env, w, lineage);
     this.push({ type: "eventEmitted", name, env });
   }
 
@@ -343,6 +364,8 @@ export class Runtime {
     if (inst.goal !== "stop") {
       const events = tracker.trueEvents();
       const stopEnv = eventEnvironment(events, { eventsVar: "UPSTART_STOP_EVENTS" });
+      const lineage = extendLineage(this.#lineage.get(id) ?? [], events.flatMap((e) => e.lineage));
+      this.#lineage.set(id, lineage);
       this.request(id, { stopEnv }, events, null, ["stop"]);
     }
     tracker.reset();
@@ -361,11 +384,45 @@ export class Runtime {
       tracker.reset();
       return;
     }
-    const id = slot.instances.get(name) ?? this.create(slot, name);
-    if (this.instances.get(id)?.goal === "stop") {
-      this.request(id, { startEnv: env }, events, null, ["start"]);
+    const existing = slot.instances.get(name);
+    if (existing !== undefined && this.instances.get(existing)?.goal !== "stop") {
+      tracker.reset();
+      return;
     }
+    const lineage = extendLineage([], events.flatMap((e) => e.lineage));
+    if (lineage.includes(slot.name) && !this.#allowSelfStart(slot.name, events)) {
+      tracker.reset();
+      return;
+    }
+    const id = existing ?? this.create(slot, name);
+    this.#lineage.set(id, lineage);
+    this.request(id, { startEnv: env }, events, null, ["start"]);
     tracker.reset();
+  }
+
+  /** Forgets what led to an instance (a start or stop asked for by a client). */
+  clearLineage(id: InstanceId): void {
+    this.#lineage.delete(id);
+  }
+
+  /**
+   * Counts a start of `job` that its own events caused; false when the job is held for looping
+   * (docs/behaviour.md#event-loops). The hold is logged once, when it begins.
+   */
+  #allowSelfStart(job: string, events: readonly QueuedEvent[]): boolean {
+    if (this.loops === null) return true;
+    const verdict = this.loops.selfStart(job, this.now);
+    if (verdict.kind === "ok") return true;
+    if (verdict.kind === "tripped") {
+      const { windowMs, holdMs } = this.loops.limit;
+      const cause = events.map(describeEvent).join(" and ");
+      this.log(
+        "warn",
+        `${job} started by its own events ${verdict.starts} times within ${windowMs / 1000}s ` +
+          `(event loop, last on ${cause}): ignoring its start events for ${holdMs / 1000}s`,
+      );
+    }
+    return false;
   }
 
   #finishEvent(event: QueuedEvent): void {
@@ -380,7 +437,7 @@ export class Runtime {
       }
     }
     const failure = failureEvent(event);
-    if (failure !== null) this.queueEvent(failure.name, failure.env);
+    if (failure !== null) this.queueEvent(failure.name, failure.env, undefined, event.lineage);
   }
 
   /** Routes a process or timer input to its instance. */
@@ -426,4 +483,11 @@ export class Runtime {
       if (inst.goal !== "stop") this.#run(id, { type: "goal", goal: "stop" });
     }
   }
+}
+
+/** `NAME JOB=… INSTANCE=…` of an event, cut short for the log. */
+function describeEvent(e: QueuedEvent): string {
+  const vars = e.env.filter((v) => v.startsWith("JOB=") || v.startsWith("INSTANCE="));
+  const text = [e.name, ...vars].join(" ");
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

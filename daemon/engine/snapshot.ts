@@ -56,6 +56,8 @@ export interface EventSnapshot {
   readonly blockers: number;
   readonly failed: boolean;
   readonly waiters: readonly EventWaiter[];
+  /** The jobs that led to the event (docs/behaviour.md#event-loops). */
+  readonly lineage: readonly string[];
 }
 
 /** The engine as plain data. */
@@ -135,6 +137,7 @@ export function snapshotParts(parts: RuntimeParts): EngineSnapshot {
       blockers: e.blockers,
       failed: e.failed,
       waiters: e.waiters,
+      lineage: e.lineage,
     })),
     nextEventId: parts.events.nextId,
     pidOwner: [...parts.pidOwner].map(([pid, o]) => [pid, o.id, o.process] as const),
@@ -164,6 +167,7 @@ export function restoreParts(snap: EngineSnapshot, options: RestoreOptions = {})
     ...e,
     env: [...e.env],
     waiters: [...e.waiters],
+    lineage: [...(e.lineage ?? [])],
   }));
   const byId = new Map(events.map((e) => [e.id, e]));
   const lookup = (id: number): QueuedEvent => {

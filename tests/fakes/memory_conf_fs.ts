@@ -1,11 +1,22 @@
 /**
  * An in-memory {@linkcode ConfFileSystem}: file paths map to their text; directories exist when
- * some file lies under them.
+ * some file lies under them (`/` always exists). Watches behave as the kernel's do: a recursive
+ * watch sees every change below its directory, a one-level watch sees its own entries come and
+ * go, and a watch on a directory that disappears reports the directory itself, then is dead (it
+ * never reports again, even if the directory is re-created).
  *
  * @module
  */
 
 import type { ConfDirEntry, ConfFileSystem } from "../../daemon/ports.ts";
+
+interface FakeWatch {
+  readonly path: string;
+  readonly recursive: boolean;
+  readonly onChange: (paths: readonly string[]) => void;
+}
+
+const under = (dir: string) => (dir === "/" ? "/" : `${dir}/`);
 
 /**
  * The in-memory tree.
@@ -19,32 +30,71 @@ import type { ConfDirEntry, ConfFileSystem } from "../../daemon/ports.ts";
  * ```
  */
 export class MemoryConfFs implements ConfFileSystem {
-  readonly #watchers = new Map<string, (paths: readonly string[]) => void>();
+  #watches: FakeWatch[] = [];
 
   constructor(readonly files: Record<string, string> = {}) {}
 
-  /** Directories being watched. */
+  /** Directories being watched (live watches only). */
   get watched(): string[] {
-    return [...this.#watchers.keys()];
+    return this.#watches.map((w) => w.path);
   }
 
-  /** Sets (or, with `null`, deletes) a file and tells the watchers of its directories. */
+  /** Whether a directory exists. */
+  exists(dir: string): boolean {
+    return dir === "/" || Object.keys(this.files).some((f) => f.startsWith(under(dir)));
+  }
+
+  /** Sets (or, with `null`, deletes) a file and tells the watchers. */
   change(path: string, text: string | null): void {
-    if (text === null) delete this.files[path];
-    else this.files[path] = text;
-    for (const [dir, onChange] of this.#watchers) {
-      if (path.startsWith(`${dir}/`)) onChange([path]);
+    this.#mutate([path], () => {
+      if (text === null) delete this.files[path];
+      else this.files[path] = text;
+    });
+  }
+
+  /** Removes a directory and everything under it. */
+  removeTree(dir: string): void {
+    const gone = Object.keys(this.files).filter((f) => f.startsWith(under(dir)));
+    this.#mutate([dir], () => {
+      for (const f of gone) delete this.files[f];
+    });
+  }
+
+  #mutate(paths: string[], apply: () => void): void {
+    const before = new Map(this.#watches.map((w) => [w, this.exists(w.path)]));
+    apply();
+    for (const w of [...this.#watches]) {
+      if (before.get(w) === true && !this.exists(w.path)) {
+        // The watched directory went: report it, and the watch is dead from now on.
+        this.#watches = this.#watches.filter((x) => x !== w);
+        w.onChange([w.path]);
+        continue;
+      }
+      const seen = paths.flatMap((p) => {
+        if (!p.startsWith(under(w.path))) return [];
+        if (w.recursive) return [p];
+        const rest = p.slice(under(w.path).length);
+        return [`${under(w.path)}${rest.split("/")[0]}`];
+      });
+      if (seen.length > 0) w.onChange(seen);
     }
   }
 
-  watch(path: string, onChange: (paths: readonly string[]) => void): (() => void) | null {
-    if (!Object.keys(this.files).some((f) => f.startsWith(`${path}/`))) return null;
-    this.#watchers.set(path, onChange);
-    return () => this.#watchers.delete(path);
+  watch(
+    path: string,
+    onChange: (paths: readonly string[]) => void,
+    options: { readonly recursive?: boolean } = {},
+  ): (() => void) | null {
+    if (!this.exists(path)) return null;
+    const w: FakeWatch = { path, recursive: options.recursive ?? true, onChange };
+    this.#watches.push(w);
+    return () => {
+      this.#watches = this.#watches.filter((x) => x !== w);
+    };
   }
 
   readDir(path: string): Promise<ConfDirEntry[] | null> {
-    const prefix = path.endsWith("/") ? path : `${path}/`;
+    const prefix = under(path);
     const names = new Map<string, boolean>();
     for (const f of Object.keys(this.files)) {
       if (!f.startsWith(prefix)) continue;
@@ -52,7 +102,7 @@ export class MemoryConfFs implements ConfFileSystem {
       const slash = rest.indexOf("/");
       names.set(slash < 0 ? rest : rest.slice(0, slash), slash >= 0);
     }
-    if (names.size === 0) return Promise.resolve(null);
+    if (names.size === 0) return Promise.resolve(path === "/" ? [] : null);
     return Promise.resolve(
       [...names].map(([name, isDirectory]) => ({ name, isFile: !isDirectory, isDirectory })),
     );

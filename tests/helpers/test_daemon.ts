@@ -52,6 +52,8 @@ export interface TestDaemonOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** The control socket path (default: `initctl.sock` in the temporary tree). */
   readonly socket?: string;
+  /** A command that runs `bin/init ARGS...` when appended to it (`unshare --mount ...`); it must exec. */
+  readonly wrap?: readonly string[];
 }
 
 /** Options of {@linkcode TestDaemon.exec}. */
@@ -431,8 +433,9 @@ export async function startTestDaemon(
   }
   if (options.startupEvent !== true) args.push("--no-startup-event");
   args.push(...(options.args ?? []));
-  const child = new Deno.Command(join(ROOT, "bin", "init"), {
-    args,
+  const wrap = options.wrap ?? [];
+  const child = new Deno.Command(wrap[0] ?? join(ROOT, "bin", "init"), {
+    args: wrap.length > 0 ? [...wrap.slice(1), join(ROOT, "bin", "init"), ...args] : args,
     clearEnv: true,
     env,
     cwd: dir,
