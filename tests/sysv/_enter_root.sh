@@ -54,7 +54,6 @@ ln -s /proc/self/fd/2 "$new/dev/stderr"
 
 mount -t tmpfs -o nosuid,nodev,mode=0755 run "$new/run"
 mkdir -m 1777 "$new/run/lock"
-mount -t tmpfs -o nosuid,nodev,mode=1777 tmp "$new/tmp"
 # An empty utmp and wtmp: no runlevel yet.
 : >"$new/run/utmp"
 mkdir -p "$new/var/log"

@@ -158,9 +158,16 @@ export type RcKind = "debian" | "daybreak";
  * @param dir the staging directory (gets `files/`)
  * @param debs where {@linkcode fetchDebs} unpacked the packages (its `x/`)
  * @param rc whose rc runs the levels
+ * @param scripts `none`: no init script at all but the rc, so that nothing in rc0.d or rc6.d
+ *   ends the system (daybreak must)
  * @returns the rc links made, as `rcN.d/NAME` (for messages)
  */
-export async function stageSystem(dir: string, debs: string, rc: RcKind): Promise<string[]> {
+export async function stageSystem(
+  dir: string,
+  debs: string,
+  rc: RcKind,
+  scripts: "shutdown" | "none" = "shutdown",
+): Promise<string[]> {
   const files = `${dir}/files`;
   for (const d of ["etc/init", "etc/init.d", "etc/default", "usr/sbin", "usr/lib/init"]) {
     await Deno.mkdir(`${files}/${d}`, { recursive: true });
@@ -171,7 +178,7 @@ export async function stageSystem(dir: string, debs: string, rc: RcKind): Promis
     await Deno.copyFile(`${ROOT}/etc/init/${job}.conf`, `${files}/etc/init/${job}.conf`);
   }
   const headers = new Map<string, ReturnType<typeof parseLsbHeader>>();
-  for (const script of [...SHUTDOWN_SCRIPTS, "cron"]) {
+  for (const script of scripts === "none" ? [] : [...SHUTDOWN_SCRIPTS, "cron"]) {
     const text = await Deno.readTextFile(`${debs}/etc/init.d/${script}`);
     await Deno.writeTextFile(`${files}/etc/init.d/${script}`, text, { mode: 0o755 });
     headers.set(script, parseLsbHeader(text));
