@@ -69,6 +69,8 @@ const config = () => import("./commands/config.ts");
 const env = () => import("./commands/env.ts");
 const other = () => import("./commands/other.ts");
 const logs = () => import("./commands/log.ts");
+const graph = () => import("./commands/graph.ts");
+const timeline = () => import("./commands/timeline.ts");
 
 const INSTANCE_NOTE = "With no JOB inside a job, acts on the job's own instance and does not wait.";
 
@@ -156,10 +158,14 @@ const SPECS: readonly CommandSpec[] = [
     synopsis: "JOB [KEY=VALUE]...",
     description: "Prints the last lines of the log file of the instance JOB [KEY=VALUE]... " +
       "selects (jobs with `console log'); with --follow, keeps printing what is appended " +
-      "until interrupted.",
+      "until interrupted.\n\nWith --since or --until, prints the lines stamped in that time " +
+      "(the daemon stamps them under --log-timestamps); TIME is now, today, -30s, -5min, " +
+      "-2h, -1d, @EPOCH or an ISO 8601 date or time (UTC unless a zone is given).",
     options: [
       { long: "lines", short: "n", arg: "N", help: "print the last N lines (default 10)" },
       { long: "follow", short: "f", help: "keep printing new output" },
+      { long: "since", arg: "TIME", help: "only lines stamped at or after TIME (see below)" },
+      { long: "until", arg: "TIME", help: "only lines stamped before TIME" },
     ],
     run: async (ctx) => (await logs()).log(ctx),
   },
@@ -298,6 +304,30 @@ const SPECS: readonly CommandSpec[] = [
       JSON_OUT,
     ],
     run: async (ctx) => (await config()).showConfig(ctx),
+  },
+  {
+    name: "graph",
+    group: "Other commands",
+    summary: "Draw the event graph of the jobs.",
+    synopsis: "",
+    description: "Prints the jobs, the events that start and stop them and the events they " +
+      "emit as Graphviz DOT, or with --format svg as SVG (needs Graphviz's `dot').",
+    options: [
+      { long: "format", arg: "FORMAT", help: "dot (default) or svg" },
+      { long: "job", arg: "JOB", help: "draw only this job's conditions (repeatable)" },
+      JSON_OUT,
+    ],
+    run: async (ctx) => (await graph()).graph(ctx),
+  },
+  {
+    name: "timeline",
+    group: "Other commands",
+    summary: "Show the state changes of the jobs over time.",
+    synopsis: "",
+    description: "Prints the critical chain of the recorded job state changes; with --svg " +
+      "FILE also draws one bar per job instance into FILE (`-' for standard output).",
+    options: [{ long: "svg", arg: "FILE", help: "write the timeline picture to FILE" }, JSON_OUT],
+    run: async (ctx) => (await timeline()).timeline(ctx),
   },
   {
     name: "version",

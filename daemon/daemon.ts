@@ -26,14 +26,27 @@ import { Engine } from "./engine/engine.ts";
 import type { Instance } from "./engine/types.ts";
 import { EngineDriver } from "./engine_driver.ts";
 import { DaemonLog } from "./log.ts";
+import { finalSequence, type PowerAction, runFinalSequence, ShutdownTrigger } from "./shutdown.ts";
 import type { DaemonControl, Mode, SignalAction } from "./modes/mode.ts";
 import { dirname } from "./modes/user.ts";
 import type { DaemonPorts, SignalName } from "./ports.ts";
 import { sessionFileContent } from "../protocol/addresses.ts";
 import { ownerAuthorizer } from "./rpc/authorize.ts";
+import { countedHandlers, Observed, observingSpawner } from "./observe.ts";
+import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
+import { seeingHandlers } from "./rpc/seeing_handlers.ts";
+import { readText } from "../sys/libc.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { PeerCredTracker } from "./rpc/peercred.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
+import {
+  captureState,
+  execWithState,
+  type ReexecState,
+  restoreEngine,
+  resumeDriver,
+} from "./reexec.ts";
+import type { LogPriority } from "./options.ts";
 
 /** The daybreak version reported by `initctl version`. */
 export const DAYBREAK_VERSION = "0.1.0";
@@ -49,9 +62,11 @@ export class Daemon {
   readonly #conf: ConfWatcher;
   #server: ControlSocketServer | null = null;
   #stopping: Promise<number> | null = null;
+  #final: Promise<void> | null = null;
   readonly #exited: Promise<number>;
   #resolveExit!: (code: number) => void;
   readonly #unsubscribe: (() => void)[] = [];
+  #metrics: MetricsServer | null = null;
 
   private constructor(
     mode: Mode,
@@ -66,8 +81,16 @@ export class Daemon {
     this.#exited = new Promise((resolve) => (this.#resolveExit = resolve));
   }
 
-  /** Starts a daemon; resolves once it serves its socket and has emitted its start-up events. */
-  static async start(mode: Mode, ports: DaemonPorts): Promise<Daemon> {
+  /**
+   * Starts a daemon; resolves once it serves its socket and has emitted its start-up events.
+   * With `restore` (the state a re-exec handed over, docs/reexec.md) the engine, its processes
+   * and timers are taken over instead, and no start-up event is emitted.
+   */
+  static async start(
+    mode: Mode,
+    ports: DaemonPorts,
+    restore: ReexecState | null = null,
+  ): Promise<Daemon> {
     const { host } = ports;
     const log = new DaemonLog(mode.log);
     const startupEvents = [...mode.startupEvents];
@@ -85,17 +108,32 @@ export class Daemon {
     for (const d of mode.directories) await host.ensureDir(d.path, d.mode);
     ports.spawner.reportTo?.((p, m) => log.log(p, m));
 
-    const engine = new Engine({
+    // State changes, exits, events and RPC calls, for the timeline and the metrics (docs/seeing.md).
+    const observed = new Observed(() => ports.clock.now());
+    const engineOptions = {
+      onStateChange: observed.onStateChange,
       initEnv: mode.initEnv,
       globalEnv: mode.globalEnv,
       sessionAddress: mode.sessionAddress,
       ...mode.engine,
-    });
+    };
+    const engine = restore === null
+      ? new Engine(engineOptions)
+      : restoreEngine(restore, engineOptions, ports.clock);
+    const trigger = new ShutdownTrigger();
+    let daemonRef: Daemon | null = null;
     const driver = new EngineDriver(engine, {
-      spawner: ports.spawner,
+      spawner: observingSpawner(ports.spawner, observed),
       clock: ports.clock,
       security: ports.security,
       log: (p, m) => log.log(p, m),
+      // PID 1: a runlevel 0/6 whose scripts left the machine up ends in the final phase.
+      observe: (effect) => {
+        observed.onEffect(effect);
+        if (mode.machineShutdown !== true || effect.type !== "eventEmitted") return;
+        const action = trigger.event(effect.name, effect.env, engine.getClass("rc") !== undefined);
+        if (action !== null) daemonRef?.powerOff(action);
+      },
     }, mode.spawn);
 
     let jobs: readonly JobClassSpec[] = [];
@@ -113,6 +151,16 @@ export class Daemon {
       log: (p, m) => log.log(p, m),
     });
     const daemon = new Daemon(mode, ports, { log, driver, conf });
+    daemonRef = daemon;
+    if (restore !== null) {
+      log.priority = restore.logPriority as LogPriority;
+      resumeDriver(driver, restore, ports.clock);
+      log.log(
+        "message",
+        `Re-executed: ${restore.processes.length} processes taken over, ` +
+          `${restore.processes.filter((p) => p.logFds.length > 0).length} with their logs`,
+      );
+    }
     for (const s of mode.confSources) log.log("info", `Loading configuration from ${s.path}`);
     await conf.reload();
     conf.watch();
@@ -135,8 +183,14 @@ export class Daemon {
       defaultConsole: mode.spawn.defaultConsole,
       notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
       ownerUid: mode.socket.ownerUid,
+      ...(mode.machineShutdown === true
+        ? { shutdown: (action: PowerAction) => daemon.powerOff(action) }
+        : {}),
+      reexec: () => void daemon.reexec(),
     };
-    const dispatcher = createDispatcher(createHandlers(services), {
+    const base = createHandlers(services);
+    const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
+    const dispatcher = createDispatcher(handlers, {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
       onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
     });
@@ -151,6 +205,14 @@ export class Daemon {
       onClientError: (m) => log.log("debug", `control socket: ${m}`),
     });
 
+    if (mode.metrics !== undefined && mode.metrics !== null) {
+      const src = { engine, observed, readText };
+      await serveMetrics(mode.metrics, src, (m) => log.log("warn", `metrics: ${m}`)).then(
+        (m) => (daemon.#metrics = m),
+        (e) => log.log("error", `Cannot serve metrics: ${String(e)}`),
+      );
+    }
+
     for (const file of [mode.paths.sessionFile].filter((f) => f !== null)) {
       await host.ensureDir(dirname(file), 0o700);
       await host.writeTextFile(file, sessionFileContent(mode.socket.path));
@@ -159,9 +221,18 @@ export class Daemon {
     for (const [signal, action] of Object.entries(mode.signals)) {
       daemon.#route(signal as SignalName, action);
     }
-    for (const event of startupEvents) daemon.#emit(event.name, event.env);
+    if (restore === null) {
+      for (const event of startupEvents) {
+        daemon.#emit(event.name, event.env);
+      }
+    }
     mode.started(daemon.#control());
     return daemon;
+  }
+
+  /** Logs a failure the daemon survived (an uncaught error, say) in its own log. */
+  report(message: string): void {
+    this.#log.log("error", message);
   }
 
   /** Resolves with the exit status once the daemon has shut down. */
@@ -194,7 +265,47 @@ export class Daemon {
         return void this.#conf.reload();
       case "emit":
         return this.#emit(action.event, []);
+      case "reexec":
+        return void this.reexec();
+      case "ignore":
+        return;
     }
+  }
+
+  /**
+   * PID 1's final phase of a shutdown (`daemon/shutdown.ts`): jobs stopped, every process
+   * signalled, file systems made safe, reboot(2). Runs once; later requests are ignored.
+   */
+  powerOff(action: PowerAction): void {
+    if (this.#final !== null) return;
+    this.#log.log("message", `Final phase of the shutdown (${action})`);
+    this.#final = runFinalSequence(finalSequence(action), {
+      machine: this.#ports.machine,
+      clock: this.#ports.clock,
+      stopJobs: () => this.#stopAllJobs(),
+      remaining: () => {
+        this.#ports.host.reapNow();
+        return this.#ports.host.descendants().length;
+      },
+      log: (p, m) => this.#log.log(p, m),
+    }).catch((e) => this.#log.log("error", `Final shutdown failed: ${String(e)}`));
+  }
+
+  /** Stops every instance; resolves when none is left or the longest kill timeout passed. */
+  async #stopAllJobs(): Promise<void> {
+    const engine = this.#driver.engine;
+    const longest = Math.max(
+      1,
+      ...engine.list().flatMap((s) => liveInstances(engine, s.job).map((i) => i.cls.killTimeout)),
+    );
+    for (const s of engine.list()) {
+      for (const inst of liveInstances(engine, s.job)) {
+        try {
+          this.#driver.run((e) => e.stop(s.job, [], { instance: inst.name }));
+        } catch { /* stopping already, or gone */ }
+      }
+    }
+    await Promise.race([this.#driver.whenIdle(), this.#sleep(longest * 1000 + 500)]);
   }
 
   #control(): DaemonControl {
@@ -202,8 +313,35 @@ export class Daemon {
       ports: this.#ports,
       emit: (name, env) => this.#emit(name, env),
       shutdown: (type, status) => this.shutdown(type, status),
+      reexec: () => this.reexec(),
       log: (priority, message) => this.#log.log(priority, message),
     };
+  }
+
+  /**
+   * Re-executes the daemon keeping its jobs (docs/reexec.md). Waits one turn of the event loop
+   * first, so that answers and log output already read reach their ends. Returns only when the
+   * exec failed (or a shutdown is under way): that is logged and the daemon goes on as it was.
+   */
+  async reexec(): Promise<string> {
+    await new Promise((resolve) => this.#ports.clock.setTimer(20, () => resolve(undefined)));
+    if (this.#stopping !== null) return "shutting down";
+    // Output that Deno has read for a log pump reaches the pump through a chain of promise
+    // jobs: let those run before the exec, so that no line read is left behind.
+    for (let i = 0; i < 64; i++) await null;
+    this.#log.log("info", "Re-executing");
+    const { spawner, clock } = this.#ports;
+    try {
+      const state = captureState(this.#driver, spawner, clock, this.#log.priority);
+      execWithState(state);
+    } catch (e) {
+      try {
+        spawner.keepAcrossExec?.(false);
+      } catch { /* the pipes stay inheritable: nothing worse than before */ }
+      const message = e instanceof Error ? e.message : String(e);
+      this.#log.log("error", `Re-exec failed, carrying on: ${message}`);
+      return message;
+    }
   }
 
   /**
@@ -246,6 +384,7 @@ export class Daemon {
     await this.#killEverything();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     await this.#server?.close();
+    await this.#metrics?.close().catch(() => {});
     const { host } = this.#ports;
     for (const file of [this.#mode.paths.sessionFile].filter((f) => f !== null)) {
       await host.removeFile(file);

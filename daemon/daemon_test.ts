@@ -64,11 +64,15 @@ function options(r: Rig, extra: string[] = []) {
 }
 
 /** Sends one JSON-RPC request over the control socket; returns the parsed reply. */
-async function call(socket: string, method: string): Promise<Record<string, unknown>> {
+async function call(
+  socket: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const conn = await Deno.connect({ transport: "unix", path: socket });
   try {
     await conn.write(new TextEncoder().encode(
-      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: {} })}\n`,
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })}\n`,
     ));
     let text = "";
     const buf = new Uint8Array(4096);
@@ -161,13 +165,81 @@ Deno.test("Daemon.start (PID 1): the kernel's signals become events; the final s
       "SIGINT",
       "SIGPWR",
       "SIGTERM",
+      "SIGUSR1",
       "SIGWINCH",
     ]);
+    // PID 1 never exits on a signal: SIGTERM asks for a re-exec, SIGUSR1 is ignored.
     r.ports.signals.raise("SIGTERM");
-    assert.equal(await daemon.exited, 0);
-    assert.deepEqual(r.ports.machine.calls, ["sync"]);
+    r.ports.signals.raise("SIGUSR1");
+    const running = Symbol("running");
+    assert.equal(await Promise.race([daemon.exited, settle().then(() => running)]), running);
+    assert.deepEqual(r.ports.machine.calls, []);
   } finally {
     await stopAndClean(r, daemon);
+  }
+  assert.deepEqual(r.ports.machine.calls, ["sync"], "the daemon's own end still syncs");
+});
+
+Deno.test("Daemon.start (PID 1): runlevel 0 with no rc job runs the final phase: jobs, TERM, KILL, sync, power-off", async () => {
+  const r = await rig({ pid: 1, euid: 0 });
+  r.ports.machine.owner = false;
+  const mode = systemMode(options(r), { PATH: "/bin" }, r.ports.host);
+  const daemon = await Daemon.start(mode, r.ports);
+  try {
+    assert.deepEqual(spawned(r), ["boot"]);
+    assert.equal(r.ports.spawner.live.length, 1);
+    const reply = await call(r.socket, "event.emit", {
+      name: "runlevel",
+      env: ["RUNLEVEL=0", "PREVLEVEL=2", "INIT_HALT=POWEROFF"],
+      wait: false,
+    });
+    assert.ok("result" in reply, JSON.stringify(reply));
+    for (let i = 0; i < 100 && r.ports.machine.calls.at(-1) !== "reboot power-off"; i++) {
+      r.ports.clock.advance(100);
+      await settle();
+    }
+    assert.deepEqual(r.ports.machine.calls, [
+      "killAll 15",
+      "killAll 9",
+      "sync",
+      "sync",
+      "reboot power-off",
+    ]);
+    assert.equal(r.ports.spawner.live.length, 0, "the job was stopped first");
+  } finally {
+    await stopAndClean(r, daemon);
+  }
+});
+
+Deno.test("Daemon.start (PID 1): daemon.shutdown asks for the final phase; outside PID 1 it does not exist", async () => {
+  const r = await rig({ pid: 1, euid: 0 });
+  r.ports.machine.owner = false;
+  const daemon = await Daemon.start(
+    systemMode(options(r, ["--no-startup-event"]), { PATH: "/bin" }, r.ports.host),
+    r.ports,
+  );
+  try {
+    const reply = await call(r.socket, "daemon.shutdown", { action: "reboot" });
+    assert.ok("result" in reply, JSON.stringify(reply));
+    for (let i = 0; i < 100 && r.ports.machine.calls.at(-1) !== "reboot restart"; i++) {
+      r.ports.clock.advance(100);
+      await settle();
+    }
+    assert.equal(r.ports.machine.calls.at(-1), "reboot restart");
+  } finally {
+    await stopAndClean(r, daemon);
+  }
+  const r2 = await rig({ pid: 300, euid: 0 });
+  const other = await Daemon.start(
+    systemMode(options(r2, ["--no-startup-event"]), { PATH: "/bin" }, r2.ports.host),
+    r2.ports,
+  );
+  try {
+    const reply = await call(r2.socket, "daemon.shutdown", { action: "halt" });
+    assert.equal((reply.error as { code: number }).code, -32601);
+    assert.deepEqual(r2.ports.machine.calls, []);
+  } finally {
+    await stopAndClean(r2, other);
   }
 });
 

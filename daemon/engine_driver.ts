@@ -15,6 +15,7 @@ import { EngineError } from "./engine/errors.ts";
 import type { Effect, Input, NotifyResult, WaiterId } from "./engine/types.ts";
 import type { LogPriority } from "./options.ts";
 import {
+  type AdoptOptions,
   type Clock,
   type ExitStatus,
   type ProcessSpawner,
@@ -44,7 +45,7 @@ export interface DriverPorts {
   readonly clock: Clock;
   readonly security: SecurityPort;
   readonly log: (priority: LogPriority, message: string) => void;
-  /** Sees every effect before it is applied (tests and tracing). */
+  /** Sees every effect before it is applied (tests, tracing, the daemon's counters). */
   readonly observe?: (effect: Effect) => void;
 }
 
@@ -55,6 +56,8 @@ export class EngineDriver {
   readonly #defaults: SpawnDefaults;
   readonly #queue: Input[] = [];
   readonly #timers = new Map<string, TimerHandle>();
+  /** When each armed timer fires, on the clock port (for a re-exec, docs/reexec.md). */
+  readonly #deadlines = new Map<string, number>();
   readonly #waiters = new Map<WaiterId, (r: NotifyResult) => void>();
   /** Processes we spawned (or tracked) that have not been reported as exited. */
   readonly #live = new Set<number>();
@@ -92,6 +95,38 @@ export class EngineDriver {
   /** Pids of every live job process (for the final kill at shutdown). */
   livePids(): number[] {
     return [...this.#live];
+  }
+
+  /** Armed timers and the ms each has left (a re-exec re-arms them, docs/reexec.md). */
+  timersLeft(): { id: string; ms: number }[] {
+    const now = this.#ports.clock.now();
+    return [...this.#deadlines].map(([id, at]) => ({ id, ms: Math.max(0, at - now) }));
+  }
+
+  /**
+   * Supervises `pid` again after a re-exec: its exit is fed to the engine as if spawned here.
+   * An exit whose status cannot be known counts as a SIGKILL.
+   *
+   * @returns false when the process is gone (its exit is fed at once)
+   */
+  adopt(pid: number, options: AdoptOptions = {}): boolean {
+    const adopted = this.#ports.spawner.adopt?.(pid, options) ?? null;
+    const exited = (status: ExitStatus | null) => {
+      this.#live.delete(pid);
+      this.feed({
+        type: "processExited",
+        pid,
+        status: status ?? { signal: 9 },
+        now: this.#ports.clock.now(),
+      });
+    };
+    if (adopted === null) {
+      queueMicrotask(() => exited(null));
+      return false;
+    }
+    this.#live.add(pid);
+    adopted.exited.then(exited);
+    return true;
   }
 
   /** Resolves once the engine has no instance left (or at once). */
@@ -157,8 +192,10 @@ export class EngineDriver {
       case "armTimer": {
         const old = this.#timers.get(effect.id);
         if (old !== undefined) this.#ports.clock.clearTimer(old);
+        this.#deadlines.set(effect.id, this.#ports.clock.now() + effect.ms);
         const handle = this.#ports.clock.setTimer(effect.ms, () => {
           this.#timers.delete(effect.id);
+          this.#deadlines.delete(effect.id);
           this.feed({ type: "timer", id: effect.id });
         });
         this.#timers.set(effect.id, handle);
@@ -168,6 +205,7 @@ export class EngineDriver {
         const handle = this.#timers.get(effect.id);
         if (handle !== undefined) this.#ports.clock.clearTimer(handle);
         this.#timers.delete(effect.id);
+        this.#deadlines.delete(effect.id);
         return;
       }
       case "notify": {
@@ -177,7 +215,8 @@ export class EngineDriver {
         return;
       }
       case "eventEmitted":
-        return this.#ports.log("info", `Handling ${effect.name} event`);
+        // The engine logs "Handling NAME event" itself when it handles the event.
+        return;
       case "log":
         return this.#ports.log(effect.level, effect.message);
       case "loadSecurity":

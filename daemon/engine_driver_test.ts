@@ -144,3 +144,11 @@ Deno.test("EngineDriver: expect fork follows the forked pid; its exit ends the j
   assert.deepEqual(driver.livePids(), []);
   assert.equal(engine.status("f").state, "waiting");
 });
+
+Deno.test("EngineDriver: each event is logged as handled once", () => {
+  const { driver, log } = setup({ j: "start on ping\nexec /bin/j" });
+  driver.run((e) => e.emit("ping", []));
+  assert.deepEqual(log.filter((l) => l.includes("Handling ping event")), [
+    "info: Handling ping event",
+  ]);
+});

@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import type { ConsoleMode } from "../parser/types.ts";
 import { SESSION_DIR_RELATIVE, SYSTEM_SOCKET } from "../protocol/addresses.ts";
+import { type MetricsAddress, MetricsAddressError, parseMetricsAddress } from "./metrics_server.ts";
 
 /** Log priorities, lowest first (spec §9.2). */
 export const LOG_PRIORITIES = ["debug", "info", "message", "warn", "error", "fatal"] as const;
@@ -16,7 +17,14 @@ export type LogPriority = typeof LOG_PRIORITIES[number];
 
 /** Parsed `init` options. */
 export interface InitOptions {
+  /**
+   * Options init does not know, as given (`--bogus`). The kernel passes PID 1 words of its own
+   * command line, so only PID 1 tolerates them; everywhere else they are a usage error.
+   */
+  readonly unknown: readonly string[];
   readonly user: boolean;
+  /** `--system`: system mode without being PID 1 (tests, or under another init). */
+  readonly system: boolean;
   readonly confdirs: readonly string[];
   readonly prependConfdirs: readonly string[];
   readonly appendConfdirs: readonly string[];
@@ -33,6 +41,10 @@ export interface InitOptions {
   readonly fixes: UpstartFixes;
   readonly help: boolean;
   readonly version: boolean;
+  /** `--metrics ADDR`: serve Prometheus metrics there (docs/seeing.md#metrics); off when absent. */
+  readonly metrics?: MetricsAddress | null;
+  /** `--log-timestamps`: prefix each job log line with its time (docs/seeing.md#logs). */
+  readonly logTimestamps?: boolean;
 }
 
 /** The engine's §11 options, as `init` flags set them. */
@@ -59,6 +71,35 @@ export class InitUsageError extends Error {
 
 const CONSOLES: readonly ConsoleMode[] = ["none", "log", "output", "owner"];
 
+/** Every option `init` knows (container mode has its own, stricter parse). */
+const INIT_OPTIONS = {
+  user: { type: "boolean" },
+  system: { type: "boolean" },
+  confdir: { type: "string", multiple: true },
+  "prepend-confdir": { type: "string", multiple: true },
+  "append-confdir": { type: "string", multiple: true },
+  logdir: { type: "string" },
+  socket: { type: "string" },
+  "socket-mode": { type: "string" },
+  "no-startup-event": { type: "boolean" },
+  "startup-event": { type: "string" },
+  "no-inherit-env": { type: "boolean" },
+  "default-console": { type: "string" },
+  "no-log": { type: "boolean" },
+  debug: { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean" },
+  version: { type: "boolean" },
+  "restart-keeps-env": { type: "boolean" },
+  "restart-full-cycle": { type: "boolean" },
+  "stop-interrupts-hooks": { type: "boolean" },
+  "hook-timeout": { type: "string" },
+  "respawn-backoff": { type: "string" },
+  metrics: { type: "string" },
+  "log-timestamps": { type: "boolean" },
+} as const;
+
 /**
  * Parses init's argv. Unknown options and stray words are ignored, as the
  * kernel passes arbitrary words to PID 1.
@@ -66,35 +107,16 @@ const CONSOLES: readonly ConsoleMode[] = ["none", "log", "output", "owner"];
  * @throws {InitUsageError} for an invalid `--default-console` value.
  */
 export function parseInitOptions(argv: readonly string[]): InitOptions {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args: [...argv],
     strict: false,
     allowPositionals: true,
-    options: {
-      user: { type: "boolean" },
-      confdir: { type: "string", multiple: true },
-      "prepend-confdir": { type: "string", multiple: true },
-      "append-confdir": { type: "string", multiple: true },
-      logdir: { type: "string" },
-      socket: { type: "string" },
-      "socket-mode": { type: "string" },
-      "no-startup-event": { type: "boolean" },
-      "startup-event": { type: "string" },
-      "no-inherit-env": { type: "boolean" },
-      "default-console": { type: "string" },
-      "no-log": { type: "boolean" },
-      debug: { type: "boolean" },
-      verbose: { type: "boolean", short: "v" },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean" },
-      version: { type: "boolean" },
-      "restart-keeps-env": { type: "boolean" },
-      "restart-full-cycle": { type: "boolean" },
-      "stop-interrupts-hooks": { type: "boolean" },
-      "hook-timeout": { type: "string" },
-      "respawn-backoff": { type: "string" },
-    },
+    tokens: true,
+    options: INIT_OPTIONS,
   });
+  const unknown = tokens.flatMap((t) =>
+    t.kind === "option" && !Object.hasOwn(INIT_OPTIONS, t.name) ? [t.rawName] : []
+  );
   const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
   const list = (v: unknown): string[] =>
     Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
@@ -134,7 +156,9 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
     ? "error"
     : "message";
   return {
+    unknown,
     user: values.user === true,
+    system: values.system === true,
     confdirs: list(values.confdir),
     prependConfdirs: list(values["prepend-confdir"]),
     appendConfdirs: list(values["append-confdir"]),
@@ -156,6 +180,7 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
     },
     help: values.help === true,
     version: values.version === true,
+    ...seeingOptions(str(values.metrics), values["log-timestamps"] === true),
   };
 }
 
@@ -297,4 +322,14 @@ export function parseContainerOptions(argv: readonly string[]): ContainerOptions
   const command = argv.slice(i);
   if (command.length === 0) throw new InitUsageError("no command given");
   return { confdirs, gracePeriod, socket, logdir, logPriority, command, help: false };
+}
+
+/** `--metrics` and `--log-timestamps` (docs/seeing.md). @throws {InitUsageError} */
+function seeingOptions(metrics: string | null, logTimestamps: boolean) {
+  try {
+    return { metrics: metrics === null ? null : parseMetricsAddress(metrics), logTimestamps };
+  } catch (e) {
+    if (e instanceof MetricsAddressError) throw new InitUsageError(e.message);
+    throw e;
+  }
 }

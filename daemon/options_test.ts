@@ -123,3 +123,19 @@ Deno.test("daemonPaths() uses the system socket and /var/log/upstart in system m
     "/x",
   );
 });
+
+Deno.test("parseInitOptions: --system asks for system mode without PID 1", () => {
+  assert.equal(parseInitOptions(["--system"]).system, true);
+  assert.equal(parseInitOptions([]).system, false);
+});
+
+Deno.test("parseInitOptions() names the options it does not know, as given", () => {
+  assert.deepEqual(
+    parseInitOptions(["--user", "--bogus", "-z", "single", "--metrics=[::1]:9"]).unknown,
+    [
+      "--bogus",
+      "-z",
+    ],
+  );
+  assert.deepEqual(parseInitOptions(["--user", "2", "splash"]).unknown, []);
+});

@@ -84,8 +84,42 @@ export interface SpawnedProcess {
 /** A spawn that failed before the program ran (raised by `security/` too, so defined there). */
 export { SpawnError } from "../security/spawn_error.ts";
 
+/** What {@linkcode ProcessSpawner.adopt} may take over besides the pid (after a re-exec). */
+export interface AdoptOptions {
+  /** The read end of the process's `console log` pipe, kept across the exec. */
+  readonly logFd?: number;
+  /** Further read ends of the same log (a spawner with separate stdout and stderr pipes). */
+  readonly moreLogFds?: readonly number[];
+  /** The log file that pipe is written to. */
+  readonly logPath?: string;
+}
+
+/** A process taken over by {@linkcode ProcessSpawner.adopt}. */
+export interface AdoptedProcess {
+  readonly pid: number;
+  /** Its exit; `null` when it ended but was not our child (its status cannot be known). */
+  readonly exited: Promise<ExitStatus | null>;
+}
+
+/** A `console log` pipe kept open across a re-exec (docs/reexec.md). */
+export interface KeptLogPipe {
+  readonly pid: number;
+  readonly fd: number;
+  readonly path: string;
+}
+
 /** Starts and signals job processes. */
 export interface ProcessSpawner {
+  /**
+   * Takes over a running process this incarnation did not spawn (kept across a re-exec).
+   * Returns null when there is no such process.
+   */
+  adopt?(pid: number, options?: AdoptOptions): AdoptedProcess | null;
+  /**
+   * Clears close-on-exec on every open log pipe (or sets it again, with `false`) and lists them
+   * for {@linkcode adopt} after the daemon re-execs itself.
+   */
+  keepAcrossExec?(keep?: boolean): KeptLogPipe[];
   /** Writes out buffered `console log` output (the disk became writeable). */
   flushLogs?(): unknown;
   /** Where to report what the spawner could not do on its own (log output dropped, ...). */
@@ -166,6 +200,36 @@ export interface Machine {
   killAll(signal: number): void;
   /** Makes `path` (normally `/dev/console`) the daemon's stdin, stdout and stderr. */
   attachConsole(path: string): void;
+  /** The mounts the daemon sees, parents before children (`/proc/self/mountinfo`). */
+  mounts(): readonly MountPoint[];
+  /** mkdir(2) of one directory; an existing one is not an error. @throws {Error} naming the errno */
+  makeDirectory(path: string, mode: number): void;
+  /** setsid(2); already leading a session is not an error. */
+  setsid(): void;
+  /** chdir(2) of the whole daemon. @throws {Error} naming the errno */
+  chdir(path: string): void;
+  /** Sets the daemon's umask for good. */
+  setUmask(mask: number): void;
+  /** What fds 0–2 are (`/dev/console`, `pipe:[…]`, …), `null` for a closed one. */
+  stdio(): readonly (string | null)[];
+  /** A writer of kernel-log lines (`/dev/kmsg`), or `null` when it cannot be opened. */
+  openKernelLog(): ((line: string) => void) | null;
+  /**
+   * Whether the daemon is the machine's own init (the initial PID namespace): only then does
+   * the final shutdown touch the file systems, which a PID namespace shares with its host.
+   */
+  ownsMachine(): boolean;
+  /**
+   * execv(2) of the daemon's own image with its own command line plus `extraArgs`, keeping its
+   * pid: what PID 1 does where it cannot go on. Returns only by throwing.
+   */
+  reexec(extraArgs: readonly string[]): void;
+}
+
+/** A mount as the shutdown and the early boot see it. */
+export interface MountPoint {
+  readonly mountPoint: string;
+  readonly fsType: string;
 }
 
 /** The commands of reboot(2) the daemon uses. */

@@ -6,6 +6,8 @@
 
 import type { Machine, RebootCommand } from "./ports.ts";
 import * as sys from "../sys/machine.ts";
+import { umask } from "../sys/libc.ts";
+import { inInitialPidNamespace, readCmdline, readMountInfo, stdioTargets } from "../sys/procfs.ts";
 
 const REBOOT: Readonly<Record<RebootCommand, number>> = {
   restart: sys.RB.AUTOBOOT,
@@ -23,4 +25,23 @@ export const realMachine: Machine = {
   reboot: (command) => sys.reboot(REBOOT[command]),
   killAll: (signal) => sys.kill(-1, signal),
   attachConsole: (path) => sys.attachConsole(path),
+  mounts: () => readMountInfo(),
+  makeDirectory: (path, mode) => sys.mkdir(path, mode),
+  setsid: () => sys.setsid(),
+  chdir: (path) => sys.chdir(path),
+  setUmask: (mask) => void umask(mask),
+  stdio: () => stdioTargets(),
+  openKernelLog: () => {
+    try {
+      return sys.openKernelLog();
+    } catch {
+      return null;
+    }
+  },
+  ownsMachine: () => inInitialPidNamespace() === true,
+  reexec: (extraArgs) => {
+    const argv = readCmdline("self");
+    if (argv === null || argv.length === 0) throw new Error("cannot read /proc/self/cmdline");
+    sys.execv(Deno.execPath(), [...argv, ...extraArgs]);
+  },
 };

@@ -16,10 +16,10 @@ import { Reaper } from "./supervisor/reaper.ts";
 import { systemClock } from "./system_clock.ts";
 
 /** The real ports: one reaper shared by the spawner and the host. */
-export function realPorts(): DaemonPorts {
+export function realPorts(options: { readonly logTimestamps?: boolean } = {}): DaemonPorts {
   const reaper = new Reaper();
   return {
-    spawner: new DenoSpawner({ reaper }),
+    spawner: new DenoSpawner({ reaper, logTimestamps: options.logTimestamps ?? false }),
     clock: systemClock,
     security: new AppArmorSecurity(),
     signals: denoSignals,

@@ -32,6 +32,11 @@ export class LineSplitter {
     this.#limit = limit;
   }
 
+  /** Bytes of an incomplete line held now (0 between lines). */
+  get pending(): number {
+    return this.#pending;
+  }
+
   /**
    * Adds a chunk; returns the lines it completed.
    *

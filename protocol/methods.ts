@@ -39,6 +39,9 @@ export interface CallerInstance {
   instance: string;
 }
 
+/** What the final phase of a shutdown ends with (`daemon.shutdown`). */
+export type PowerAction = "poweroff" | "halt" | "reboot";
+
 /** One live process of an instance. */
 export interface ProcessStatus {
   process: ProcessName;
@@ -120,6 +123,50 @@ export interface JobConfig {
 /** Expressions deeper than this are sent as text and leaves only, never as a nested tree. */
 export const MAX_WIRE_EXPR_DEPTH = 64;
 
+/** One recorded state change of `daemon.timeline`; `t` is monotonic ms (compare with `now`). */
+export interface TransitionRecord {
+  seq: number;
+  t: number;
+  job: string;
+  instance: string;
+  from: string;
+  to: string;
+  goal: "start" | "stop";
+  /** The job whose event started the instance, when it left `starting`. */
+  cause: string | null;
+}
+
+/** The extra facts of `job.details` (`status --verbose`). Times are wall-clock ms since the epoch. */
+export interface InstanceDetails {
+  startedAt: number | null;
+  uptimeMs: number | null;
+  startDurationMs: number | null;
+  respawns: number;
+  lastExit: {
+    process: ProcessName;
+    pid: number;
+    code: number | null;
+    signal: number | null;
+    at: number;
+  } | null;
+  startEvents: string[];
+  logPath: string | null;
+}
+
+/** The result of `daemon.timeline`. */
+export interface TimelineResult {
+  /** Monotonic ms of the daemon's start, and the wall clock then. */
+  origin: number;
+  wallOrigin: number;
+  now: number;
+  /** Changes dropped from the front for lack of room. */
+  dropped: number;
+  transitions: TransitionRecord[];
+}
+
+/** The methods behind `initctl timeline` and `initctl status --verbose` (docs/seeing.md). */
+export type SeeingMethod = "daemon.timeline" | "job.details";
+
 /** A method's params (in: as sent; out: defaults applied) and result. */
 interface Types<In, Out, R> {
   in: In;
@@ -179,6 +226,8 @@ export interface MethodTypes {
     { priority: string }
   >;
   "daemon.notifyDiskWriteable": Types<Empty | undefined, Empty, Empty>;
+  "daemon.shutdown": Types<{ action: PowerAction }, { action: PowerAction }, Empty>;
+  "daemon.reexec": Types<Empty | undefined, Empty, Empty>;
   "env.list": Types<EnvScopeIn | undefined, EnvScope, { env: string[] }>;
   "env.get": Types<EnvScopeIn & { name: string }, EnvScope & { name: string }, { value: string }>;
   "env.set": Types<
@@ -188,6 +237,12 @@ export interface MethodTypes {
   >;
   "env.unset": Types<EnvScopeIn & { names: string[] }, EnvScope & { names: string[] }, Empty>;
   "env.reset": Types<EnvScopeIn | undefined, EnvScope, Empty>;
+  "daemon.timeline": Types<Empty | undefined, Empty, TimelineResult>;
+  "job.details": Types<
+    JobRequestIn,
+    JobRequest,
+    { status: InstanceStatus; details: InstanceDetails }
+  >;
 }
 
 /** A method name. */
@@ -316,6 +371,11 @@ export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
     result: z.object({ priority: z.string() }),
   },
   "daemon.notifyDiskWriteable": { params: z.object({}).default({}), result: z.object({}) },
+  "daemon.shutdown": {
+    params: z.object({ action: z.enum(["poweroff", "halt", "reboot"]) }),
+    result: z.object({}),
+  },
+  "daemon.reexec": { params: z.object({}).default({}), result: z.object({}) },
   "env.list": {
     params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
       .default({ global: false }),
@@ -350,5 +410,45 @@ export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
     params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
       .default({ global: false }),
     result: z.object({}),
+  },
+  "daemon.timeline": {
+    params: z.object({}).default({}),
+    result: z.object({
+      origin: z.number(),
+      wallOrigin: z.number(),
+      now: z.number(),
+      dropped: z.number().int(),
+      transitions: z.array(z.object({
+        seq: z.number().int(),
+        t: z.number(),
+        job: z.string(),
+        instance: z.string(),
+        from: z.string(),
+        to: z.string(),
+        goal: z.enum(["start", "stop"]),
+        cause: z.string().nullable(),
+      })),
+    }),
+  },
+  "job.details": {
+    params: jobRequest,
+    result: z.object({
+      status: instanceStatus,
+      details: z.object({
+        startedAt: z.number().nullable(),
+        uptimeMs: z.number().nullable(),
+        startDurationMs: z.number().nullable(),
+        respawns: z.number().int(),
+        lastExit: z.object({
+          process: z.enum(PROCESS_NAMES),
+          pid: z.number().int(),
+          code: z.number().int().nullable(),
+          signal: z.number().int().nullable(),
+          at: z.number(),
+        }).nullable(),
+        startEvents: z.array(z.string()),
+        logPath: z.string().nullable(),
+      }),
+    }),
   },
 };

@@ -1,6 +1,7 @@
 /**
  * The system calls of a machine's boot and shutdown, for PID 1: mount(2), umount2(2), sync(2),
- * reboot(2), kill(-1) and re-opening the console as fds 0–2. Opened lazily on first use, so that
+ * reboot(2), kill(-1), re-opening the console as fds 0–2, setsid(2), chdir(2), the kernel log
+ * (`/dev/kmsg`) and execv(3) of the daemon's own image. Opened lazily on first use, so that
  * importing this file costs nothing; needs only `--allow-ffi`.
  *
  * Every call that fails throws {@linkcode MachineCallError} with the errno's name.
@@ -17,6 +18,11 @@ const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   dup2: { parameters: ["i32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  setsid: { parameters: [], result: "i32" },
+  chdir: { parameters: ["buffer"], result: "i32" },
+  mkdir: { parameters: ["buffer", "u32"], result: "i32" },
+  execv: { parameters: ["buffer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -81,6 +87,7 @@ export const MS = {
   NOEXEC: 8,
   REMOUNT: 32,
   BIND: 4096,
+  REC: 16384,
 } as const;
 
 /** umount2(2) flags (sys/mount.h). */
@@ -149,6 +156,63 @@ export function attachConsole(path: string): void {
   } finally {
     if (fd > 2) sym().close(fd);
   }
+}
+
+/** setsid(2); EPERM (already a session leader, as PID 1 is) is not an error. */
+export function setsid(): void {
+  if (sym().setsid() === -1) {
+    const e = errno();
+    if (e !== 1) throw new MachineCallError("setsid", e);
+  }
+}
+
+/**
+ * chdir(2). Unlike Deno.chdir it is one call on the calling thread; the working directory is
+ * per process, so every thread follows.
+ */
+export function chdir(path: string): void {
+  check("chdir", sym().chdir(cstr(path)));
+}
+
+/** mkdir(2); an existing path is not an error. */
+export function mkdir(path: string, mode: number): void {
+  if (sym().mkdir(cstr(path), mode) === -1) {
+    const e = errno();
+    if (e !== 17) throw new MachineCallError("mkdir", e);
+  }
+}
+
+const O_WRONLY = 1;
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Opens the kernel log for writing.
+ *
+ * @returns a function writing one record (one line) per call; failed writes are dropped
+ * @throws {MachineCallError} when `/dev/kmsg` cannot be opened
+ */
+export function openKernelLog(path = "/dev/kmsg"): (line: string) => void {
+  const fd = check("open", sym().open(cstr(path), O_WRONLY | O_CLOEXEC, 0));
+  return (line) => {
+    const bytes = encoder.encode(line) as Uint8Array<ArrayBuffer>;
+    sym().write(fd, bytes, BigInt(bytes.length));
+  };
+}
+
+/**
+ * execv(3): replaces this process's image, keeping its pid (PID 1 stays PID 1).
+ *
+ * @returns never when it worked
+ * @throws {MachineCallError} when the kernel refused
+ */
+export function execv(path: string, argv: readonly string[]): never {
+  const strings = argv.map(cstr);
+  const table = new BigUint64Array(strings.length + 1);
+  strings.forEach((s, i) => {
+    table[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s)));
+  });
+  sym().execv(cstr(path), table);
+  throw new MachineCallError("execv", errno());
 }
 
 /**

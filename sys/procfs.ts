@@ -127,3 +127,69 @@ export function pidfdPids(): Set<number> {
   }
   return out;
 }
+
+/** One line of `/proc/PID/mountinfo`. */
+export interface MountInfo {
+  readonly id: number;
+  readonly parent: number;
+  /** Where it is mounted (octal escapes such as `\040` decoded). */
+  readonly mountPoint: string;
+  /** Per-mount options (`rw,nosuid,...`). */
+  readonly options: string;
+  readonly fsType: string;
+  readonly source: string;
+}
+
+const unescapeMount = (s: string) =>
+  s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+
+/** Parses `/proc/PID/mountinfo` text, in the kernel's order (parents before children). */
+export function parseMountInfo(text: string): MountInfo[] {
+  const out: MountInfo[] = [];
+  for (const line of text.split("\n")) {
+    const fields = line.split(" ");
+    const dash = fields.indexOf("-", 6);
+    if (fields.length < 10 || dash < 0) continue;
+    out.push({
+      id: Number(fields[0]),
+      parent: Number(fields[1]),
+      mountPoint: unescapeMount(fields[4]!),
+      options: fields[5]!,
+      fsType: fields[dash + 1] ?? "",
+      source: unescapeMount(fields[dash + 2] ?? ""),
+    });
+  }
+  return out;
+}
+
+/** The mounts this process sees, or an empty list when `/proc` is not mounted. */
+export function readMountInfo(pid: ProcPid = "self"): MountInfo[] {
+  const text = readText(`/proc/${pid}/mountinfo`);
+  return text === null ? [] : parseMountInfo(text);
+}
+
+/** The inode of the initial PID namespace (the kernel's PROC_PID_INIT_INO). */
+const INITIAL_PID_NS = "pid:[4026531836]";
+
+/**
+ * Whether this process lives in the machine's own PID namespace (false inside a container or
+ * `unshare --pid`); `null` when `/proc` cannot tell.
+ */
+export function inInitialPidNamespace(): boolean | null {
+  try {
+    return readLink("/proc/self/ns/pid") === INITIAL_PID_NS;
+  } catch {
+    return null;
+  }
+}
+
+/** What fds 0, 1 and 2 of this process are (`/dev/console`, `pipe:[…]`, …); `null` for a closed one. */
+export function stdioTargets(): (string | null)[] {
+  return [0, 1, 2].map((fd) => {
+    try {
+      return readLink(`/proc/self/fd/${fd}`);
+    } catch {
+      return null;
+    }
+  });
+}

@@ -54,3 +54,20 @@ Deno.test("procfs readers see a live child and return null once it is gone", asy
   assert.equal(readCmdline(pid), null);
   assert.deepEqual(listChildren(pid), []);
 });
+
+Deno.test("parseMountInfo() reads mount points, types and sources, decoding escapes", async () => {
+  const { parseMountInfo, readMountInfo } = await import("./procfs.ts");
+  const text = [
+    "21 1 0:20 / / rw,relatime shared:1 - ext4 /dev/vda1 rw",
+    "22 21 0:21 / /my\\040disk rw,nosuid master:2 - tmpfs none rw,size=10k",
+    "23 21 0:5 / /dev rw - devtmpfs udev rw",
+    "",
+  ].join("\n");
+  assert.deepEqual(parseMountInfo(text).map((m) => [m.id, m.parent, m.mountPoint, m.fsType]), [
+    [21, 1, "/", "ext4"],
+    [22, 21, "/my disk", "tmpfs"],
+    [23, 21, "/dev", "devtmpfs"],
+  ]);
+  assert.equal(parseMountInfo(text)[0]!.source, "/dev/vda1");
+  assert.ok(readMountInfo().some((m) => m.mountPoint === "/proc" && m.fsType === "proc"));
+});

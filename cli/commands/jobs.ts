@@ -87,6 +87,7 @@ export async function reload(ctx: CommandContext): Promise<number> {
 export async function status(ctx: CommandContext): Promise<number> {
   const target = jobTarget(ctx);
   const client = await ctx.client();
+  if (ctx.args.has("verbose")) return (await import("./status_verbose.ts")).verbose(ctx, target);
   const result = await client.call("job.status", selection(target));
   return printStatus(ctx, result.status);
 }

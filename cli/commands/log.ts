@@ -157,6 +157,9 @@ export async function log(ctx: CommandContext): Promise<number> {
     : { job: target.job, env: target.env, instance: target.instance };
   const { path } = await client.call("job.logPath", selection);
   if (path === null) throw new CommandError(`Job does not log to a file: ${target.job}`);
+  if (ctx.args.value("since") !== undefined || ctx.args.value("until") !== undefined) {
+    return (await import("./log_since.ts")).logSince(ctx, path);
+  }
 
   let offset = 0;
   let ino: number | null = null;

@@ -165,6 +165,26 @@ export class ClassTable {
     slot.indexed = names;
   }
 
+  /** The next registration number (for a snapshot, docs/reexec.md). */
+  get nextSeq(): number {
+    return this.#seq;
+  }
+
+  /**
+   * Replaces every slot with restored ones (a re-exec, docs/reexec.md), in registration order,
+   * and rebuilds the event index. Instances must be restored first: the index reads them.
+   */
+  restore(slots: readonly ClassSlot[], nextSeq: number): void {
+    this.#slots.clear();
+    this.#index.clear();
+    this.#seq = nextSeq;
+    for (const slot of [...slots].sort((a, b) => a.seq - b.seq)) {
+      slot.indexed = new Set();
+      this.#slots.set(slot.name, slot);
+      this.reindex(slot);
+    }
+  }
+
   #unindex(slot: ClassSlot): void {
     for (const name of slot.indexed) this.#drop(name, slot);
     slot.indexed = new Set();

@@ -56,7 +56,14 @@ import { classEnvironment, displayName, envSetAll, envValid } from "./environmen
 import { EngineError } from "./errors.ts";
 import type { EventWaiter } from "./event_queue.ts";
 import type { RespawnBackoff } from "./exit_rules.ts";
+import type { MachineOptions } from "./job_machine.ts";
 import { Runtime } from "./runtime.ts";
+import {
+  type EngineSnapshot,
+  type RestoreOptions,
+  restoreParts,
+  snapshotParts,
+} from "./snapshot.ts";
 import { idleStatus, instanceStatus } from "./status.ts";
 import type {
   Blocked,
@@ -88,6 +95,8 @@ export interface EngineOptions {
   readonly respawnBackoff?: RespawnBackoff | null;
   /** How long `session-end` jobs may run on logout before everything stops (spec §8). @default 5000 */
   readonly logoutGraceMs?: number;
+  /** Observer of every state change (the daemon's timeline, docs/seeing.md); never throws. */
+  readonly onStateChange?: MachineOptions["onStateChange"];
 }
 
 /** Options of requests that may wait for completion. */
@@ -133,10 +142,34 @@ export class Engine {
       respawnBackoff: options.respawnBackoff ?? null,
       restartFullCycle: options.restartFullCycle ?? false,
       sessionAddress: options.sessionAddress ?? null,
+      onStateChange: options.onStateChange,
     };
     this.#rt = new Runtime(machine, initEnv, [...globalEnv]);
     this.#restartKeepsEnv = options.restartKeepsEnv ?? false;
     this.#logoutGraceMs = options.logoutGraceMs ?? 5000;
+  }
+
+  // --- re-exec (docs/reexec.md) ---------------------------------------------------------------
+
+  /** The whole state as plain, JSON-able data (`snapshot.ts`). Call between requests. */
+  snapshot(): EngineSnapshot {
+    return snapshotParts(this.#rt.exportParts());
+  }
+
+  /**
+   * An engine in the state `snapshot` describes, with `options` (the switches are not part of a
+   * snapshot: the new image reads them from its command line again).
+   *
+   * @throws {SnapshotError} when the snapshot cannot be restored
+   */
+  static restore(
+    snapshot: EngineSnapshot,
+    options: EngineOptions = {},
+    restore: RestoreOptions = {},
+  ): Engine {
+    const engine = new Engine(options);
+    engine.#rt.importParts(restoreParts(snapshot, restore));
+    return engine;
   }
 
   // --- configuration --------------------------------------------------------------------------

@@ -352,6 +352,38 @@ export class EventExprState<E extends EventLike = EventLike> {
     return out;
   }
 
+  /**
+   * The evaluation state as plain data, for a re-exec (docs/reexec.md): each node's truth and,
+   * for satisfied leaves, the event they took, mapped through `ref` (an event id, say).
+   */
+  exportState<R>(ref: (event: E) => R): { values: number[]; events: (R | null)[] } {
+    const events = this.#events.map((e) => e === undefined ? null : ref(e));
+    return { values: [...this.#values], events };
+  }
+
+  /**
+   * Restores what {@linkcode exportState} gave, for the same expression.
+   *
+   * @throws {Error} when the state does not fit the expression
+   */
+  importState<R>(
+    state: { values: readonly number[]; events: readonly (R | null)[] },
+    resolve: (ref: R) => E,
+  ): void {
+    if (
+      state.values.length !== this.#values.length || state.events.length !== this.#events.length
+    ) {
+      throw new Error("expression state does not fit the expression");
+    }
+    this.#values.set(state.values);
+    this.#satisfied = 0;
+    for (let i = 0; i < state.events.length; i++) {
+      const ref = state.events[i];
+      this.#events[i] = ref === null || ref === undefined ? undefined : resolve(ref);
+    }
+    for (const node of this.#plan.leafNodes) if (this.#values[node] === 1) this.#satisfied++;
+  }
+
   /** Makes every node false and drops every held event. */
   reset(): void {
     if (this.#satisfied === 0) return;

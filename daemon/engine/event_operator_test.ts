@@ -231,7 +231,9 @@ Deno.test("eventEnvironment() lets a later event's variable replace an earlier o
   ]);
 });
 
-Deno.test("EventExprState offers an event to 1,000 classes in under a millisecond", () => {
+// Speed is measured by bench/engine_bench.ts (one event against 1,000 classes), never asserted in a
+// test: a loaded machine would fail it for no fault of the code.
+Deno.test("EventExprState answers events offered to 1,000 classes through a name index", () => {
   const classes = Array.from({ length: 1000 }, (_, i) => {
     const expr = i % 2 === 0
       ? and(on("runlevel", pos("[2345]")), on("started", pos(`job${i}`)))
@@ -242,17 +244,22 @@ Deno.test("EventExprState offers an event to 1,000 classes in under a millisecon
   for (const { state, names } of classes) {
     for (const name of names) index.set(name, [...(index.get(name) ?? []), state]);
   }
-  const events = [ev("runlevel", "RUNLEVEL=2", "PREVLEVEL=N"), ev("filesystem")];
-  const rounds = 200;
-  const start = performance.now();
-  for (let r = 0; r < rounds; r++) {
-    for (const event of events) {
-      for (const state of index.get(event.name) ?? []) state.offer(event, null);
-    }
-    for (const { state } of classes) state.reset();
-  }
-  const perEvent = (performance.now() - start) / (rounds * events.length);
-  assert.ok(perEvent < 1, `${perEvent.toFixed(3)} ms per event`);
+  const offer = (event: ReturnType<typeof ev>) => {
+    for (const state of index.get(event.name) ?? []) state.offer(event, null);
+  };
+  offer(ev("runlevel", "RUNLEVEL=2", "PREVLEVEL=N"));
+  offer(ev("filesystem"));
+  offer(ev("started", "JOB=job10"));
+  const trueOnes = classes.flatMap(({ state }, i) => (state.value ? [i] : []));
+  assert.deepEqual(trueOnes, [10]);
+  assert.equal(
+    classes.filter(({ state }) => state.partial).length,
+    499,
+    "the other runlevel halves",
+  );
+  for (const { state } of classes) state.reset();
+  offer(ev("runlevel", "RUNLEVEL=1", "PREVLEVEL=2"));
+  assert.equal(classes.filter(({ state }) => state.value).length, 500, "every odd class");
 });
 
 // Property: the state equals a direct evaluation in which a leaf is true when any

@@ -109,6 +109,25 @@ export class EventQueue {
     return this.#events;
   }
 
+  /** Live events and the next id as plain data (docs/reexec.md). */
+  exportState(): { nextId: number; events: QueuedEvent[] } {
+    return {
+      nextId: this.#nextId,
+      events: this.#events.map((e) => ({ ...e, env: [...e.env], waiters: [...e.waiters] })),
+    };
+  }
+
+  /**
+   * Replaces the whole queue with {@linkcode exportState}'s data. The events are taken as they
+   * are: whatever else refers to them (expression state) must see the same objects.
+   */
+  importState(state: { nextId: number; events: readonly QueuedEvent[] }): void {
+    this.#nextId = state.nextId;
+    this.#events = [...state.events];
+    this.#byId.clear();
+    for (const e of this.#events) this.#byId.set(e.id, e);
+  }
+
   /**
    * Handles pending events and finishes unblocked ones until a whole pass changes nothing.
    *

@@ -10,6 +10,13 @@ import { EventExprState, eventNames } from "./event_operator.ts";
 import type { EventExpr } from "../../parser/types.ts";
 import type { QueuedEvent } from "./event_queue.ts";
 
+/** An {@linkcode ExprTracker} as plain data: node values, leaf events and held events by id. */
+export interface TrackerState {
+  readonly values: number[];
+  readonly events: (number | null)[];
+  readonly held: number[];
+}
+
 /**
  * Tracks one expression and the blocks it holds on events.
  *
@@ -72,6 +79,20 @@ export class ExprTracker {
   /** Events currently held. */
   get held(): readonly QueuedEvent[] {
     return this.#held;
+  }
+
+  /** The tracker as plain data, events by id (docs/reexec.md). */
+  exportState(): TrackerState {
+    return { ...this.#state.exportState((e) => e.id), held: this.#held.map((e) => e.id) };
+  }
+
+  /**
+   * Restores {@linkcode exportState}'s data; `lookup` gives the live event of an id. Blocker
+   * counts are not touched: they are restored with the events.
+   */
+  importState(state: TrackerState, lookup: (id: number) => QueuedEvent): void {
+    this.#state.importState(state, lookup);
+    this.#held = state.held.map(lookup);
   }
 
   /** Makes the whole tree false and drops every held reference. */

@@ -58,6 +58,8 @@ export interface MachineOptions {
   readonly restartFullCycle: boolean;
   /** `UPSTART_SESSION` for every process (user mode), or null. */
   readonly sessionAddress: string | null;
+  /** Told of every state change, the instance already in its new state (docs/seeing.md). */
+  readonly onStateChange?: ((instance: Instance, from: JobState) => void) | undefined;
 }
 
 /** What a step may read besides the instance. */
@@ -249,6 +251,7 @@ class Stepper implements MachineOps {
       this.log("info", `${this.display} state changed from ${d.state} to ${to}`);
       const old = d.state;
       d.state = to;
+      this.ctx.options.onStateChange?.(d, old);
       to = this.#enter(to, old);
     }
   }

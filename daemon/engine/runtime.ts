@@ -34,6 +34,25 @@ export const SESSION_END_TIMER = "session-end";
 /** Process and timer inputs (`Input` without the request kinds). */
 export type RuntimeInput = Exclude<Input, { type: "goal" | "event" }>;
 
+/** The engine's tables as live objects: what a snapshot is made from (`snapshot.ts`). */
+export interface RuntimeParts {
+  readonly instances: ReadonlyMap<InstanceId, Instance>;
+  readonly slots: readonly ClassSlot[];
+  readonly classSeq: number;
+  readonly stopOn: ReadonlyMap<InstanceId, ExprTracker>;
+  readonly pidOwner: ReadonlyMap<number, { id: InstanceId; process: ProcessName }>;
+  readonly timerOwner: ReadonlyMap<string, InstanceId | null>;
+  readonly events: { nextId: number; events: QueuedEvent[] };
+  readonly nextId: number;
+  readonly globalEnv: readonly string[];
+  readonly respawnDisabled: boolean;
+}
+
+function replace<K, V>(into: Map<K, V>, from: ReadonlyMap<K, V>): void {
+  into.clear();
+  for (const [k, v] of from) into.set(k, v);
+}
+
 /** Instances, events and their draining. */
 export class Runtime {
   readonly machine: MachineOptions;
@@ -71,6 +90,40 @@ export class Runtime {
     this.initEnv = initEnv;
     this.globalEnv = globalEnv;
     this.classes = new ClassTable((slot) => this.#specsOf(slot));
+  }
+
+  /** The live tables, for a snapshot (`snapshot.ts`); not to be mutated. */
+  exportParts(): RuntimeParts {
+    return {
+      instances: this.instances,
+      slots: [...this.classes.all()],
+      classSeq: this.classes.nextSeq,
+      stopOn: this.#stopOn,
+      pidOwner: this.#pidOwner,
+      timerOwner: this.#timerOwner,
+      events: this.#events.exportState(),
+      nextId: this.#nextId,
+      globalEnv: this.globalEnv,
+      respawnDisabled: this.respawnDisabled,
+    };
+  }
+
+  /** Replaces every table with restored ones (`snapshot.ts`); the engine must be fresh. */
+  importParts(parts: RuntimeParts): void {
+    this.#events.importState(parts.events);
+    this.instances.clear();
+    for (const [id, inst] of parts.instances) this.instances.set(id, inst);
+    this.#slotOf.clear();
+    for (const slot of parts.slots) {
+      for (const id of slot.instances.values()) this.#slotOf.set(id, slot);
+    }
+    this.classes.restore(parts.slots, parts.classSeq);
+    replace(this.#stopOn, parts.stopOn);
+    replace(this.#pidOwner, parts.pidOwner);
+    replace(this.#timerOwner, parts.timerOwner);
+    this.#nextId = parts.nextId;
+    this.globalEnv = parts.globalEnv;
+    this.respawnDisabled = parts.respawnDisabled;
   }
 
   /** Arms the logout grace timer; when it fires every instance is stopped. */

@@ -59,6 +59,7 @@ export async function startSidecars(
     signals: {},
     startupEvents: [],
     pid1: false,
+    machineShutdown: false,
     finalShutdown: () => Promise.resolve(),
   };
   const daemon = await Daemon.start(mode, ports);

@@ -9,8 +9,10 @@
 import type { ConfSource } from "../conf/conf_sources.ts";
 import type { EngineOptions } from "../engine/engine.ts";
 import type { SpawnDefaults } from "../engine_driver.ts";
+import type { LogWriter } from "../log.ts";
 import type { DaemonPaths, LogPriority } from "../options.ts";
 import type { DaemonPorts, SignalName } from "../ports.ts";
+import type { MetricsAddress } from "../metrics_server.ts";
 
 /** What a signal means to the daemon. */
 export type SignalAction =
@@ -19,7 +21,11 @@ export type SignalAction =
   /** Reload the configuration. */
   | { readonly kind: "reload" }
   /** Emit an event (PID 1's `control-alt-delete`, `power-status-changed`, ...). */
-  | { readonly kind: "emit"; readonly event: string };
+  | { readonly kind: "emit"; readonly event: string }
+  /** Re-execute the daemon keeping its state (PID 1's SIGTERM, `telinit u`). */
+  | { readonly kind: "reexec" }
+  /** Nothing: the signal is caught so that it can never end the daemon. */
+  | { readonly kind: "ignore" };
 
 /** An event with its environment. */
 export interface ModeEvent {
@@ -48,6 +54,11 @@ export interface DaemonControl {
   /** Ends the session (see `Daemon.shutdown`); the daemon then exits with `status`. */
   shutdown(type: "shutdown" | "logout", status: number): Promise<number>;
   log(priority: LogPriority, message: string): void;
+  /**
+   * Re-executes the daemon keeping its jobs (docs/reexec.md); resolves with the reason only when
+   * that failed and the daemon carries on.
+   */
+  reexec(): Promise<string>;
 }
 
 /** One way of running the daemon. */
@@ -61,7 +72,12 @@ export interface Mode {
   /** Where job configuration comes from, in priority order. */
   readonly confSources: readonly ConfSource[];
   /** The daemon's own log: where it goes (user mode: stderr) and from which priority. */
-  readonly log: { readonly user: boolean; readonly priority: LogPriority };
+  readonly log: {
+    readonly user: boolean;
+    readonly priority: LogPriority;
+    /** Where lines go; the process's stdout and stderr when absent. */
+    readonly writer?: LogWriter;
+  };
   /** init's environment (`initctl list-env --global` starts from `globalEnv`). */
   readonly initEnv: readonly string[];
   /** The environment every job starts with. */
@@ -77,8 +93,15 @@ export interface Mode {
   readonly signals: Readonly<Partial<Record<SignalName, SignalAction>>>;
   /** Emitted once the socket serves, in order. */
   readonly startupEvents: readonly ModeEvent[];
+  /** `init --metrics ADDR`: where to serve Prometheus metrics; absent or null: nowhere. */
+  readonly metrics?: MetricsAddress | null;
   /** Whether the daemon runs as PID 1 (reported by `initctl version --json` and the like). */
   readonly pid1: boolean;
+  /**
+   * Whether the daemon owns a machine it may shut down (PID 1 of system mode): the final phase
+   * of a shutdown (`daemon/shutdown.ts`) runs only then.
+   */
+  readonly machineShutdown?: boolean;
   /**
    * The exit policy beyond signals: called once the daemon serves. A container mode starts its
    * main process here and calls `control.shutdown("shutdown", status)` when it exits.

@@ -58,14 +58,25 @@ Deno.test("systemMode: a clean environment, umask 022 and / for jobs, root owns 
   assert.equal(mode.paths.sessionFile, null);
   assert.equal(mode.pid1, false);
   assert.equal(mode.signals, SYSTEM_SIGNALS);
+  assert.deepEqual(
+    mode.directories.find((d) => d.path === "/run/daybreak"),
+    { path: "/run/daybreak", mode: 0o755 },
+    "the socket's directory is traversable by all",
+  );
+  assert.notEqual(mode.machineShutdown, true, "only PID 1 shuts a machine down");
 });
 
-Deno.test("systemMode as PID 1 routes SIGINT, SIGPWR and SIGWINCH to events", () => {
+Deno.test("systemMode as PID 1 routes SIGINT, SIGPWR and SIGWINCH to events; no signal ends it", () => {
   const mode = systemMode(parseInitOptions([]), ENV, host(1, 0));
   assert.equal(mode.pid1, true);
   assert.equal(mode.signals, PID1_SIGNALS);
   assert.deepEqual(mode.signals.SIGINT, { kind: "emit", event: "control-alt-delete" });
   assert.deepEqual(mode.signals.SIGPWR, { kind: "emit", event: "power-status-changed" });
   assert.deepEqual(mode.signals.SIGWINCH, { kind: "emit", event: "keyboard-request" });
-  assert.deepEqual(mode.signals.SIGTERM, { kind: "shutdown", status: 0 });
+  // SIGTERM asks PID 1 for a re-exec (spec §6.1); an exit would panic the kernel.
+  assert.deepEqual(mode.signals.SIGTERM, { kind: "reexec" });
+  assert.deepEqual(mode.signals.SIGUSR1, { kind: "ignore" });
+  assert.deepEqual(mode.signals.SIGHUP, { kind: "reload" });
+  assert.ok(Object.values(mode.signals).every((a) => a.kind !== "shutdown"));
+  assert.equal(mode.machineShutdown, true);
 });

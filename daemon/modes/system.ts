@@ -3,14 +3,17 @@
  * environment (PATH and TERM), umask 022 and `/` for every job, a socket anyone may query but
  * only root may command. As PID 1 it also routes the kernel's signals to events: SIGINT
  * (Ctrl-Alt-Delete) → `control-alt-delete`, SIGPWR → `power-status-changed`, SIGWINCH
- * (Alt-Up) → `keyboard-request`; SIGTERM still ends the daemon.
+ * (Alt-Up) → `keyboard-request`, SIGHUP reloads, SIGTERM asks for a re-exec and SIGUSR1 is
+ * ignored: no signal ends PID 1 (see docs/pid1.md#signals). Run with `--system` instead of
+ * as PID 1 (tests, another init above), SIGTERM and SIGINT end the daemon.
  *
  * @module
  */
 
 import { configSources } from "../conf/conf_sources.ts";
 import { daemonPaths, type InitOptions } from "../options.ts";
-import type { DaemonHost, SignalName } from "../ports.ts";
+import type { DaemonHost, Machine, SignalName } from "../ports.ts";
+import { ConsoleThenKernelLog } from "./early_boot.ts";
 import {
   daemonEnvironment,
   DEFAULT_PATH,
@@ -30,9 +33,10 @@ export const SYSTEM_SIGNALS: SignalTable = {
   SIGHUP: { kind: "reload" },
 };
 
-/** Signals of PID 1: the kernel's requests become events. */
+/** Signals of PID 1: the kernel's requests become events; none ends the daemon. */
 export const PID1_SIGNALS: SignalTable = {
-  SIGTERM: { kind: "shutdown", status: 0 },
+  SIGTERM: { kind: "reexec" },
+  SIGUSR1: { kind: "ignore" },
   SIGHUP: { kind: "reload" },
   SIGINT: { kind: "emit", event: "control-alt-delete" },
   SIGPWR: { kind: "emit", event: "power-status-changed" },
@@ -44,8 +48,11 @@ export function systemMode(
   options: InitOptions,
   rawEnv: Readonly<Record<string, string>>,
   host: Pick<DaemonHost, "pid" | "euid">,
+  boot: { readonly consoleAttached: boolean; readonly machine: Machine } | null = null,
 ): Mode {
   const env = daemonEnvironment(rawEnv);
+  // On the console, the daemon's messages move to the kernel log once jobs may own it.
+  const writer = boot?.consoleAttached ? new ConsoleThenKernelLog() : undefined;
   const paths = daemonPaths(options, { env, pid: host.pid, uid: host.euid });
   const pid1 = host.pid === 1;
   return {
@@ -53,7 +60,8 @@ export function systemMode(
     paths,
     directories: [
       { path: paths.logDir, mode: 0o755 },
-      { path: dirname(paths.socket), mode: 0o700 },
+      // Traversable by all: anyone may query the system daemon (authorisation is per caller).
+      { path: dirname(paths.socket), mode: 0o755 },
     ],
     confSources: configSources({
       user: false,
@@ -62,7 +70,7 @@ export function systemMode(
       appendConfdirs: options.appendConfdirs,
       env,
     }),
-    log: { user: false, priority: options.logPriority },
+    log: { user: false, priority: options.logPriority, ...(writer ? { writer } : {}) },
     initEnv: envList(env),
     globalEnv: [
       `PATH=${env.PATH ?? DEFAULT_PATH}`,
@@ -79,8 +87,12 @@ export function systemMode(
     socket: { path: paths.socket, mode: options.socketMode ?? 0o666, ownerUid: 0 },
     signals: pid1 ? PID1_SIGNALS : SYSTEM_SIGNALS,
     startupEvents: startupEvents(options.startupEvent),
+    metrics: options.metrics ?? null,
     pid1,
-    started: () => {},
+    machineShutdown: pid1,
+    started: () => {
+      if (boot !== null) writer?.toKernelLog(boot.machine);
+    },
     // As PID 1 the kernel panics when init exits; what follows the exit is the shutdown
     // sequence's concern. Flushing the file systems first costs nothing.
     finalShutdown: (ports) => {

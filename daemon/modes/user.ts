@@ -69,6 +69,7 @@ export function userMode(
       SIGHUP: { kind: "reload" },
     },
     startupEvents: startupEvents(options.startupEvent),
+    metrics: options.metrics ?? null,
     pid1: host.pid === 1,
     started: () => {},
     finalShutdown: () => Promise.resolve(),

@@ -28,6 +28,8 @@ const QUERIES: ReadonlySet<Method> = new Set<Method>([
   "daemon.version",
   "env.list",
   "env.get",
+  "job.details",
+  "daemon.timeline",
 ]);
 
 /** Whether a call changes nothing (`log-priority` without an argument only reads). */
@@ -55,6 +57,10 @@ function refusedAction(method: Method, params: unknown): string {
       return "set log priority";
     case "daemon.notifyDiskWriteable":
       return "notify disk is writeable";
+    case "daemon.shutdown":
+      return "shut down the system";
+    case "daemon.reexec":
+      return "re-execute the daemon";
     default:
       return "modify job environment";
   }

@@ -23,10 +23,12 @@ import {
   type InstanceStatus,
   type JobConfig,
   MAX_WIRE_EXPR_DEPTH,
+  type PowerAction,
   PROTOCOL_VERSION,
 } from "../../protocol/methods.ts";
 import { PUBLIC_VARIABLES, REDACTED, redactEntry } from "./env_policy.ts";
 import type { CallContext, RpcHandlers } from "./server.ts";
+import type { SeeingMethod } from "../../protocol/methods.ts";
 
 /** The engine calls the handlers make. */
 export type HandlerEngine = Pick<
@@ -77,6 +79,10 @@ export interface HandlerServices {
    * (`docs/rpc.md#who-sees-what`). @default 0: root only
    */
   readonly ownerUid?: number;
+  /** Starts the final phase of a shutdown (PID 1 only); absent elsewhere. */
+  shutdown?(action: PowerAction): void;
+  /** Re-executes the daemon keeping its jobs, after the answer is sent (docs/reexec.md). */
+  reexec?(): void;
 }
 
 /** The one map from engine errors to wire errors: by the error's code, never its text. */
@@ -175,7 +181,7 @@ function statusAfter(
 }
 
 /** Builds every handler. */
-export function createHandlers(s: HandlerServices): RpcHandlers {
+export function createHandlers(s: HandlerServices): Omit<RpcHandlers, SeeingMethod> {
   const engine = s.driver.engine;
   // Whether the caller sees environment values and job text: root and the owner only. A
   // client-supplied `caller` changes nothing here: the peer's uid alone decides.
@@ -295,6 +301,17 @@ export function createHandlers(s: HandlerServices): RpcHandlers {
         s.logPriority = p.priority as LogPriority;
       }
       return { priority: s.logPriority };
+    },
+    "daemon.shutdown": (p) => {
+      // Only PID 1 has a machine to shut down.
+      if (s.shutdown === undefined) throw RpcError.of("MethodNotFound");
+      s.shutdown(p.action);
+      return {};
+    },
+    "daemon.reexec": () => {
+      if (s.reexec === undefined) throw RpcError.of("MethodNotFound");
+      s.reexec();
+      return {};
     },
     "daemon.notifyDiskWriteable": () => {
       s.notifyDiskWriteable();

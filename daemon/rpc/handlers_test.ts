@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parseJobConfig } from "../../parser/parse_job.ts";
 import type { JobClassSpec } from "../../parser/types.ts";
 import { ERROR_CODES, type ErrorName, RpcError } from "../../protocol/errors.ts";
-import type { Method, Params, Result } from "../../protocol/methods.ts";
+import type { Method, Params, Result, SeeingMethod } from "../../protocol/methods.ts";
 import type { RequestOptions } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import type { Effect, Instance, NotifyResult, StatusEntry, WaiterId } from "../engine/types.ts";
@@ -157,7 +157,7 @@ function status(job: string, instance = "", goal: "start" | "stop" = "start"): S
   };
 }
 
-async function call<M extends Method>(
+async function call<M extends Exclude<Method, SeeingMethod>>(
   s: HandlerServices,
   method: M,
   params: Params<M>,

@@ -4,9 +4,12 @@
  * Each request line is parsed, validated against its zod schema
  * (`protocol/methods.ts`), authorised by the caller's credentials (SO_PEERCRED), and
  * dispatched to a handler. Nothing a client sends can hurt the daemon or
- * other clients: bad JSON gets a parse error, an unknown method or bad params
- * an error response, a line over the size limit or a client that goes silent
- * mid-line is dropped, and a handler that throws becomes an error response.
+ * other clients (docs/rpc.md#limits): bad JSON gets a parse error, an unknown
+ * method or bad params an error response, a handler that throws or a reply
+ * that cannot be serialised an error response; a line over the size limit, a
+ * client that idles or dribbles a request, or one that does not read its
+ * replies is dropped; connections are limited per uid with a reserve for root
+ * and the owner; batches are answered piece by piece, never as one string.
  *
  * @module
  */
@@ -20,7 +23,11 @@ import {
 import { ERROR_CODES, errorMessage, RpcError } from "../../protocol/errors.ts";
 import { LineSplitter, LineTooLongError, MAX_REQUEST_BYTES } from "../../protocol/framing.ts";
 import { type Method, METHODS, type Params, type Result } from "../../protocol/methods.ts";
+import { effectiveIds } from "../../sys/libc.ts";
+import { Admission } from "./admission.ts";
 import type { PeerCredentials } from "./peercred.ts";
+import { ReplyQueue } from "./reply_queue.ts";
+import { checkRequest, invalidRequest, Output, REPLY_HIGH_WATER, streamBatch } from "./replies.ts";
 
 export type { PeerCredentials };
 
@@ -89,7 +96,7 @@ function isProtocolError(e: unknown): e is RpcError | JSONRPCErrorException {
   return e instanceof RpcError || e instanceof JSONRPCErrorException;
 }
 
-/** Options of {@linkcode ControlSocketServer.listen}. */
+/** Options of {@linkcode ControlSocketServer.listen}; limits are described in docs/rpc.md#limits. */
 export interface ControlSocketOptions {
   readonly path: string;
   readonly dispatcher: JSONRPCServer<CallContext>;
@@ -99,16 +106,45 @@ export interface ControlSocketOptions {
   readonly createWithMode: <T>(mode: number, fn: () => T) => T;
   /** Socket file mode. */
   readonly mode: number;
+  /** Longest request line, in bytes (default 1 MiB). */
   readonly maxRequestBytes?: number;
-  /** A client that sends part of a line and then nothing for this long is dropped. */
+  /** A connection with no request in progress for this long is dropped (default 30 s). */
   readonly idleTimeoutMs?: number;
+  /** A request line must arrive whole within this long of its first byte (default 10 s). */
+  readonly requestTimeoutMs?: number;
+  /** Connections open at once (default 512). */
   readonly maxConnections?: number;
+  /** Connections open at once per uid other than root and the owner (default 32). */
+  readonly maxConnectionsPerUid?: number;
+  /** Of `maxConnections`, how many are kept for root and the owner (default 64). */
+  readonly reservedConnections?: number;
+  /** The daemon's owner, as privileged as root here (default: the daemon's own uid). */
+  readonly ownerUid?: number;
+  /** Requests of one connection handled at once; it is not read further meanwhile (default 32). */
+  readonly maxInflightPerConnection?: number;
+  /** Reply bytes queued per connection; past it the client is dropped (default 4 MiB). */
+  readonly maxReplyQueueBytes?: number;
+  /** Replies waiting and none read for this long: the client is dropped (default 30 s). */
+  readonly replyStallTimeoutMs?: number;
+  /** Requests in one batch at most (default 1,000); a larger batch gets one Invalid Request. */
+  readonly maxBatchRequests?: number;
   readonly onClientError?: (message: string) => void;
   /** Called when a connection is closed (e.g. to release its peer-credential record). */
   readonly onClose?: (conn: Deno.UnixConn) => void;
 }
 
-const encoder = new TextEncoder();
+/** The defaults of the limits in {@linkcode ControlSocketOptions} (docs/rpc.md#limits). */
+export const SOCKET_LIMITS = {
+  idleTimeoutMs: 30_000,
+  requestTimeoutMs: 10_000,
+  maxConnections: 512,
+  maxConnectionsPerUid: 32,
+  reservedConnections: 64,
+  maxInflightPerConnection: 32,
+  maxReplyQueueBytes: 4 << 20,
+  replyStallTimeoutMs: 30_000,
+  maxBatchRequests: 1000,
+} as const;
 
 /** Another daemon already answers on the socket path (a live socket is never replaced). */
 export class SocketInUseError extends Error {
@@ -134,7 +170,9 @@ export class ControlSocketServer {
   readonly #options: ControlSocketOptions;
   /** The inode of our socket file, so that close() never removes a successor's. */
   readonly #inode: number | null;
-  readonly #conns = new Set<Deno.UnixConn>();
+  /** Open connections and their reply queues (`null` until serving starts). */
+  readonly #conns = new Map<Deno.UnixConn, ReplyQueue | null>();
+  readonly #admission: Admission;
   #closed = false;
   readonly #accepting: Promise<void>;
 
@@ -145,6 +183,13 @@ export class ControlSocketServer {
     this.#listener = listener;
     this.#options = options;
     this.#inode = inodeOf(options.path);
+    const owner = options.ownerUid ?? ownUid();
+    this.#admission = new Admission({
+      maxConnections: options.maxConnections ?? SOCKET_LIMITS.maxConnections,
+      maxPerUid: options.maxConnectionsPerUid ?? SOCKET_LIMITS.maxConnectionsPerUid,
+      reserved: options.reservedConnections ?? SOCKET_LIMITS.reservedConnections,
+      privileged: (uid) => uid === 0 || uid === owner,
+    });
     this.#accepting = this.#acceptLoop();
   }
 
@@ -192,99 +237,159 @@ export class ControlSocketServer {
       } catch (e) {
         this.#options.onClientError?.(`cannot read peer credentials: ${String(e)}`);
       }
-      if (this.#conns.size >= (this.#options.maxConnections ?? 512)) {
-        this.#options.onClientError?.("too many clients; connection refused");
+      const admitted = this.#admission.admit(peer);
+      if ("refused" in admitted) {
+        this.#options.onClientError?.(`${admitted.refused}; connection refused`);
         closeQuietly(conn);
-        this.#options.onClose?.(conn);
+        this.#notifyClose(conn);
         continue;
       }
-      this.#conns.add(conn);
+      this.#conns.set(conn, null);
       this.#serve(conn, peer).catch((e) => this.#options.onClientError?.(String(e)))
         .finally(() => {
+          admitted.release();
           this.#conns.delete(conn);
           closeQuietly(conn);
-          try {
-            this.#options.onClose?.(conn);
-          } catch { /* bookkeeping only */ }
+          this.#notifyClose(conn);
         });
     }
   }
 
+  #notifyClose(conn: Deno.UnixConn): void {
+    try {
+      this.#options.onClose?.(conn);
+    } catch { /* bookkeeping only */ }
+  }
+
+  /**
+   * Serves one connection: reads request lines and runs up to a limit of them at once; stops
+   * reading while that many run or while replies wait to be read (back-pressure); drops the
+   * client when it idles, dribbles a request, or does not read its replies.
+   */
   async #serve(conn: Deno.UnixConn, peer: PeerCredentials | null): Promise<void> {
+    const o = this.#options;
     const abort = new AbortController();
     const ctx: CallContext = { peer, signal: abort.signal };
-    const splitter = new LineSplitter(this.#options.maxRequestBytes ?? MAX_REQUEST_BYTES);
-    const idleMs = this.#options.idleTimeoutMs ?? 30_000;
+    const splitter = new LineSplitter(o.maxRequestBytes ?? MAX_REQUEST_BYTES);
+    const idleMs = o.idleTimeoutMs ?? SOCKET_LIMITS.idleTimeoutMs;
+    const requestMs = o.requestTimeoutMs ?? SOCKET_LIMITS.requestTimeoutMs;
+    const maxInflight = o.maxInflightPerConnection ?? SOCKET_LIMITS.maxInflightPerConnection;
+    const who = peer === null ? "client" : `client pid ${peer.pid} uid ${peer.uid}`;
+    const drop = (why: string) => {
+      o.onClientError?.(`${who} dropped: ${why}`);
+      abort.abort();
+      closeQuietly(conn);
+    };
+    const replies = new ReplyQueue(conn, {
+      maxBytes: o.maxReplyQueueBytes ?? SOCKET_LIMITS.maxReplyQueueBytes,
+      stallTimeoutMs: o.replyStallTimeoutMs ?? SOCKET_LIMITS.replyStallTimeoutMs,
+    }, drop);
+    this.#conns.set(conn, replies);
+    if (this.#closed) replies.fail("the daemon is closing");
+    const out = new Output(replies, (m) => o.onClientError?.(`${who}: ${m}`));
     const inflight = new Set<Promise<void>>();
-    let partial = false;
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = partial ? setTimeout(() => closeQuietly(conn), idleMs) : undefined;
+    /** When the incomplete line now held started to arrive (paused time not counted). */
+    let lineStarted = 0;
+    /** When the last request was taken or answered: blank lines do not keep a client alive. */
+    let busySince = Date.now();
+    const pause = async () => {
+      const from = Date.now();
+      while (inflight.size >= maxInflight && replies.failed === null) await Promise.race(inflight);
+      await replies.below(REPLY_HIGH_WATER);
+      lineStarted += Date.now() - from;
     };
     const buf = new Uint8Array(64 * 1024);
-    let writes = Promise.resolve();
-    const send = (response: JSONRPCResponse | JSONRPCResponse[]) => {
-      const bytes = encoder.encode(`${JSON.stringify(response)}\n`);
-      writes = writes.then(() => writeAll(conn, bytes)).catch(() => abort.abort());
-    };
     try {
-      while (true) {
+      while (replies.failed === null) {
+        await pause();
+        if (replies.failed !== null) break;
+        const wait = splitter.pending > 0
+          ? Math.max(0, lineStarted + requestMs - Date.now())
+          : inflight.size === 0 && replies.bytes === 0
+          ? Math.max(0, busySince + idleMs - Date.now())
+          : null;
+        const timer = wait === null ? undefined : setTimeout(
+          () => drop(splitter.pending > 0 ? `no whole request in ${requestMs} ms` : "idle"),
+          wait,
+        );
         let n: number | null;
         try {
           n = await conn.read(buf);
         } catch {
           break;
+        } finally {
+          clearTimeout(timer);
         }
         if (n === null) break;
+        const before = splitter.pending;
         let lines: string[];
         try {
           lines = splitter.push(buf.subarray(0, n));
         } catch (e) {
           if (!(e instanceof LineTooLongError)) throw e;
-          send(createJSONRPCErrorResponse(null, ERROR_CODES.InvalidParams, e.message));
+          await out.send(createJSONRPCErrorResponse(null, ERROR_CODES.InvalidParams, e.message));
           break;
         }
-        partial = buf[n - 1] !== 0x0a;
-        armIdle();
+        if (splitter.pending > 0 && (before === 0 || lines.length > 0)) lineStarted = Date.now();
         for (const line of lines) {
           if (line.trim() === "") continue;
-          const call: Promise<void> = this.#handleLine(line, ctx).then((r) => {
-            if (r !== null) send(r);
-          }).finally(() => inflight.delete(call));
+          await pause();
+          if (replies.failed !== null) break;
+          busySince = Date.now();
+          const call: Promise<void> = this.#handleLine(line, ctx, out)
+            .catch((e) => o.onClientError?.(`cannot answer ${who}: ${String(e)}`))
+            .finally(() => {
+              inflight.delete(call);
+              busySince = Date.now();
+            });
           inflight.add(call);
         }
       }
     } finally {
-      clearTimeout(idle);
       abort.abort();
       // Let the answers to requests already read go out before the connection closes (a
       // client may shut down its sending side and still read). Calls that wait for a job or an
-      // event stop waiting on the abort above, so this ends.
-      if (!this.#closed) await Promise.allSettled([...inflight]);
-      await writes;
+      // event stop waiting on the abort above, so this ends; a client that does not read is
+      // dropped by the reply queue's stall timeout.
+      if (!this.#closed && replies.failed === null) await Promise.allSettled([...inflight]);
+      await replies.below(0);
     }
   }
 
-  async #handleLine(
-    line: string,
-    ctx: CallContext,
-  ): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
+  /** Answers one request line: a single request, or a batch streamed element by element. */
+  async #handleLine(line: string, ctx: CallContext, out: Output): Promise<void> {
     let request: unknown;
     try {
       request = JSON.parse(line);
     } catch {
-      return createJSONRPCErrorResponse(null, ERROR_CODES.ParseError, errorMessage("ParseError"));
+      return await out.send(
+        createJSONRPCErrorResponse(null, ERROR_CODES.ParseError, errorMessage("ParseError")),
+      );
     }
+    if (!Array.isArray(request)) {
+      const response = await this.#handleOne(request, ctx);
+      if (response !== null) await out.send(response);
+      return;
+    }
+    const max = this.#options.maxBatchRequests ?? SOCKET_LIMITS.maxBatchRequests;
+    if (request.length === 0 || request.length > max) {
+      const detail = request.length === 0
+        ? "empty batch"
+        : `a batch holds at most ${max} requests, not ${request.length}`;
+      return await out.send(invalidRequest(null, detail));
+    }
+    await streamBatch(request, (element) => this.#handleOne(element, ctx), out);
+  }
+
+  /** Answers one request (not a batch); `null` for a notification. */
+  async #handleOne(request: unknown, ctx: CallContext): Promise<JSONRPCResponse | null> {
+    const invalid = checkRequest(request);
+    if (invalid !== null) return invalid;
     try {
       // deno-lint-ignore no-explicit-any
-      return await this.#options.dispatcher.receive(request as any, ctx);
+      return await this.#options.dispatcher.receive(request as any, ctx) as JSONRPCResponse | null;
     } catch (e) {
-      return createJSONRPCErrorResponse(
-        null,
-        ERROR_CODES.InvalidRequest,
-        errorMessage("InvalidRequest", { detail: String(e) }),
-      );
+      return invalidRequest(null, String(e));
     }
   }
 
@@ -295,7 +400,10 @@ export class ControlSocketServer {
     try {
       this.#listener.close();
     } catch { /* already closed */ }
-    for (const c of this.#conns) closeQuietly(c);
+    for (const [conn, replies] of this.#conns) {
+      replies?.fail("the daemon is closing");
+      closeQuietly(conn);
+    }
     await this.#accepting.catch(() => {});
     if (this.#inode !== null && inodeOf(this.#options.path) === this.#inode) {
       try {
@@ -305,17 +413,21 @@ export class ControlSocketServer {
   }
 }
 
+/** This process's uid, which owns a user-mode daemon; `null` when it cannot be read. */
+function ownUid(): number | null {
+  try {
+    return effectiveIds().euid;
+  } catch {
+    return null;
+  }
+}
+
 function inodeOf(path: string): number | null {
   try {
     return Deno.lstatSync(path).ino;
   } catch {
     return null;
   }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
 
 function closeQuietly(conn: Deno.Conn): void {

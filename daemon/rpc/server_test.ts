@@ -9,6 +9,7 @@ import type { Method } from "../../protocol/methods.ts";
 import {
   type Authorizer,
   type CallContext,
+  type ControlSocketOptions,
   ControlSocketServer,
   createDispatcher,
   type RpcHandlers,
@@ -46,7 +47,7 @@ interface Harness extends AsyncDisposable {
 
 async function serve(
   h: RpcHandlers,
-  options: { authorize?: Authorizer; maxRequestBytes?: number; idleTimeoutMs?: number } = {},
+  options: { authorize?: Authorizer } & Partial<ServerLimits> = {},
 ): Promise<Harness> {
   const dir = await Deno.makeTempDir();
   const path = join(dir, "ctl.sock");
@@ -62,8 +63,7 @@ async function serve(
     peerLookup: () => PEER,
     createWithMode: (_mode, fn) => fn(),
     mode: 0o600,
-    ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
-    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...limitsOf(options),
     onClose: (conn) => closed.push(conn),
   });
   return {
@@ -76,6 +76,17 @@ async function serve(
       await Deno.remove(dir, { recursive: true });
     },
   };
+}
+
+/** The options of the server that tests here set. */
+type ServerLimits = Omit<
+  ControlSocketOptions,
+  "path" | "dispatcher" | "peerLookup" | "createWithMode" | "mode" | "onClose"
+>;
+
+function limitsOf(options: { authorize?: Authorizer } & Partial<ServerLimits>): ServerLimits {
+  const { authorize: _, ...limits } = options;
+  return limits;
 }
 
 /** Sends raw text and reads answer lines until `count` arrived or the server closed. */
@@ -301,4 +312,243 @@ Deno.test("listen() refuses a live socket, replaces a stale one, close() removes
   client.close();
   await second.close();
   await assert.rejects(Deno.lstat(stalePath), Deno.errors.NotFound);
+});
+
+/** Reads until the server closes the connection; resolves with what was read and how long. */
+async function readToEnd(conn: Deno.Conn): Promise<{ text: string; ms: number }> {
+  const t0 = performance.now();
+  const buf = new Uint8Array(65536);
+  let text = "";
+  for (;;) {
+    const n = await conn.read(buf).catch(() => null);
+    if (n === null) return { text, ms: performance.now() - t0 };
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+}
+
+Deno.test("an id that is an object or array is answered with id null, as an Invalid Request", async () => {
+  await using h = await serve(handlers());
+  const answers = await raw(
+    h.path,
+    '{"jsonrpc":"2.0","id":{"a":1},"method":"daemon.version"}\n' +
+      '{"jsonrpc":"2.0","id":[1],"method":"daemon.version"}\n' +
+      '{"jsonrpc":"2.0","id":true,"method":"daemon.version"}\n' +
+      '[{"jsonrpc":"2.0","id":{"x":[]},"method":"daemon.version"},' +
+      '{"jsonrpc":"2.0","id":"s","method":"daemon.version"}]\n',
+    4,
+  );
+  for (const a of answers.slice(0, 3)) {
+    assert.deepEqual(a, {
+      jsonrpc: "2.0",
+      id: null,
+      error: {
+        code: ERROR_CODES.InvalidRequest,
+        message: "Invalid request: id must be a string, a number or null",
+      },
+    });
+  }
+  const batch = answers[3] as { id: unknown; error?: { code: number } }[];
+  assert.deepEqual(batch.map((r) => [r.id, r.error?.code]), [
+    [null, ERROR_CODES.InvalidRequest],
+    ["s", undefined],
+  ]);
+});
+
+Deno.test("a reply that cannot be serialised is an Internal error for that request only", async () => {
+  const errors: string[] = [];
+  await using h = await serve(
+    handlers({
+      // A BigInt makes JSON.stringify throw, as an over-long or over-deep reply does.
+      "job.usage": (p) => ({ usage: p.job === "bad" ? (1n as unknown as string) : p.job }),
+    }),
+    { onClientError: (m) => errors.push(m) },
+  );
+  const line = (id: number, job: string) =>
+    `{"jsonrpc":"2.0","id":${id},"method":"job.usage","params":{"job":"${job}"}}`;
+  const answers = await raw(
+    h.path,
+    `${line(1, "bad")}\n[${line(2, "ok")},${line(3, "bad")},${line(4, "fine")}]\n${line(5, "x")}\n`,
+    3,
+  );
+  assert.deepEqual(answers[0], {
+    jsonrpc: "2.0",
+    id: 1,
+    error: { code: ERROR_CODES.Internal, message: "Internal error" },
+  });
+  assert.deepEqual(answers[1], [
+    { jsonrpc: "2.0", id: 2, result: { usage: "ok" } },
+    { jsonrpc: "2.0", id: 3, error: { code: ERROR_CODES.Internal, message: "Internal error" } },
+    { jsonrpc: "2.0", id: 4, result: { usage: "fine" } },
+  ]);
+  assert.deepEqual(answers[2], { jsonrpc: "2.0", id: 5, result: { usage: "x" } });
+  assert.equal(errors.filter((e) => /cannot serialise/.test(e)).length, 2);
+});
+
+Deno.test("a batch is answered as one array built piece by piece, and capped in size", async () => {
+  const usage = "u".repeat(10_000);
+  await using h = await serve(handlers({ "job.usage": () => ({ usage }) }), {
+    maxBatchRequests: 300,
+  });
+  const item = (i: number) =>
+    `{"jsonrpc":"2.0","id":${i},"method":"job.usage","params":{"job":"j"}}`;
+  const list = (n: number) => `[${Array.from({ length: n }, (_, i) => item(i)).join(",")}]\n`;
+  // 300 replies of 10 kB: 3 MB, more than the reply high-water mark, in one array.
+  const [full] = await raw(h.path, list(300), 1) as { id: number; result: { usage: string } }[][];
+  assert.equal(full?.length, 300);
+  assert.deepEqual(full!.map((r) => r.id), Array.from({ length: 300 }, (_, i) => i));
+  assert.ok(full!.every((r) => r.result.usage === usage));
+  // Notifications only: no answer at all; then a good request on the same connection.
+  const quiet = await raw(
+    h.path,
+    '[{"jsonrpc":"2.0","method":"daemon.version"}]\n{"jsonrpc":"2.0","id":1,"method":"daemon.version"}\n',
+    1,
+  );
+  assert.deepEqual(quiet.map((r) => (r as { id: number }).id), [1]);
+  for (
+    const [text, detail] of [[list(301), "a batch holds at most 300 requests, not 301"], [
+      "[]\n",
+      "empty batch",
+    ]]
+  ) {
+    assert.deepEqual(await raw(h.path, text!, 1), [{
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: ERROR_CODES.InvalidRequest, message: `Invalid request: ${detail}` },
+    }]);
+  }
+});
+
+Deno.test("a pipelined request is never written into the middle of a batch's array", async () => {
+  await using h = await serve(handlers({
+    "job.usage": async (p) => {
+      await new Promise((r) => setTimeout(r, p.job === "slow" ? 20 : 0));
+      return { usage: p.job };
+    },
+  }));
+  const item = (i: number, job: string) =>
+    `{"jsonrpc":"2.0","id":${i},"method":"job.usage","params":{"job":"${job}"}}`;
+  const answers = await raw(
+    h.path,
+    `[${item(1, "a")},${item(2, "slow")},${item(3, "slow")}]\n${item(4, "b")}\n${item(5, "c")}\n`,
+    3,
+  );
+  const batch = answers.find(Array.isArray) as { id: number }[];
+  assert.deepEqual(batch.map((r) => r.id), [1, 2, 3]);
+  const singles = answers.filter((a) => !Array.isArray(a)) as { id: number }[];
+  assert.deepEqual(singles.map((r) => r.id).sort(), [4, 5]);
+});
+
+Deno.test("a connection that sends nothing is dropped after the idle timeout", async () => {
+  await using h = await serve(handlers(), { idleTimeoutMs: 200 });
+  const conn = await Deno.connect({ transport: "unix", path: h.path });
+  try {
+    const { text, ms } = await readToEnd(conn);
+    assert.equal(text, "");
+    assert.ok(ms >= 150 && ms < 3000, `dropped after ${Math.round(ms)} ms`);
+  } finally {
+    conn.close();
+  }
+  // A client that waits for an answer is not idle.
+  await using slow = await serve(
+    handlers({
+      "job.usage": () => new Promise((r) => setTimeout(() => r({ usage: "late" }), 500)),
+    }),
+    { idleTimeoutMs: 200 },
+  );
+  const answers = await raw(
+    slow.path,
+    '{"jsonrpc":"2.0","id":1,"method":"job.usage","params":{"job":"j"}}\n',
+    1,
+  );
+  assert.deepEqual(answers, [{ jsonrpc: "2.0", id: 1, result: { usage: "late" } }]);
+});
+
+Deno.test("a request dribbled a byte at a time is dropped at the request timeout", async () => {
+  await using h = await serve(handlers(), { requestTimeoutMs: 400, idleTimeoutMs: 10_000 });
+  const conn = await Deno.connect({ transport: "unix", path: h.path });
+  const reading = readToEnd(conn);
+  let sent = 0;
+  let stop = false;
+  const dribble = (async () => {
+    // One byte every 50 ms: each byte well inside the timeout, the whole line never.
+    for (
+      const byte of new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"method":"daemon.version"')
+    ) {
+      if (stop) return;
+      try {
+        await conn.write(new Uint8Array([byte]));
+      } catch {
+        return;
+      }
+      sent++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const { ms } = await reading;
+  stop = true;
+  await dribble;
+  conn.close();
+  assert.ok(ms >= 350 && ms < 2000, `dropped after ${Math.round(ms)} ms (${sent} bytes sent)`);
+  assert.ok(sent < 49, `the whole line went through (${sent} bytes)`);
+});
+
+Deno.test("a client that does not read is dropped; reading stops while its replies wait", async () => {
+  const errors: string[] = [];
+  let calls = 0;
+  await using h = await serve(
+    handlers({
+      "job.usage": () => {
+        calls++;
+        return { usage: "u".repeat(1000) };
+      },
+    }),
+    { replyStallTimeoutMs: 300, onClientError: (m) => errors.push(m) },
+  );
+  const conn = await Deno.connect({ transport: "unix", path: h.path });
+  const line = new TextEncoder().encode(
+    '{"jsonrpc":"2.0","id":1,"method":"job.usage","params":{"job":"j"}}\n',
+  );
+  const flood = new Uint8Array(line.length * 20_000);
+  for (let i = 0; i < 20_000; i++) flood.set(line, i * line.length);
+  // The server stops reading once replies back up, so this write never completes.
+  const writing = (async () => {
+    let rest = flood;
+    try {
+      while (rest.length > 0) rest = rest.subarray(await conn.write(rest));
+    } catch { /* dropped */ }
+  })();
+  while (!errors.some((e) => /dropped: no reply read/.test(e))) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // Far fewer than the 20,000 requests sent were handled: back-pressure held the rest.
+  assert.ok(calls < 5000, `${calls} requests handled`);
+  conn.close();
+  await writing;
+  while (h.server.connections > 0) await new Promise((r) => setTimeout(r, 10));
+  const ok = await raw(h.path, '{"jsonrpc":"2.0","id":2,"method":"daemon.version"}\n', 1);
+  assert.equal((ok[0] as { id: number }).id, 2);
+});
+
+Deno.test("blank lines do not keep an idle connection open", async () => {
+  await using h = await serve(handlers(), { idleTimeoutMs: 300 });
+  const conn = await Deno.connect({ transport: "unix", path: h.path });
+  let stop = false;
+  const blanks = (async () => {
+    while (!stop) {
+      try {
+        await conn.write(new TextEncoder().encode("\n"));
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    const { ms } = await readToEnd(conn);
+    assert.ok(ms >= 250 && ms < 2000, `dropped after ${Math.round(ms)} ms`);
+  } finally {
+    stop = true;
+    await blanks;
+    conn.close();
+  }
 });

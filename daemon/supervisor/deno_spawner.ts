@@ -32,7 +32,10 @@
  */
 
 import {
+  type AdoptedProcess,
+  type AdoptOptions,
   type ExitStatus,
+  type KeptLogPipe,
   type ProcessSpawner,
   type SpawnedProcess,
   SpawnError,
@@ -73,7 +76,9 @@ import { readProcStat, readStatus } from "../../sys/procfs.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
 import { LogFile, logFilePath, type LogLoss } from "./log_file.ts";
+import { LineStamper } from "./log_timestamps.ts";
 import type { Reaper } from "./reaper.ts";
+import { adoptProcess, keepPipes, type LoggedProcess } from "./adopted.ts";
 
 /** Options of {@linkcode DenoSpawner}. */
 export interface DenoSpawnerOptions {
@@ -87,6 +92,8 @@ export interface DenoSpawnerOptions {
   readonly logDrainMs?: number;
   /** Memory cap per log while its file cannot be written. */
   readonly logBufferBytes?: number;
+  /** `--log-timestamps`: stamp each log line with its time (docs/seeing.md#logs). */
+  readonly logTimestamps?: boolean;
   /**
    * Memory cap of the logs of ended processes kept for `notify-disk-writeable`, all together
    * (default {@linkcode DEFAULT_UNFLUSHED_BYTES}); the oldest are dropped, and reported, first.
@@ -233,6 +240,7 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #graceMs: number;
   readonly #drainMs: number;
   readonly #logBufferBytes: number | undefined;
+  readonly #logTimestamps: boolean;
   readonly #daemonNice: number;
   readonly #ownPgid: number;
   readonly #identity: { readonly euid: number; readonly egid: number };
@@ -240,6 +248,8 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #unflushed = new Set<LogFile>();
   /** Logs of processes whose output is still being read. */
   readonly #live = new Set<LogFile>();
+  /** Processes whose output is logged, by pid: what a re-exec keeps (`adopted.ts`). */
+  readonly #logged = new Map<number, LoggedProcess>();
   readonly #unflushedCap: number;
   #log: (priority: "info" | "warn", message: string) => void;
   readonly #lossReportMs: number | undefined;
@@ -253,6 +263,7 @@ export class DenoSpawner implements ProcessSpawner {
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#logBufferBytes = options.logBufferBytes;
+    this.#logTimestamps = options.logTimestamps ?? false;
     this.#unflushedCap = options.unflushedLogBytes ?? DEFAULT_UNFLUSHED_BYTES;
     this.#log = options.log ?? (() => {});
     this.#lossReportMs = options.logLossReportMs;
@@ -362,9 +373,11 @@ export class DenoSpawner implements ProcessSpawner {
     let exited = status;
     if (logging) {
       const log = this.#openLog(req.logDir!, req.job, req.instance);
+      this.#logged.set(pid, { path: logFilePath(req.logDir!, req.job, req.instance) });
       let done = false;
       const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {
         done = true;
+        this.#logged.delete(pid);
         this.#closeLog(log);
       });
       exited = status.then(async (s) => {
@@ -429,6 +442,30 @@ export class DenoSpawner implements ProcessSpawner {
   }
 
   /**
+   * Takes over `pid` after a re-exec (docs/reexec.md): its exit through the reaper, its log
+   * pipes (kept by {@linkcode keepAcrossExec}) drained again.
+   */
+  adopt(pid: number, options: AdoptOptions = {}): AdoptedProcess | null {
+    return adoptProcess(this.#reaper, pid, options, {
+      openLog: (path) => {
+        const log = new LogFile(path, {
+          ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
+          onLoss: (loss) => this.#reportLoss(path, loss),
+        });
+        this.#live.add(log);
+        return log;
+      },
+      closeLog: (log) => this.#closeLog(log),
+      logged: this.#logged,
+    });
+  }
+
+  /** Keeps every log pipe open across a re-exec (or stops keeping them, with `false`). */
+  keepAcrossExec(keep = true): KeptLogPipe[] {
+    return keepPipes(this.#logged, keep);
+  }
+
+  /**
    * `initctl notify-disk-writeable`: writes out the logs kept in memory for ended processes,
    * oldest first, then reopens the log of every running process and writes what it buffered.
    * Returns how many logs still hold output in memory.
@@ -453,6 +490,7 @@ export class DenoSpawner implements ProcessSpawner {
       ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
       ...(this.#lossReportMs === undefined ? {} : { reportMs: this.#lossReportMs }),
       onLoss: (loss) => this.#reportLoss(who, loss),
+      ...(this.#logTimestamps ? { transform: new LineStamper().stamp } : {}),
     });
     this.#live.add(log);
     return log;

@@ -79,6 +79,8 @@ export interface LogFileOptions {
   readonly reportMs?: number;
   /** The clock for `reportMs` (tests). Default `performance.now`. */
   readonly now?: () => number;
+  /** Rewrites each chunk before it is kept (`--log-timestamps`, docs/seeing.md#logs). */
+  readonly transform?: (chunk: Uint8Array) => Uint8Array;
 }
 
 /** Default least time between two reports of one continuing loss. */
@@ -110,12 +112,15 @@ export class LogFile {
   readonly #reportMs: number;
   readonly #now: () => number;
 
+  readonly #transform: ((chunk: Uint8Array) => Uint8Array) | null;
+
   constructor(path: string, options: LogFileOptions = {}) {
     this.path = path;
     this.#maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
     this.#onLoss = options.onLoss ?? null;
     this.#reportMs = options.reportMs ?? DEFAULT_REPORT_MS;
     this.#now = options.now ?? (() => performance.now());
+    this.#transform = options.transform ?? null;
   }
 
   /** Where output currently goes. */
@@ -153,8 +158,9 @@ export class LogFile {
    * Appends `chunk`; buffers it when the file cannot be opened; after ENOSPC tries it and drops
    * it if the disk is still full. Never throws.
    */
-  write(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
+  write(raw: Uint8Array): void {
+    if (raw.length === 0) return;
+    const chunk = this.#transform === null ? raw : this.#transform(raw);
     // What waits goes first, and makes room for this chunk if the file can take it now.
     if (this.#pendingBytes > 0) this.#drain();
     const blocked = this.#pendingBytes > 0; // the file just refused: do not ask it again

@@ -9,7 +9,7 @@ import { ROOT } from "./_harness.ts";
 
 Deno.test("the container example runs, answers initctl, stops cleanly on SIGTERM", async () => {
   const script = "mount -t tmpfs none /var/log && mount -t tmpfs none /run && " +
-    "(sleep 3; bin/initctl list | sort; kill -TERM 1) & " +
+    "(sleep 7; bin/initctl list | sort; kill -TERM 1) & " +
     "exec bin/init --container --confdir examples/container/sidecars --grace-period 2 -- " +
     "examples/container/app/server.sh";
   const out = await new Deno.Command("unshare", {

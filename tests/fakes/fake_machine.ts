@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Machine, RebootCommand } from "../../daemon/ports.ts";
+import type { Machine, MountPoint, RebootCommand } from "../../daemon/ports.ts";
 
 /**
  * The recording machine.
@@ -22,6 +22,14 @@ import type { Machine, RebootCommand } from "../../daemon/ports.ts";
  */
 export class FakeMachine implements Machine {
   readonly calls: string[] = [];
+  /** What `mounts()` answers; `mount` adds to it, `unmount` removes from it. */
+  mountTable: MountPoint[] = [];
+  /** What `stdio()` answers. */
+  stdioTargets: (string | null)[] = ["/dev/console", "/dev/console", "/dev/console"];
+  /** Lines written to the kernel log; `null` makes `openKernelLog` fail. */
+  kernelLog: string[] | null = [];
+  /** What `ownsMachine()` answers. */
+  owner = true;
   /** Names of calls that throw (e.g. `unmount`). */
   readonly failing: Set<string> = new Set();
 
@@ -32,10 +40,14 @@ export class FakeMachine implements Machine {
 
   mount(source: string, target: string, fstype: string, flags: number, data: string | null): void {
     this.#record("mount", `mount ${source} ${target} ${fstype} ${flags} ${data ?? "-"}`);
+    const REMOUNT = 32;
+    if ((flags & REMOUNT) === 0) this.mountTable.push({ mountPoint: target, fsType: fstype });
   }
 
   unmount(target: string, flags: number): void {
     this.#record("unmount", `unmount ${target} ${flags}`);
+    const i = this.mountTable.findLastIndex((m) => m.mountPoint === target);
+    if (i >= 0) this.mountTable.splice(i, 1);
   }
 
   sync(): void {
@@ -52,5 +64,42 @@ export class FakeMachine implements Machine {
 
   attachConsole(path: string): void {
     this.#record("attachConsole", `attachConsole ${path}`);
+  }
+
+  mounts(): readonly MountPoint[] {
+    return [...this.mountTable];
+  }
+
+  makeDirectory(path: string, mode: number): void {
+    this.#record("makeDirectory", `mkdir ${path} ${mode.toString(8)}`);
+  }
+
+  setsid(): void {
+    this.#record("setsid", "setsid");
+  }
+
+  chdir(path: string): void {
+    this.#record("chdir", `chdir ${path}`);
+  }
+
+  setUmask(mask: number): void {
+    this.#record("setUmask", `umask ${mask.toString(8).padStart(3, "0")}`);
+  }
+
+  stdio(): readonly (string | null)[] {
+    return [...this.stdioTargets];
+  }
+
+  openKernelLog(): ((line: string) => void) | null {
+    const lines = this.kernelLog;
+    return lines === null ? null : (line) => void lines.push(line);
+  }
+
+  ownsMachine(): boolean {
+    return this.owner;
+  }
+
+  reexec(extraArgs: readonly string[]): void {
+    this.#record("reexec", `reexec ${extraArgs.join(" ")}`.trimEnd());
   }
 }

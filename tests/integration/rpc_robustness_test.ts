@@ -7,67 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { listDir } from "../../sys/libc.ts";
+import { RawClient } from "../helpers/raw_client.ts";
 import { startTestDaemon, type TestDaemon, waitFor } from "../helpers/test_daemon.ts";
-
-const encoder = new TextEncoder();
-
-/** A raw connection reading newline-delimited JSON responses. */
-class RawClient implements AsyncDisposable {
-  readonly #conn: Deno.UnixConn;
-  #buffer = "";
-  readonly #decoder = new TextDecoder();
-  #closed = false;
-
-  private constructor(conn: Deno.UnixConn) {
-    this.#conn = conn;
-  }
-
-  static async connect(d: TestDaemon): Promise<RawClient> {
-    return new RawClient(await Deno.connect({ transport: "unix", path: d.socket }));
-  }
-
-  async send(text: string | Uint8Array): Promise<void> {
-    let bytes = typeof text === "string" ? encoder.encode(text) : text;
-    while (bytes.length > 0) bytes = bytes.subarray(await this.#conn.write(bytes));
-  }
-
-  /** The next response line, parsed; null when the daemon closed the connection. */
-  async response(): Promise<unknown> {
-    const buf = new Uint8Array(65536);
-    for (;;) {
-      const nl = this.#buffer.indexOf("\n");
-      if (nl >= 0) {
-        const line = this.#buffer.slice(0, nl);
-        this.#buffer = this.#buffer.slice(nl + 1);
-        return JSON.parse(line);
-      }
-      const n = await this.#conn.read(buf);
-      if (n === null) return null;
-      this.#buffer += this.#decoder.decode(buf.subarray(0, n), { stream: true });
-    }
-  }
-
-  /** Shuts down the sending side; responses can still be read. */
-  async closeWrite(): Promise<void> {
-    await this.#conn.closeWrite();
-  }
-
-  /** Sends one line and returns the response to it. */
-  async call(line: string): Promise<unknown> {
-    await this.send(`${line}\n`);
-    return await this.response();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      try {
-        this.#conn.close();
-      } catch { /* closed by the daemon */ }
-    }
-    return Promise.resolve();
-  }
-}
 
 function errorCode(response: unknown): number | undefined {
   return (response as { error?: { code?: number } } | null)?.error?.code;

@@ -157,7 +157,8 @@ const plugin: Deno.lint.Plugin = {
         const path = repoPath(ctx.filename);
         const own = CLIENT_DIRS.find((d) => path !== null && under(path, d));
         if (own === undefined) return {};
-        const allowed = CLIENT_MAY_IMPORT;
+        // A client's tests may also use the shared test helpers.
+        const allowed = isTest(path!) ? [...CLIENT_MAY_IMPORT, "tests"] : CLIENT_MAY_IMPORT;
         return importVisitor((node, specifier) => {
           const target = importTarget(ctx.filename, specifier);
           const ok = target === null

@@ -61,6 +61,9 @@ Deno.test("client-imports: cli/ and compat_sysv/ import only protocol/, parser/,
   assert.deepEqual(lint("cli/x.ts", good), []);
   assert.deepEqual(lint("compat_sysv/x.ts", good.replace("./commands/d.ts", "./rc.ts")), []);
   assert.deepEqual(lint("cli/telinit.ts", `import { t } from "../compat_sysv/telinit.ts";\n`), []);
+  const helper = `import { h } from "../tests/helpers/xml.ts";\n`;
+  assert.deepEqual(lint("cli/x_test.ts", helper), [], "a client's tests use the test helpers");
+  assert.deepEqual(lint("cli/x.ts", helper), ["layers/client-imports"]);
   assert.deepEqual(lint("daemon/x.ts", bad.replace("../daemon/", "./")), [], "not a client");
 });
 

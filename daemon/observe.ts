@@ -1,0 +1,153 @@
+/**
+ * Wiring of what the daemon observes about itself for `initctl timeline`,
+ * `status --verbose` and the metrics: the engine's state changes, the
+ * spawner's exits, the events emitted and the RPC calls, all fed into one
+ * {@linkcode Observed}. No engine logic here. See docs/seeing.md.
+ *
+ * @module
+ */
+
+import type { Effect, Instance, JobState } from "./engine/types.ts";
+import { JobStats } from "./job_stats.ts";
+import type { ExitStatus, ProcessSpawner, SpawnedProcess, SpawnRequest } from "./ports.ts";
+import { Timeline } from "./timeline.ts";
+
+/** RPC calls by method and result (`ok` or the error's code name). */
+export class RpcCounts {
+  readonly #counts = new Map<string, number>();
+
+  /** Counts one call. */
+  add(method: string, result: string): void {
+    const k = `${method}\0${result}`;
+    this.#counts.set(k, (this.#counts.get(k) ?? 0) + 1);
+  }
+
+  /** Every (method, result, count). */
+  entries(): { method: string; result: string; count: number }[] {
+    return [...this.#counts].map(([k, count]) => {
+      const [method, result] = k.split("\0") as [string, string];
+      return { method, result, count };
+    });
+  }
+}
+
+/** Everything observed. */
+export class Observed {
+  readonly timeline: Timeline;
+  readonly stats: JobStats;
+  readonly rpc: RpcCounts = new RpcCounts();
+  /** Monotonic ms at start-up. */
+  readonly startedAt: number;
+  readonly #now: () => number;
+
+  /**
+   * @param now the monotonic clock, ms
+   * @param capacity the timeline's size
+   */
+  constructor(now: () => number, capacity?: number) {
+    this.#now = now;
+    this.timeline = new Timeline(now, capacity);
+    this.stats = new JobStats(now);
+    this.startedAt = now();
+  }
+
+  /** The current monotonic time. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** The engine's `onStateChange` observer. It never throws into the engine. */
+  readonly onStateChange = (inst: Instance, from: JobState): void => {
+    try {
+      this.timeline.record({
+        job: inst.cls.name,
+        instance: inst.name,
+        from,
+        to: inst.state,
+        goal: inst.goal === "stop" ? "stop" : "start",
+        cause: from === "starting" ? causeJob(inst.env) : null,
+      });
+      this.stats.stateChanged(inst, from);
+    } catch { /* an observer must not break the engine */ }
+  };
+
+  /** The driver's effect observer: counts emitted events. */
+  readonly onEffect = (effect: Effect): void => {
+    if (effect.type === "eventEmitted") this.stats.eventsEmitted++;
+  };
+}
+
+/**
+ * A spawner that reports every supervised process's exit to `observed`.
+ *
+ * @param inner the real spawner
+ * @param observed where exits go
+ * @returns the wrapping spawner
+ */
+export function observingSpawner(inner: ProcessSpawner, observed: Observed): ProcessSpawner {
+  return {
+    spawn(req: SpawnRequest): SpawnedProcess {
+      const spawned = inner.spawn(req);
+      const report = (pid: number, status: ExitStatus) =>
+        observed.stats.processExited(req.job, req.instance, req.process, pid, status);
+      if (spawned.tracked === null) {
+        spawned.exited.then((s) => report(spawned.pid, s));
+      } else {
+        spawned.tracked.then(async (t) => {
+          if (t === null) report(spawned.pid, await spawned.exited);
+          else report(t.pid, await t.exited);
+        });
+      }
+      return spawned;
+    },
+    kill: (pid, signal, opts) => inner.kill(pid, signal, opts),
+    // The optional abilities pass straight through (a re-exec adopts, logs flush, ...).
+    ...(inner.adopt === undefined ? {} : { adopt: inner.adopt.bind(inner) }),
+    ...(inner.keepAcrossExec === undefined
+      ? {}
+      : { keepAcrossExec: inner.keepAcrossExec.bind(inner) }),
+    ...(inner.flushLogs === undefined ? {} : { flushLogs: inner.flushLogs.bind(inner) }),
+    ...(inner.reportTo === undefined ? {} : { reportTo: inner.reportTo.bind(inner) }),
+  };
+}
+
+/**
+ * Handlers that count each call by method and result.
+ *
+ * @param handlers the handlers
+ * @param counts where to count
+ * @returns the same handlers, counted
+ */
+export function countedHandlers<H extends Record<string, (...args: never[]) => unknown>>(
+  handlers: H,
+  counts: RpcCounts,
+): H {
+  const out: Record<string, unknown> = {};
+  for (const [method, fn] of Object.entries(handlers)) {
+    out[method] = async (...args: never[]) => {
+      try {
+        const r = await fn(...args);
+        counts.add(method, "ok");
+        return r;
+      } catch (e) {
+        const code = (e as { codeName?: unknown }).codeName;
+        counts.add(method, typeof code === "string" ? code : "error");
+        throw e;
+      }
+    };
+  }
+  return out as H;
+}
+
+const JOB_EVENT_NAMES = new Set(["starting", "started", "stopping", "stopped"]);
+
+/**
+ * The job whose job event started an instance: its environment holds the
+ * event's `JOB` when `UPSTART_EVENTS` names a job event (spec §5.2, §5.4).
+ */
+function causeJob(env: readonly string[]): string | null {
+  const events = env.findLast((e) => e.startsWith("UPSTART_EVENTS="))?.slice(15).split(" ") ?? [];
+  if (!events.some((e) => JOB_EVENT_NAMES.has(e))) return null;
+  const job = env.findLast((e) => e.startsWith("JOB="))?.slice(4);
+  return job === undefined || job === "" ? null : job;
+}

@@ -1,0 +1,195 @@
+/**
+ * What a re-exec of the daemon needs from libc (docs/reexec.md): execve(2) of its own image with
+ * its own command line, descriptors kept across it (close-on-exec cleared), a memfd to carry the
+ * state, and a read that waits on a thread of its own for pipes inherited from the last image
+ * (Deno cannot wrap a raw descriptor in a stream). Opened lazily; needs only `--allow-ffi`.
+ *
+ * @module
+ */
+
+import { LibcError, listDir, readFileBytes, readLink } from "./libc.ts";
+
+const SYMBOLS = {
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  // Blocks a thread of its own, not the daemon: for pipes Deno cannot stream.
+  read_async: {
+    name: "read",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
+
+function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
+  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
+  return lib.symbols;
+}
+
+function errno(): number {
+  const p = sym().__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+function check(call: string, rc: number): number {
+  if (rc === -1) throw new LibcError(call, errno());
+  return rc;
+}
+
+const encoder = new TextEncoder();
+const cstr = (s: string) => encoder.encode(`${s}\0`);
+
+const F_GETFD = 1;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+/** Sets or clears `FD_CLOEXEC` on `fd`. @throws {LibcError} */
+export function setCloseOnExec(fd: number, on: boolean): void {
+  const flags = check("fcntl", sym().fcntl(fd, F_GETFD, 0));
+  const next = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+  if (next !== flags) check("fcntl", sym().fcntl(fd, F_SETFD, next));
+}
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+
+/**
+ * Clears `O_NONBLOCK` (Deno's pipes have it; an inherited one is read on a thread that waits).
+ *
+ * @throws {LibcError}
+ */
+export function setBlocking(fd: number): void {
+  const flags = check("fcntl", sym().fcntl(fd, F_GETFL, 0));
+  if ((flags & O_NONBLOCK) !== 0) check("fcntl", sym().fcntl(fd, F_SETFL, flags & ~O_NONBLOCK));
+}
+
+/** Whether `fd` is open. */
+export function isOpen(fd: number): boolean {
+  return sym().fcntl(fd, F_GETFD, 0) !== -1;
+}
+
+/**
+ * A memfd holding `data`, kept across exec (no close-on-exec), for the next image to read with
+ * {@linkcode readWhole}.
+ *
+ * @throws {LibcError}
+ */
+export function memfdWith(name: string, data: Uint8Array): number {
+  const fd = check("memfd_create", sym().memfd_create(cstr(name), 0));
+  let at = 0;
+  while (at < data.length) {
+    const part = data.subarray(at) as Uint8Array<ArrayBuffer>;
+    const n = Number(sym().pwrite(fd, part, BigInt(part.length), BigInt(at)));
+    if (n === -1) {
+      const err = errno();
+      sym().close(fd);
+      throw new LibcError("pwrite", err);
+    }
+    at += n;
+  }
+  return fd;
+}
+
+/** Every byte of a regular file (a memfd) from offset 0, whatever the fd's offset. */
+export function readWhole(fd: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (;;) {
+    const buf = new Uint8Array(64 * 1024);
+    const n = check("pread", Number(sym().pread(fd, buf, BigInt(buf.length), BigInt(at))));
+    if (n === 0) break;
+    parts.push(buf.subarray(0, n));
+    at += n;
+  }
+  const out = new Uint8Array(at);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** `close(fd)`; a closed one is not an error. */
+export function closeQuietly(fd: number): void {
+  sym().close(fd);
+}
+
+/**
+ * `read(fd, buf)` on a thread of its own: for a blocking pipe inherited across an exec.
+ *
+ * @returns the byte count, 0 at end of file
+ * @throws {LibcError}
+ */
+export async function readAsync(fd: number, buf: Uint8Array<ArrayBuffer>): Promise<number> {
+  const n = Number(await sym().read_async(fd, buf, BigInt(buf.length)));
+  // errno is per thread, and the read ran on another one: report the call alone.
+  if (n === -1) throw new LibcError("read", 5 /* EIO */);
+  return n;
+}
+
+/**
+ * The descriptors of this process that are the other end of `pid`'s descriptors `fds`
+ * (matched by pipe inode through `/proc`): the daemon's read ends of a job's output pipes.
+ */
+export function peerPipeFds(pid: number, fds: readonly number[]): number[] {
+  const wanted = new Set<string>();
+  for (const fd of fds) {
+    try {
+      const target = readLink(`/proc/${pid}/fd/${fd}`);
+      if (target.startsWith("pipe:")) wanted.add(target);
+    } catch { /* closed, or the process is gone */ }
+  }
+  if (wanted.size === 0) return [];
+  const out: number[] = [];
+  for (const name of listDir("/proc/self/fd")) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd)) continue;
+    try {
+      if (wanted.has(readLink(`/proc/self/fd/${fd}`))) out.push(fd);
+    } catch { /* closed meanwhile */ }
+  }
+  return out;
+}
+
+/**
+ * execve(2): replaces this process's image, keeping its pid (PID 1 stays PID 1), its children
+ * and every descriptor without close-on-exec.
+ *
+ * @returns never when it worked
+ * @throws {LibcError} when the kernel refused (the daemon then goes on as it was)
+ */
+export function execve(path: string, argv: readonly string[], env: readonly string[]): never {
+  const keep: Uint8Array[] = [];
+  const table = (items: readonly string[]) => {
+    const t = new BigUint64Array(items.length + 1);
+    items.forEach((s, i) => {
+      const c = cstr(s);
+      keep.push(c);
+      t[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(c as Uint8Array<ArrayBuffer>)));
+    });
+    return t;
+  };
+  const a = table(argv);
+  const e = table(env);
+  sym().execve(cstr(path), a, e);
+  const err = errno();
+  keep.length = 0;
+  throw new LibcError("execve", err);
+}
+
+/** The command line this process was started with (`/proc/self/cmdline`). */
+export function ownCommandLine(): string[] {
+  const text = new TextDecoder().decode(readFileBytes("/proc/self/cmdline"));
+  const parts = text.split("\0");
+  if (parts.at(-1) === "") parts.pop();
+  return parts;
+}
