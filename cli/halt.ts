@@ -10,9 +10,14 @@
 
 import { type CliOutput, processOutput } from "./io.ts";
 import { ArgsError, type HaltCommand, parseHaltArgs } from "./shutdown_args.ts";
-import { readRunlevel, writeShutdownRecord } from "./halt_utmp.ts";
-import { requestRunlevel, SYSTEM_SOCKET } from "./shutdown_request.ts";
-import { reboot, RebootError, syncFileSystems } from "../sys/reboot.ts";
+import { readRunlevels, writeShutdownRecord } from "../compat_sysv/utmp_file.ts";
+import {
+  kernelRelease,
+  recordingRequest,
+  type requestRunlevel,
+  SYSTEM_SOCKET,
+} from "./shutdown_request.ts";
+import { rebootByName, RebootError, sync } from "../sys/machine.ts";
 
 const USAGE = (prog: string): string =>
   `Usage: ${prog} [-n] [-w] [-d] [-f] [-i] [-p] [-h]
@@ -39,11 +44,11 @@ export interface HaltPorts {
 /** The real ports. */
 export const REAL_HALT_PORTS: HaltPorts = {
   output: processOutput,
-  currentRunlevel: async () => (await readRunlevel()).runlevel,
-  writeWtmp: () => writeShutdownRecord(new Date()),
-  sync: syncFileSystems,
-  reboot,
-  requestRunlevel,
+  currentRunlevel: async () => (await readRunlevels()).runlevel,
+  writeWtmp: () => writeShutdownRecord(new Date(), kernelRelease()),
+  sync,
+  reboot: rebootByName,
+  requestRunlevel: recordingRequest("halt"),
 };
 
 function describe(error: unknown): string {

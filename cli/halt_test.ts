@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { type HaltPorts, main } from "./halt.ts";
 import { RecordingOutput } from "./io.ts";
 import type { RunlevelRequest } from "./shutdown_request.ts";
-import { RebootError } from "../sys/reboot.ts";
+import { RebootError } from "../sys/machine.ts";
 
 function fakePorts(runlevel = "2", refuse = false) {
   const calls: string[] = [];

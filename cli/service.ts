@@ -75,6 +75,33 @@ async function runTool(tool: JobTool, args: readonly string[], quiet: boolean): 
   }
 }
 
+/**
+ * The daemon's jobs from `initctl list --json`, found as the job commands find it (the caller's
+ * environment minus `UPSTART_SESSION`); null when it cannot be asked.
+ */
+async function nativeJobs(): Promise<ReadonlyMap<string, boolean> | null> {
+  const env = Deno.env.toObject();
+  delete env.UPSTART_SESSION;
+  try {
+    const out = await new Deno.Command(`${BIN}initctl`, {
+      args: ["list", "--json"],
+      env,
+      clearEnv: true,
+      cwd: "/",
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (out.code !== 0) return null;
+    const { jobs } = JSON.parse(decoder.decode(out.stdout)) as {
+      jobs: { job: string; instances: { goal: string }[] }[];
+    };
+    return new Map(jobs.map((j) => [j.job, j.instances.some((i) => i.goal === "start")]));
+  } catch {
+    return null;
+  }
+}
+
 if (import.meta.main) {
   const env = Deno.env.toObject();
   Deno.exit(
@@ -84,6 +111,7 @@ if (import.meta.main) {
       fs,
       runScript,
       runTool,
+      nativeJobs,
       io: processOutput,
     }),
   );

@@ -26,8 +26,13 @@ import {
   wantsNologin,
   warningText,
 } from "./shutdown_plan.ts";
-import { readRunlevel } from "./halt_utmp.ts";
-import { requestRunlevel, type RunlevelRequest, SYSTEM_SOCKET } from "./shutdown_request.ts";
+import { readRunlevels } from "../compat_sysv/utmp_file.ts";
+import {
+  recordingRequest,
+  type requestRunlevel,
+  type RunlevelRequest,
+  SYSTEM_SOCKET,
+} from "./shutdown_request.ts";
 
 /** Where the pending shutdown's pid is kept. */
 export const PID_FILE = "/run/shutdown.pid";
@@ -88,8 +93,8 @@ export const REAL_SHUTDOWN_PORTS: ShutdownPorts = {
   now: () => new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   wall: runWall,
-  currentRunlevel: async () => (await readRunlevel()).runlevel,
-  requestRunlevel,
+  currentRunlevel: async () => (await readRunlevels()).runlevel,
+  requestRunlevel: recordingRequest("shutdown"),
   startWaiter(self, args) {
     const child = new Deno.Command(self, {
       args: ["--daybreak-waiter", ...args],

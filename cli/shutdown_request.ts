@@ -8,6 +8,9 @@
 
 import { connectSocket, type RpcClient } from "../protocol/client.ts";
 import type { HaltMode } from "./shutdown_args.ts";
+import { processOutput } from "./io.ts";
+import { recordRunlevel } from "../compat_sysv/telinit.ts";
+import { fileRunlevelStore } from "../compat_sysv/utmp_file.ts";
 
 /** The system daemon's socket. */
 export const SYSTEM_SOCKET = "/run/daybreak/initctl.sock";
@@ -56,4 +59,41 @@ export async function requestRunlevel(
   } finally {
     client.close();
   }
+}
+
+/** `uname -r`, for the records' host field; empty when unknown. */
+export function kernelRelease(): string {
+  try {
+    return Deno.osRelease();
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * What the tools really do to change runlevel: record the change in /run/utmp and
+ * /var/log/wtmp, as telinit does (only when asking the system daemon) (Upstart's shutdown changes runlevel the same way; see
+ * docs/shutdown.md#the-runlevel-record), then emit the event.
+ *
+ * @param prog the program, for a utmp problem's message on stderr
+ * @param files the utmp and wtmp files (tests pass their own)
+ * @returns a function with {@linkcode requestRunlevel}'s signature
+ */
+export function recordingRequest(
+  prog: string,
+  files: { readonly utmpPath?: string; readonly wtmpPath?: string } = {},
+): typeof requestRunlevel {
+  return async (request, socket = SYSTEM_SOCKET, connect = connectSocket) => {
+    // The records are the system's: a daemon reached through --socket is not its init.
+    if (socket === SYSTEM_SOCKET) {
+      await recordRunlevel(prog, request.runlevel, request.previous, {
+        now: () => Date.now(),
+        kernelRelease,
+        store: fileRunlevelStore,
+        io: processOutput,
+        ...files,
+      });
+    }
+    await requestRunlevel(request, socket, connect);
+  };
 }

@@ -40,6 +40,11 @@ export interface ServiceDeps {
   ): Promise<{ code: number; output: string }>;
   /** Runs a job command with the caller's environment minus `UPSTART_SESSION`. */
   runTool(tool: JobTool, args: readonly string[], quiet: boolean): Promise<number>;
+  /**
+   * The daemon's native jobs, each with whether it is running (an instance whose goal is start,
+   * as `status` reports it); null when the daemon cannot be asked. Absent: no daemon.
+   */
+  nativeJobs?(): Promise<ReadonlyMap<string, boolean> | null>;
   readonly io: CliOutput;
 }
 
@@ -134,9 +139,17 @@ async function statusAll(deps: ServiceDeps): Promise<number> {
     .filter((n) => !n.startsWith("."))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const env = scriptEnv(deps.env);
+  // One question to the daemon for all of them (see docs/sysv.md#service).
+  const jobs = (await deps.nativeJobs?.()) ?? new Map<string, boolean>();
   for (const name of names) {
     const path = `${deps.initdDir}/${name}`;
     if (skipped(name) || !deps.fs.isExecutable(path)) continue;
+    const running = jobs.get(name);
+    if (running !== undefined) {
+      // A native job: the daemon's state, whatever its init.d entry would print.
+      deps.io.out(` [ ${running ? "+" : "-"} ]  ${name}\n`);
+      continue;
+    }
     const { code, output } = await deps.runScript([path, "status"], env, true);
     if (output.toLowerCase().includes("usage:")) deps.io.err(` [ ? ]  ${name}\n`);
     else if (code === 0 && output.replace(/\n+$/, "") !== "") deps.io.out(` [ + ]  ${name}\n`);

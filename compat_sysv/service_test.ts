@@ -99,6 +99,32 @@ Deno.test("service --status-all: + - and ? lines, sorted, skipping Debian's list
   assert.deepEqual(w.ran[0]?.env, { LANG: "C.UTF-8", PATH: "/usr/bin:/bin", TERM: "dumb" });
 });
 
+Deno.test("service --status-all: native jobs from the daemon's state, without their scripts", async () => {
+  const w = world({
+    // A native job whose script would claim otherwise (Ubuntu's scripts defer to Upstart).
+    ssh: { status: [1, "Usage: /etc/init.d/ssh {start|stop}\n"] },
+    idle: { status: [0, "idle is running\n"] },
+    cron: { status: [0, "cron is running\n"] },
+  });
+  const asked: string[] = [];
+  const deps = {
+    ...w.deps,
+    nativeJobs: () => {
+      asked.push("jobs");
+      return Promise.resolve(new Map([["ssh", true], ["idle", false], ["other", true]]));
+    },
+  };
+  assert.equal(await service(["--status-all"], deps), 0);
+  assert.equal(w.io.stdout, " [ + ]  cron\n [ - ]  idle\n [ + ]  ssh\n");
+  assert.equal(w.io.stderr, "");
+  assert.deepEqual(w.ran.map((r) => r.argv.join(" ")), ["/etc/init.d/cron status"]);
+  assert.deepEqual(asked, ["jobs"]);
+  // No daemon to ask: every script speaks for itself.
+  const alone = world({ ssh: { status: [1, "Usage: x\n"] } });
+  await service(["--status-all"], { ...alone.deps, nativeJobs: () => Promise.resolve(null) });
+  assert.equal(alone.io.stderr, " [ ? ]  ssh\n");
+});
+
 Deno.test("service: a SysV script runs with a clean environment and its exit status", async () => {
   const w = world({ cron: { code: 3 } });
   assert.equal(await service(["cron", "status", "-v", "x"], w.deps), 3);

@@ -178,18 +178,7 @@ export async function telinit(argv: readonly string[], deps: TelinitDeps): Promi
       return 0;
     }
     const previous = await previousLevel(deps);
-    const when = deps.now();
-    const change = {
-      record: runlevelRecord(level, previous, when, deps.kernelRelease()),
-      boot: bootRecord(when, deps.kernelRelease()),
-      previous,
-    };
-    try {
-      await deps.store.write(deps.utmpPath ?? UTMP_PATH, deps.wtmpPath ?? WTMP_PATH, change);
-    } catch (e) {
-      // A utmp problem is reported but never blocks the change of runlevel.
-      io.err(errorText(PROG, `cannot record the runlevel: ${(e as Error).message}`));
-    }
+    await recordRunlevel(PROG, level, previous, deps);
     client = await deps.connect();
     await client.call("event.emit", {
       name: "runlevel",
@@ -202,5 +191,40 @@ export async function telinit(argv: readonly string[], deps: TelinitDeps): Promi
     return 1;
   } finally {
     client?.close();
+  }
+}
+
+/** What {@linkcode recordRunlevel} needs. */
+export type RecordDeps = Pick<
+  TelinitDeps,
+  "now" | "kernelRelease" | "store" | "io" | "utmpPath" | "wtmpPath"
+>;
+
+/**
+ * Records a change of runlevel in utmp and wtmp, as telinit does before it emits the event
+ * (and `shutdown`, `halt` and friends when they ask init for a level: docs/shutdown.md). A
+ * utmp problem is reported on stderr but never blocks the change.
+ *
+ * @param prog the program name for the message
+ * @param level the new level's character
+ * @param previous the previous level's character, `N` for none
+ * @param deps the clock, the files and stderr
+ */
+export async function recordRunlevel(
+  prog: string,
+  level: string,
+  previous: string,
+  deps: RecordDeps,
+): Promise<void> {
+  const when = deps.now();
+  const change = {
+    record: runlevelRecord(level, previous, when, deps.kernelRelease()),
+    boot: bootRecord(when, deps.kernelRelease()),
+    previous,
+  };
+  try {
+    await deps.store.write(deps.utmpPath ?? UTMP_PATH, deps.wtmpPath ?? WTMP_PATH, change);
+  } catch (e) {
+    deps.io.err(errorText(prog, `cannot record the runlevel: ${(e as Error).message}`));
   }
 }

@@ -11,6 +11,7 @@ import {
   decodeAll,
   encodeUtmp,
   latestRunlevel,
+  shutdownRecord as shutdownUtmpRecord,
   UTMP_SIZE,
   type UtmpRecord,
   utmpSlot,
@@ -116,10 +117,70 @@ async function appendWtmp(path: string, change: RunlevelChange): Promise<void> {
 /** The real files. */
 export const fileRunlevelStore: RunlevelStore = {
   async read(path) {
-    return latestRunlevel(decodeAll(await Deno.readFile(path)));
+    return lastRunlevel(await Deno.readFile(path));
   },
   async write(utmpPath, wtmpPath, change) {
     await writeUtmp(utmpPath, change);
     await appendWtmp(wtmpPath, change);
   },
 };
+
+/**
+ * The levels of the last runlevel record in a utmp file's bytes.
+ *
+ * @param data the bytes
+ * @returns the levels, or null when there is no runlevel record
+ */
+export function lastRunlevel(data: Uint8Array): Runlevels | null {
+  return latestRunlevel(decodeAll(data));
+}
+
+/**
+ * The current runlevel for the shutdown tools: `N` for each level when the file or its record is
+ * missing (they go on regardless).
+ *
+ * @param path the utmp file
+ * @returns the levels
+ */
+export async function readRunlevels(path: string = UTMP_PATH): Promise<Runlevels> {
+  const data = await Deno.readFile(path).catch(() => new Uint8Array());
+  return lastRunlevel(data) ?? { runlevel: "N", previous: "N" };
+}
+
+/**
+ * The encoded `shutdown` record halt appends to wtmp before reboot(2) (see
+ * {@linkcode shutdownUtmpRecord}).
+ *
+ * @param now the record's time
+ * @param kernelRelease `uname -r`, for the host field
+ * @returns its 384 bytes
+ */
+export function shutdownRecord(now: Date, kernelRelease = ""): Uint8Array {
+  return encodeUtmp(shutdownUtmpRecord(now.getTime(), kernelRelease));
+}
+
+/**
+ * Appends the `shutdown` record to wtmp, when the file exists (sysvinit never creates it).
+ *
+ * @param now the record's time
+ * @param kernelRelease `uname -r`
+ * @param path the wtmp file
+ * @returns whether a record was written
+ */
+export async function writeShutdownRecord(
+  now: Date,
+  kernelRelease: string,
+  path: string = WTMP_PATH,
+): Promise<boolean> {
+  try {
+    const bytes = await readIfExists(path);
+    if (bytes === null) return false;
+    using file = await Deno.open(path, { append: true });
+    const tail = bytes.length % UTMP_SIZE;
+    if (tail !== 0) await writeAll(file, new Uint8Array(UTMP_SIZE - tail));
+    await writeAll(file, shutdownRecord(now, kernelRelease));
+    return true;
+  } catch {
+    return false;
+  }
+}

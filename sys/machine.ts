@@ -214,3 +214,48 @@ export function execv(path: string, argv: readonly string[]): never {
   sym().execv(cstr(path), table);
   throw new MachineCallError("execv", errno());
 }
+
+/**
+ * The reboot(2) commands by the names the shutdown tools use (see docs/shutdown.md). In a child
+ * PID namespace `restart` ends the namespace with its init killed by SIGHUP, `halt` and
+ * `poweroff` by SIGINT.
+ */
+export const REBOOT_COMMANDS = {
+  restart: RB.AUTOBOOT,
+  halt: RB.HALT_SYSTEM,
+  poweroff: RB.POWER_OFF,
+  /** Ctrl-Alt-Del reboots at once. */
+  cadOn: RB.ENABLE_CAD,
+  /** Ctrl-Alt-Del sends SIGINT to PID 1 instead. */
+  cadOff: RB.DISABLE_CAD,
+} as const;
+
+/** A name of {@linkcode REBOOT_COMMANDS}. */
+export type RebootCommand = keyof typeof REBOOT_COMMANDS;
+
+/** reboot(2) refused (EPERM without CAP_SYS_BOOT, EINVAL…); `errno` says why. */
+export class RebootError extends MachineCallError {
+  /** What was asked. */
+  readonly command: RebootCommand;
+
+  /**
+   * @param command what was asked
+   * @param errno the C errno value
+   */
+  constructor(command: RebootCommand, errno: number) {
+    super("reboot", errno);
+    this.name = "RebootError";
+    this.command = command;
+  }
+}
+
+/**
+ * reboot(2) by name. On success with `restart`, `halt` or `poweroff` it does not return (in a
+ * child PID namespace the caller dies with the namespace).
+ *
+ * @param command what to do
+ * @throws {RebootError} when the kernel refuses
+ */
+export function rebootByName(command: RebootCommand): void {
+  if (sym().reboot(REBOOT_COMMANDS[command]) === -1) throw new RebootError(command, errno());
+}

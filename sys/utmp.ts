@@ -224,6 +224,19 @@ export function bootRecord(when: number, kernelRelease: string): UtmpRecord {
 }
 
 /**
+ * The record sysvinit's `halt` appends to wtmp just before reboot(2): `RUN_LVL`, user
+ * `shutdown`, line and id `~~`, pid 0 (what `last -x` shows as `shutdown system down`). Its user
+ * is not `runlevel`, so it is never read as a runlevel.
+ *
+ * @param when the time, in milliseconds since the epoch
+ * @param kernelRelease `uname -r`
+ * @returns the record
+ */
+export function shutdownRecord(when: number, kernelRelease: string): UtmpRecord {
+  return { ...stamped(when, kernelRelease), type: UT_TYPE.RUN_LVL, line: "~~", user: "shutdown" };
+}
+
+/**
  * The levels a `RUN_LVL` record holds (a previous level of 0 is read as `N`,
  * as some writers store it).
  *
@@ -240,7 +253,8 @@ export function runlevelOf(record: UtmpRecord): { runlevel: string; previous: st
 }
 
 /**
- * The last `RUN_LVL` record of a file, if any.
+ * The last `RUN_LVL` record of a file, if any. Only records of user `runlevel` count: the
+ * `shutdown` record halt writes is of the same type.
  *
  * @param records a file's records
  * @returns the levels of its last runlevel record, or null
@@ -250,7 +264,7 @@ export function latestRunlevel(
 ): { runlevel: string; previous: string } | null {
   for (let i = records.length - 1; i >= 0; i--) {
     const r = records[i] as UtmpRecord;
-    if (r.type === UT_TYPE.RUN_LVL) return runlevelOf(r);
+    if (r.type === UT_TYPE.RUN_LVL && r.user === "runlevel") return runlevelOf(r);
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { lastRunlevel, shutdownRecord, UTMP_RECORD_SIZE } from "./halt_utmp.ts";
+import { lastRunlevel, shutdownRecord } from "./utmp_file.ts";
+import { UTMP_SIZE as UTMP_RECORD_SIZE } from "../sys/utmp.ts";
 
 function runlevelRecord(level: string, prev: string): Uint8Array {
   const data = new Uint8Array(UTMP_RECORD_SIZE);
