@@ -41,6 +41,12 @@ export function extendLineage(
   return out.length > LINEAGE_MAX ? out.slice(out.length - LINEAGE_MAX) : out;
 }
 
+/** A {@linkcode LoopGuard}'s counts as plain data. */
+export interface LoopGuardState {
+  readonly recent: readonly (readonly [string, readonly number[]])[];
+  readonly heldUntil: readonly (readonly [string, number])[];
+}
+
 /** What the guard says of one self-caused start. */
 export type LoopVerdict =
   /** Allowed. */
@@ -100,6 +106,22 @@ export class LoopGuard {
   /** Whether a job is held at `now`. */
   isHeld(job: string, now: number): boolean {
     return (this.#heldUntil.get(job) ?? -Infinity) > now;
+  }
+
+  /** The counts as plain data (a re-exec's snapshot, docs/reexec.md); times in ms. */
+  exportState(): LoopGuardState {
+    return {
+      recent: [...this.#recent].map(([job, times]) => [job, [...times]] as const),
+      heldUntil: [...this.#heldUntil],
+    };
+  }
+
+  /** Takes counts {@linkcode exportState} gave, each time moved by `shiftMs` (a new clock). */
+  importState(state: LoopGuardState, shiftMs = 0): void {
+    this.#recent.clear();
+    this.#heldUntil.clear();
+    for (const [job, times] of state.recent) this.#recent.set(job, times.map((t) => t + shiftMs));
+    for (const [job, until] of state.heldUntil) this.#heldUntil.set(job, until + shiftMs);
   }
 
   /** Forgets a job's counts (its class was removed). */

@@ -14,7 +14,7 @@ import { classEnvironment, envSetAll } from "./environment.ts";
 import { EVENT_FAILED_MESSAGE, InvariantError, JOB_FAILED_MESSAGES } from "./errors.ts";
 import { EventQueue, type EventWaiter, failureEvent, type QueuedEvent } from "./event_queue.ts";
 import { ExprTracker } from "./expr_tracker.ts";
-import { extendLineage, LoopGuard } from "./loop_guard.ts";
+import { extendLineage, LoopGuard, type LoopGuardState } from "./loop_guard.ts";
 import { type MachineOptions, newInstance, step, type StepContext } from "./job_machine.ts";
 import { idleStatus, instanceStatus } from "./status.ts";
 import { STATUS_ORDER } from "./transitions.ts";
@@ -47,6 +47,11 @@ export interface RuntimeParts {
   readonly nextId: number;
   readonly globalEnv: readonly string[];
   readonly respawnDisabled: boolean;
+  /** The jobs that led to each instance, and the loop guard's counts (docs/behaviour.md#event-loops). */
+  readonly lineage: ReadonlyMap<InstanceId, readonly string[]>;
+  readonly loops: LoopGuardState | null;
+  /** The engine's idea of the time when the snapshot was taken (monotonic ms). */
+  readonly now: number;
 }
 
 function replace<K, V>(into: Map<K, V>, from: ReadonlyMap<K, V>): void {
@@ -119,6 +124,9 @@ export class Runtime {
       nextId: this.#nextId,
       globalEnv: this.globalEnv,
       respawnDisabled: this.respawnDisabled,
+      lineage: this.#lineage,
+      loops: this.loops?.exportState() ?? null,
+      now: this.now,
     };
   }
 
@@ -138,6 +146,9 @@ export class Runtime {
     this.#nextId = parts.nextId;
     this.globalEnv = parts.globalEnv;
     this.respawnDisabled = parts.respawnDisabled;
+    replace(this.#lineage, parts.lineage);
+    this.now = parts.now;
+    if (parts.loops !== null) this.loops?.importState(parts.loops);
   }
 
   /** Arms the logout grace timer; when it fires every instance is stopped. */

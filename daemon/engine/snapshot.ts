@@ -20,6 +20,7 @@ import type { JobClassSpec, ProcessName } from "../../parser/types.ts";
 import type { ClassSlot } from "./class_table.ts";
 import type { EventProgress, EventWaiter, QueuedEvent } from "./event_queue.ts";
 import { ExprTracker, type TrackerState } from "./expr_tracker.ts";
+import type { LoopGuardState } from "./loop_guard.ts";
 import type { RuntimeParts } from "./runtime.ts";
 import type { Instance, InstanceId } from "./types.ts";
 
@@ -76,6 +77,10 @@ export interface EngineSnapshot {
   readonly timerOwner: readonly (readonly [string, InstanceId | null])[];
   readonly globalEnv: readonly string[];
   readonly respawnDisabled: boolean;
+  /** Each instance's lineage, the loop guard's counts and its time (docs/behaviour.md#event-loops). */
+  readonly lineage?: readonly (readonly [InstanceId, readonly string[]])[];
+  readonly loops?: LoopGuardState | null;
+  readonly now?: number;
 }
 
 /** Options of {@linkcode restoreParts}. */
@@ -144,6 +149,9 @@ export function snapshotParts(parts: RuntimeParts): EngineSnapshot {
     timerOwner: [...parts.timerOwner],
     globalEnv: parts.globalEnv,
     respawnDisabled: parts.respawnDisabled,
+    lineage: [...parts.lineage],
+    loops: parts.loops,
+    now: parts.now,
   });
 }
 
@@ -179,7 +187,8 @@ export function restoreParts(snap: EngineSnapshot, options: RestoreOptions = {})
     if (expr !== null && state !== null) expr.importState(state, lookup);
     return expr;
   };
-  const shift = Math.round((options.clockShiftMs ?? 0) / 1000);
+  const shiftMs = options.clockShiftMs ?? 0;
+  const shift = Math.round(shiftMs / 1000);
   const instances = new Map<InstanceId, Instance>();
   const stopOn = new Map<InstanceId, ExprTracker>();
   for (const { stopOn: state, cls, ...rest } of snapData.instances) {
@@ -222,5 +231,11 @@ export function restoreParts(snap: EngineSnapshot, options: RestoreOptions = {})
     nextId: snapData.nextInstanceId,
     globalEnv: snapData.globalEnv,
     respawnDisabled: snapData.respawnDisabled,
+    lineage: new Map(snapData.lineage ?? []),
+    loops: snapData.loops === undefined || snapData.loops === null ? null : {
+      recent: snapData.loops.recent.map(([job, times]) => [job, times.map((t) => t + shiftMs)]),
+      heldUntil: snapData.loops.heldUntil.map(([job, until]) => [job, until + shiftMs]),
+    },
+    now: (snapData.now ?? 0) + shiftMs,
   };
 }
