@@ -16,7 +16,7 @@ import { userMode } from "./modes/user.ts";
 import { type InitOptions, InitUsageError, parseInitOptions } from "./options.ts";
 import type { DaemonPorts } from "./ports.ts";
 import { realMachine } from "./real_machine.ts";
-import { DenoSpawner } from "./supervisor/deno_spawner.ts";
+import { FdSpawner } from "./supervisor/fd_spawner.ts";
 import { Reaper } from "./supervisor/reaper.ts";
 import { systemClock } from "./system_clock.ts";
 
@@ -97,7 +97,7 @@ export function chooseMode(
 function realPorts(): DaemonPorts {
   const reaper = new Reaper();
   return {
-    spawner: new DenoSpawner({ reaper }),
+    spawner: new FdSpawner({ reaper }),
     clock: systemClock,
     security: new AppArmorSecurity(),
     signals: denoSignals,

@@ -1,7 +1,7 @@
 /**
  * Every port: the small interfaces through which the daemon causes side effects. The engine
  * driver and the daemon's wiring talk only to these; real implementations sit beside them
- * (`daemon/supervisor/deno_spawner.ts`, `daemon/system_clock.ts`, `daemon/deno_signals.ts`,
+ * (`daemon/supervisor/fd_spawner.ts`, `daemon/system_clock.ts`, `daemon/deno_signals.ts`,
  * `daemon/real_machine.ts`, `daemon/deno_host.ts`, `daemon/conf/deno_conf_fs.ts`,
  * `security/apparmor.ts`) and `tests/fakes/` implements the same interfaces for tests.
  *
@@ -84,8 +84,28 @@ export interface SpawnedProcess {
 /** A spawn that failed before the program ran (raised by `security/` too, so defined there). */
 export { SpawnError } from "../security/spawn_error.ts";
 
+/** What {@linkcode ProcessSpawner.adopt} may take over besides the pid (after a re-exec). */
+export interface AdoptOptions {
+  /** The read end of the process's `console log` pipe, kept across the exec. */
+  readonly logFd?: number;
+  /** The log file that pipe is written to. */
+  readonly logPath?: string;
+}
+
+/** A process taken over by {@linkcode ProcessSpawner.adopt}. */
+export interface AdoptedProcess {
+  readonly pid: number;
+  /** Its exit; `null` when it ended but was not our child (its status cannot be known). */
+  readonly exited: Promise<ExitStatus | null>;
+}
+
 /** Starts and signals job processes. */
 export interface ProcessSpawner {
+  /**
+   * Takes over a running process this incarnation did not spawn (kept across a re-exec).
+   * Returns null when there is no such process.
+   */
+  adopt?(pid: number, options?: AdoptOptions): AdoptedProcess | null;
   /** Writes out buffered `console log` output (the disk became writeable). */
   flushLogs?(): unknown;
   /** @throws {SpawnError} when the process could not be started. */

@@ -1,37 +1,42 @@
 /**
- * The real {@linkcode ProcessSpawner}: `Deno.Command(...).spawn()` with `clearEnv` and the job's
- * explicit environment, stdin on `/dev/null`. Every job process leads its own session and process
- * group (spec §5.9): the first program run is setsid(1), which calls setsid() and execs the job's
- * command line under the same pid. (Deno's `detached: true` does the same with a pre-exec hook,
- * which makes Rust fork the whole daemon instead of using vfork: 2–3 times the cost of a spawn.
- * It is still used when setsid(1) is missing and for bwrap's monitor, which must have been
- * exec'd when spawn returns.) Until setsid(1) has run, the process is in the daemon's group;
- * {@linkcode DenoSpawner.kill} then signals the process alone.
+ * The real {@linkcode ProcessSpawner}: job processes over raw file descriptors (see
+ * docs/benchmarks.md for why). Each process is started with `posix_spawn` through FFI
+ * (`sys/posix_spawn.ts`): `POSIX_SPAWN_SETSID`, so it leads its own session and process group
+ * (spec §5.9) with no extra exec; an empty blocked mask and every signal 1–64 at its default
+ * disposition, whatever the daemon's own signal state (Deno's spawn leaves glibc's signals 32
+ * and 33 ignored). The environment is exactly the job's; stdin is `/dev/null`.
+ *
+ * Deno does not know these children: the {@linkcode Reaper} waits for each by pid
+ * ({@linkcode Reaper.watch}) and orphans as before.
  *
  * Console handling (spec §3.6, §9.1):
  * - `none`: stdin, stdout, stderr on `/dev/null`.
- * - `log`: stdout and stderr are two pipes drained here into a {@linkcode LogFile}. No pty: the
- *   log keeps the program's own line endings (no CRLF, the §11 item 9 improvement), programs see
- *   a pipe rather than a tty (so they may block-buffer), and stdout and stderr are two streams
- *   merged in arrival order. Pipes are what `Deno.Command` offers cheaply; a pty would need FFI
- *   and fd plumbing Deno does not expose.
- * - `output`/`owner`: the daemon's own stdio (`/dev/console` in system mode). `owner` cannot make
- *   the console the controlling terminal without a pre-exec hook, so it behaves like `output`.
+ * - `log`: stdout and stderr both go to the write end of one pipe; its read end sits in the
+ *   daemon's one {@linkcode PollLoop} and is written to a {@linkcode LogFile} (`log_pipe.ts`).
+ *   One descriptor per job, no stream objects; the output keeps the order it was written in.
+ *   No pty: the log keeps the program's own line endings (no CRLF, the §11 item 9 improvement),
+ *   and programs see a pipe rather than a tty (so they may block-buffer).
+ * - `output`/`owner`: the daemon's own stdio (`/dev/console` in system mode). `owner` does not
+ *   make the console the controlling terminal, so it behaves like `output`.
  *
  * `oom score` is written to `/proc/PID/oom_score_adj` by the parent right after spawn; a failure
- * kills the process and is a spawn failure, as in Upstart. Children spawned here are registered
- * with the {@linkcode Reaper} so it never reaps them.
+ * kills the process and is a spawn failure, as in Upstart.
  *
  * Failures of `limit`, `nice`, `setgid` and `setuid` are predicted before the spawn
- * (`security/setup_checks.ts`) and are spawn failures with Upstart's texts. With sandbox stanzas
- * that need namespaces the spawned program is bwrap's monitor: the pid handed back is the
- * sandboxed child (the job's real process), and the monitor's exit status is read back
- * (`security/sandbox.ts`).
+ * (`security/setup_checks.ts`) and are spawn failures with Upstart's texts. The sandbox and
+ * credential chain (`security/sandbox.ts`) is an argv prefix of wrapper programs. With sandbox
+ * stanzas that need namespaces the spawned program is bwrap's monitor: the pid handed back is
+ * the sandboxed child (the job's real process), and the monitor's exit status is read back.
+ *
+ * For a re-exec of the daemon, {@linkcode FdSpawner.keepAcrossExec} clears close-on-exec on the
+ * log pipes and lists what to {@linkcode FdSpawner.adopt} in the next incarnation.
  *
  * @module
  */
 
 import {
+  type AdoptedProcess,
+  type AdoptOptions,
   type ExitStatus,
   type ProcessSpawner,
   type SpawnedProcess,
@@ -57,25 +62,34 @@ import {
   effectiveIds,
   errnoNumber,
   getpgid,
+  getpid,
   kill,
   killpg,
   LibcError,
+  O_RDONLY,
   O_WRONLY,
   openFd,
+  pidfdOpen,
+  pipe,
   prlimit,
   readText,
   RLIMIT_RESOURCES,
+  setCloseOnExec,
   strerror,
   writeFd,
 } from "../../sys/libc.ts";
+import { type FileAction, posixSpawnp, SIGNAL_MAX, SpawnSysError } from "../../sys/posix_spawn.ts";
+import { EPOLLIN } from "../../sys/epoll.ts";
 import { readProcStat, readStatus } from "../../sys/procfs.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
 import { LogFile, logFilePath } from "./log_file.ts";
+import { drainLogPipe, type LogPipe } from "./log_pipe.ts";
+import { PollLoop } from "./poll_loop.ts";
 import type { Reaper } from "./reaper.ts";
 
-/** Options of {@linkcode DenoSpawner}. */
-export interface DenoSpawnerOptions {
+/** Options of {@linkcode FdSpawner}. */
+export interface FdSpawnerOptions {
   /** Keeps spawned pids safe from reaping and reports orphan exits for `expect fork/daemon`. */
   readonly reaper: Reaper;
   /** `expect`: how long to wait for the fork (or stop) before settling. Default 5000 ms. */
@@ -86,6 +100,18 @@ export interface DenoSpawnerOptions {
   readonly logDrainMs?: number;
   /** Memory cap per log while its file cannot be written. */
   readonly logBufferBytes?: number;
+  /** The poll loop of the log pipes (one per daemon); a new one by default. */
+  readonly loop?: PollLoop;
+}
+
+/** Every signal: reset to its default disposition in each job process. */
+const ALL_SIGNALS: readonly number[] = Array.from({ length: SIGNAL_MAX }, (_, i) => i + 1);
+
+/** A `console log` pipe the next incarnation of the daemon can take over. */
+export interface KeptLogPipe {
+  readonly pid: number;
+  readonly fd: number;
+  readonly path: string;
 }
 
 /** Where the wrapper tools are looked for; the job's own PATH may not contain them. */
@@ -119,7 +145,7 @@ function tryKillpg(pgid: number, signal: number): boolean {
 
 /** glibc's text for a Deno/node error code, e.g. `"ENOENT"` → `No such file or directory`. */
 function reasonText(e: unknown): string {
-  if (e instanceof LibcError) return strerror(e.errno);
+  if (e instanceof LibcError || e instanceof SpawnSysError) return strerror(e.errno);
   const num = errnoNumber(errorCode(e));
   return num === null ? (e instanceof Error ? e.message : String(e)) : strerror(num);
 }
@@ -172,10 +198,8 @@ function writeOomScore(pid: number, score: number): void {
   }
 }
 
-function decodeStatus(s: Deno.CommandStatus, monitor: boolean): ExitStatus {
-  // Deno reports a signal death as code 128+N alongside the signal's name.
-  if (s.signal !== null) return { signal: s.code - 128 };
-  return monitor ? monitorStatus(s.code) : { code: s.code };
+function decodeStatus(s: ExitStatus, monitor: boolean): ExitStatus {
+  return monitor && "code" in s ? monitorStatus(s.code) : s;
 }
 
 function envRecord(env: readonly string[]): Record<string, string> {
@@ -187,34 +211,8 @@ function envRecord(env: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** First read size of a log pump, and the size it falls back to after a short read. */
-const PUMP_MIN_READ = 512;
-/** Largest read of a log pump (Deno's own default chunk size). */
-const PUMP_MAX_READ = 64 * 1024;
-
-/**
- * Drains `stream` into `log`. A pending read holds its buffer for as long as the job is quiet,
- * and Deno's default reader allocates 64 KiB per read: 128 KiB per idle `console log` job. So
- * this reads into buffers of its own, small while output is sparse and growing while reads
- * come back full.
- */
-async function pump(stream: ReadableStream<Uint8Array>, log: LogFile): Promise<void> {
-  let size = PUMP_MIN_READ;
-  try {
-    const reader = stream.getReader({ mode: "byob" });
-    for (;;) {
-      const { value, done } = await reader.read(new Uint8Array(size));
-      if (done) return;
-      log.write(value);
-      size = value.length === size ? Math.min(size * 4, PUMP_MAX_READ) : PUMP_MIN_READ;
-    }
-  } catch {
-    // A broken pipe just ends the output.
-  }
-}
-
-/** Spawns job processes with `Deno.Command`. */
-export class DenoSpawner implements ProcessSpawner {
+/** Spawns job processes with `posix_spawn` and drains their logs in one poll loop. */
+export class FdSpawner implements ProcessSpawner {
   readonly #reaper: Reaper;
   readonly #settleMs: number;
   readonly #graceMs: number;
@@ -225,15 +223,17 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #identity: { readonly euid: number; readonly egid: number };
   readonly #powers: DaemonPowers;
   readonly #unflushed = new Set<LogFile>();
+  readonly #pipes = new Map<number, { pipe: LogPipe; path: string }>();
+  #loop: PollLoop | null;
   #tools: SetupTools | null = null;
-  #setsid: string | null | undefined = undefined;
 
-  constructor(options: DenoSpawnerOptions) {
+  constructor(options: FdSpawnerOptions) {
     this.#reaper = options.reaper;
     this.#settleMs = options.expectSettleMs ?? 5000;
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#logBufferBytes = options.logBufferBytes;
+    this.#loop = options.loop ?? null;
     this.#daemonNice = readProcStat("self")?.nice ?? 0;
     this.#ownPgid = getpgid(0);
     this.#identity = effectiveIds();
@@ -298,52 +298,68 @@ export class DenoSpawner implements ProcessSpawner {
     const monitor = wrapped.monitor === true;
 
     const logging = req.console === "log" && req.logDir !== null;
-    const stdio = req.console === "output" || req.console === "owner" ? "inherit" : "null";
-    // `detached` makes Deno fork (setsid() runs as a pre-exec hook), which costs two to three
-    // times a plain spawn (posix_spawn/vfork) here; setsid(1) as the first wrapper is the
-    // plain spawn plus an exec the daemon does not wait for (see docs/benchmarks.md).
-    // bwrap's monitor must have been exec'd before its child can be looked up: fork for it.
-    const setsid = monitor ? null : this.#setsidPath();
-    const argv = setsid === null ? wrapped.argv : [setsid, ...wrapped.argv];
-    const options: Deno.CommandOptions = {
-      args: argv.slice(1),
-      clearEnv: true,
-      env,
-      detached: setsid === null,
-      stdin: stdio,
-      stdout: logging ? "piped" : stdio,
-      stderr: logging ? "piped" : stdio,
-    };
-    if (wrapped.cwd !== null) options.cwd = wrapped.cwd;
-
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(argv[0]!, options).spawn();
-    } catch (e) {
-      throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+    const inherit = req.console === "output" || req.console === "owner";
+    const actions: FileAction[] = [];
+    let fds: [number, number] | null = null;
+    if (!inherit) actions.push({ open: "/dev/null", fd: 0, flags: O_RDONLY });
+    if (logging) {
+      try {
+        fds = pipe();
+      } catch (e) {
+        throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+      }
+      actions.push({ dup2: fds[1], to: 1 }, { dup2: fds[1], to: 2 });
+    } else if (!inherit) {
+      actions.push({ open: "/dev/null", fd: 1, flags: O_WRONLY }, { dup2: 1, to: 2 });
     }
-    this.#reaper.own(child.pid);
-    const status = child.status.then(
-      (s) => decodeStatus(s, monitor),
-      () => this.#reaper.waitOrphan(child.pid),
+    if (wrapped.cwd !== null) actions.push({ chdir: wrapped.cwd });
+
+    let child: number;
+    try {
+      child = posixSpawnp({
+        file: wrapped.argv[0]!,
+        argv: wrapped.argv,
+        env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        sigmask: [],
+        sigdefault: ALL_SIGNALS,
+        setsid: true,
+        fileActions: actions,
+      });
+    } catch (e) {
+      if (fds !== null) closeQuietly(fds[0]);
+      throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+    } finally {
+      if (fds !== null) closeQuietly(fds[1]);
+    }
+    const status = new Promise<ExitStatus>((resolve) =>
+      this.#reaper.watch(child, (s) => resolve(decodeStatus(s, monitor)))
     );
-    status.then(() => this.#reaper.disown(child.pid));
     // Under bwrap the job is the monitor's child: supervise that one.
-    const pid = monitor ? waitForSandboxChild(child.pid) ?? child.pid : child.pid;
+    const pid = monitor ? waitForSandboxChild(child) ?? child : child;
 
     let exited = status;
-    if (logging) {
+    if (fds !== null) {
+      const path = logFilePath(req.logDir!, req.job, req.instance);
       const log = new LogFile(
-        logFilePath(req.logDir!, req.job, req.instance),
+        path,
         this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes },
       );
+      let lp: LogPipe;
+      try {
+        lp = drainLogPipe(this.loop, fds[0], log);
+      } catch {
+        closeQuietly(fds[0]);
+        lp = { fd: -1, ended: Promise.resolve(), bytes: () => 0, close: () => {} };
+      }
+      this.#pipes.set(child, { pipe: lp, path });
       let done = false;
-      const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {
+      const drained = lp.ended.then(() => {
         done = true;
+        this.#pipes.delete(child);
         if (!log.close() && log.keepForLater) this.#unflushed.add(log);
       });
       exited = status.then(async (s) => {
-        // Usually the pipes have ended with the process: no timer (500 of them at session end).
+        // Usually the pipe has ended with the process: no timer (500 of them at session end).
         if (done) return s;
         let timer: ReturnType<typeof setTimeout> | undefined;
         const limit = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#drainMs));
@@ -440,13 +456,69 @@ export class DenoSpawner implements ProcessSpawner {
     return needed ? readAccountFiles(root) : { passwd: "", group: "" };
   }
 
+  /** The poll loop of the log pipes (created on first use). */
+  get loop(): PollLoop {
+    this.#loop ??= new PollLoop();
+    return this.#loop;
+  }
+
   /**
-   * setsid(1), when it is there. Its child is not a process group leader (it is in ours), so
-   * it calls setsid() and execs without forking: the pid stays the job's.
+   * Takes over `pid`, a process this incarnation did not spawn (kept across a re-exec): its
+   * exit is seen through the reaper when it is our child, else through a pidfd in the poll
+   * loop (its status is then unknowable: `null`). With `logFd`, its log pipe is drained again.
+   * Returns null when there is no such process.
    */
-  #setsidPath(): string | null {
-    if (this.#setsid === undefined) this.#setsid = findTool("setsid");
-    return this.#setsid;
+  adopt(pid: number, options: AdoptOptions = {}): AdoptedProcess | null {
+    const stat = readProcStat(pid);
+    if (stat === null) return null;
+    if (options.logFd !== undefined && options.logPath !== undefined) {
+      setCloseOnExec(options.logFd, true);
+      const log = new LogFile(options.logPath);
+      const lp = drainLogPipe(this.loop, options.logFd, log);
+      this.#pipes.set(pid, { pipe: lp, path: options.logPath });
+      lp.ended.then(() => {
+        this.#pipes.delete(pid);
+        log.close();
+      });
+    }
+    if (stat.ppid === getpid()) {
+      const exited = new Promise<ExitStatus | null>((resolve) => this.#reaper.watch(pid, resolve));
+      return { pid, exited };
+    }
+    let pidfd: number;
+    try {
+      pidfd = pidfdOpen(pid);
+    } catch (e) {
+      if (e instanceof LibcError && e.code === "ESRCH") return null;
+      throw e;
+    }
+    const exited = new Promise<ExitStatus | null>((resolve) => {
+      this.loop.add(pidfd, EPOLLIN, () => {
+        this.loop.remove(pidfd);
+        closeQuietly(pidfd);
+        resolve(null);
+      });
+    });
+    return { pid, exited };
+  }
+
+  /**
+   * Clears close-on-exec on every open log pipe (or sets it again, with `false`) and lists them
+   * for {@linkcode adopt} after the daemon re-execs itself.
+   */
+  keepAcrossExec(keep = true): KeptLogPipe[] {
+    const kept: KeptLogPipe[] = [];
+    for (const [pid, { pipe, path }] of this.#pipes) {
+      if (pipe.fd < 0) continue;
+      setCloseOnExec(pipe.fd, !keep);
+      kept.push({ pid, fd: pipe.fd, path });
+    }
+    return kept;
+  }
+
+  /** The read end of `pid`'s log pipe, or null. */
+  logFd(pid: number): number | null {
+    return this.#pipes.get(pid)?.pipe.fd ?? null;
   }
 
   #toolPaths(): SetupTools {
@@ -462,4 +534,10 @@ export class DenoSpawner implements ProcessSpawner {
     };
     return this.#tools;
   }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch { /* already closed */ }
 }
