@@ -22,6 +22,7 @@ const SYMBOLS = {
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   waitid: { parameters: ["i32", "u32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  tgkill: { parameters: ["i32", "i32", "i32"], result: "i32" },
   killpg: { parameters: ["i32", "i32"], result: "i32" },
   getpid: { parameters: [], result: "i32" },
   geteuid: { parameters: [], result: "u32" },
@@ -155,7 +156,10 @@ const WNOHANG = 1;
 export function waitpidNoHang(pid: number): WaitResult {
   if (pid <= 0) throw new RangeError(`Cannot wait for pid ${pid}: only a specific pid is allowed`);
   const st = new Int32Array(1);
-  const got = check("waitpid", sym().waitpid(pid, st, WNOHANG));
+  let got = sym().waitpid(pid, st, WNOHANG);
+  // Even WNOHANG fails with EINTR when a signal arrives during the call: ask again.
+  while (got === -1 && errno() === 4) got = sym().waitpid(pid, st, WNOHANG);
+  check("waitpid", got);
   return { pid: got, status: got === 0 ? null : decodeWaitStatus(st[0] ?? 0) };
 }
 
@@ -171,7 +175,9 @@ const SIGINFO = new Int32Array(32);
  */
 export function peekEndedChild(): number {
   SIGINFO[4] = 0;
-  const rc = sym().waitid(P_ALL, 0, new Uint8Array(SIGINFO.buffer), WEXITED | WNOHANG | WNOWAIT);
+  const info = new Uint8Array(SIGINFO.buffer);
+  let rc = sym().waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT);
+  while (rc === -1 && errno() === 4) rc = sym().waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT);
   if (rc === -1) return -1;
   return SIGINFO[4]!; // si_pid: at byte 16 of siginfo_t
 }
@@ -179,6 +185,11 @@ export function peekEndedChild(): number {
 /** `kill(pid, sig)`. @throws {LibcError} e.g. `ESRCH`, `EPERM`. */
 export function kill(pid: number, sig: number): void {
   check("kill", sym().kill(pid, sig));
+}
+
+/** `tgkill(getpid(), tid, sig)`: a signal to one thread of this process. @throws {LibcError} */
+export function signalThread(tid: number, sig: number): void {
+  check("tgkill", sym().tgkill(getpid(), tid, sig));
 }
 
 /** `killpg(pgrp, sig)`. @throws {LibcError} e.g. `ESRCH`. */
