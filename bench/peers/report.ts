@@ -9,7 +9,7 @@
 import type { ManagerNotes } from "./manager.ts";
 import { type Metric, METRICS } from "./session.ts";
 import { summarize } from "./stats.ts";
-import { evaluateTargets, renderTargets, TARGET_N } from "./targets.ts";
+import { evaluateFdTarget, evaluateTargets, renderTargets, TARGET_N } from "./targets.ts";
 
 /** The name of the manager every ratio is taken against. */
 export const SUBJECT = "daybreak";
@@ -19,6 +19,7 @@ export const METRIC_LABELS: Readonly<Record<Metric, string>> = {
   "cold-status": "cold start: status shows N running (ms)",
   "cold-procs": "cold start: N processes exist (ms)",
   pss: "manager PSS (MiB)",
+  fds: "manager fds per service",
   list: "list (ms)",
   restart: "restart one (ms)",
   "respawn-procs": "respawn after kill -9: new pid (ms)",
@@ -66,6 +67,7 @@ export interface BenchReport {
 
 function formatValue(metric: Metric, v: number): string {
   if (metric === "pss") return (v / 1024).toFixed(1);
+  if (metric === "fds") return v.toFixed(2);
   return v < 10 ? v.toFixed(1) : String(Math.round(v));
 }
 
@@ -180,7 +182,7 @@ export function renderTargetSection(report: BenchReport): string[] {
       bare.length === 0 ? "–" : `${summarize(bare).median.toFixed(0)} ms`
     } (median of ${bare.length}).`,
     "",
-    ...renderTargets(evaluateTargets(report, bare)),
+    ...renderTargets([...evaluateTargets(report, bare), evaluateFdTarget(report)]),
     "",
   ];
 }

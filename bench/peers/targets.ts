@@ -71,6 +71,10 @@ const ANALYSIS = {
     "through pidfds and pipe EOFs on the same thread (Deno's runtime is single-threaded), " +
     "each running the engine's exit handling and closing a log. The floor only kills and " +
     "reaps.",
+  fds: "One pipe per `console log` job: its stdout and stderr share the write end, and the " +
+    "daemon keeps the read end in its one epoll set; no pidfd (exits come from SIGCHLD and " +
+    "waitpid by pid). The figure divides every descriptor of the daemon, its fixed ones " +
+    "included, by N.",
 } as const;
 
 function samplesOf(rec: ManagerRecord | undefined, n: number, metric: Metric): number[] {
@@ -118,15 +122,19 @@ export function evaluateTargets(
   });
 
   const pss = med(samplesOf(us, n, "pss"));
-  const pssSmall = med(samplesOf(us, SMALL_N, "pss"));
-  const perJob = pss === null || pssSmall === null ? null : (pss - pssSmall) / (n - SMALL_N);
+  // Growth per job: from N to the largest N measured above it (2,000), else from the smaller N.
+  const bigN = Math.max(...report.ns);
+  const [fromN, toN] = bigN > n ? [n, bigN] : [SMALL_N, n];
+  const pssFrom = med(samplesOf(us, fromN, "pss"));
+  const pssTo = med(samplesOf(us, toN, "pss"));
+  const perJob = pssFrom === null || pssTo === null ? null : (pssTo - pssFrom) / (toN - fromN);
   const total = verdict(pss, 50e6 / 1024, mb);
   const growth = verdict(perJob, 10e3 / 1024, (kib) => `${(kib * 1.024).toFixed(1)} kB`);
   out.push({
     name: `daemon memory (PSS) at N = ${n}, and per extra job`,
     goal: "≤ 50 MB, growing ≤ 10 kB per job",
     measured: `${pss === null ? "–" : mb(pss)}; ${
-      perJob === null ? "–" : `${(perJob * 1.024).toFixed(1)} kB per job (N ${SMALL_N}→${n})`
+      perJob === null ? "–" : `${(perJob * 1.024).toFixed(1)} kB per job (N ${fromN}→${toN})`
     }`,
     met: total.met === null || growth.met === null ? null : total.met && growth.met,
     margin: `total: ${total.margin}; per job: ${growth.margin}`,
@@ -146,21 +154,28 @@ export function evaluateTargets(
     analysis: ANALYSIS.list,
   });
 
+  const runit = report.managers.find((m) => m.name === "runit");
   const restart = med(samplesOf(us, n, "restart"));
+  const runitRestart = med(samplesOf(runit, n, "restart"));
+  const restartLimit = runitRestart === null ? 25 : Math.min(25, runitRestart);
   out.push({
     name: "restart one job, CLI included",
-    goal: "≤ 25 ms",
+    goal: runitRestart === null
+      ? "≤ 25 ms"
+      : `≤ 25 ms, and ≤ runit's \`sv restart\` (${ms(runitRestart)} here)`,
     measured: restart === null ? "–" : ms(restart),
-    ...verdict(restart, 25, ms),
+    ...verdict(restart, restartLimit, ms),
     analysis: ANALYSIS.restart,
   });
 
   const respawn = med(samplesOf(us, n, "respawn-procs"));
+  const runitRespawn = med(samplesOf(runit, n, "respawn-procs"));
+  const respawnLimit = runitRespawn === null ? 10 : Math.min(10, runitRespawn);
   out.push({
     name: "respawn after `kill -9`, until the new process exists",
-    goal: "≤ 10 ms",
+    goal: runitRespawn === null ? "≤ 10 ms" : `≤ 10 ms, and ≤ runit's (${ms(runitRespawn)} here)`,
     measured: respawn === null ? "–" : ms(respawn),
-    ...verdict(respawn, 10, ms),
+    ...verdict(respawn, respawnLimit, ms),
     analysis: ANALYSIS.respawn,
   });
 
@@ -174,7 +189,22 @@ export function evaluateTargets(
     ...verdict(stop, stopLimit, ms),
     analysis: ANALYSIS.stop,
   });
+
   return out;
+}
+
+/** The descriptors-per-job target (a figure the first targets table did not have). */
+export function evaluateFdTarget(report: BenchReport): TargetResult {
+  const us = report.managers.find((m) => m.name === "daybreak");
+  const n = TARGET_N;
+  const fds = med(samplesOf(us, n, "fds"));
+  return {
+    name: "descriptors held per job (`console log`)",
+    goal: "≤ 2",
+    measured: fds === null ? "–" : `${fds.toFixed(2)} (all the daemon's fds / ${n})`,
+    ...verdict(fds, 2, (v) => v.toFixed(2)),
+    analysis: ANALYSIS.fds,
+  };
 }
 
 /** The "Targets" section of the document. */
