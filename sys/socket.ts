@@ -60,10 +60,12 @@ function sockaddr(path: string): Uint8Array {
 }
 
 /**
- * A listening unix stream socket bound at `path` (the file gets the mode the umask allows).
+ * A listening unix stream socket bound at `path` (the file gets the mode the umask allows). The
+ * backlog is large (the kernel caps it at `net.core.somaxconn`): a burst of clients connecting
+ * at once must queue, not fail with EAGAIN.
  * @throws {LibcError} e.g. EADDRINUSE when the file exists
  */
-export function listenUnix(path: string, backlog = 512): number {
+export function listenUnix(path: string, backlog = 4096): number {
   const fd = check("socket", sym().socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   try {
     const addr = sockaddr(path);
