@@ -200,6 +200,7 @@ export function renderDocument(report: BenchReport): string {
     "",
     ...report.machine.map(([k, v]) => `- ${k}: ${v}`),
     "",
+    ...loadNote(report),
     "## Method",
     "",
     "Every manager runs the same N services (`sleep 100000`) in a scratch directory with a",
@@ -213,6 +214,7 @@ export function renderDocument(report: BenchReport): string {
     "Restart and respawn use a different, long-running service each sample. Stop runs until",
     "no service process is left. The process table is polled every 2 ms or more (the pause",
     "is at least the last poll's duration), status commands every 5 ms after they return.",
+    "Descriptors per service are every open fd of the manager's own processes, divided by N.",
     "",
     "## Results",
     "",
@@ -224,6 +226,19 @@ export function renderDocument(report: BenchReport): string {
     "",
   ];
   return lines.join("\n");
+}
+
+/** A warning when the machine was busier than its CPUs at the start of the run. */
+function loadNote(report: BenchReport): string[] {
+  const get = (prefix: string) => report.machine.find(([k]) => k.startsWith(prefix))?.[1] ?? "";
+  const load = Number(get("Load average").split(" ")[0]);
+  const cpus = Number(/(\d+) logical CPU/.exec(get("CPU"))?.[1]);
+  if (!(load > cpus)) return [];
+  return [
+    `The machine was shared and busy (load ${load} on ${cpus} CPUs at the start): absolute ` +
+    "times are inflated and vary from session to session; compare the ratios within this run.",
+    "",
+  ];
 }
 
 /** Writes the document, creating its directory when needed. */

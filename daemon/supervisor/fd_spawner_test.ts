@@ -72,7 +72,7 @@ Deno.test("FdSpawner reports exit codes and runs every process in its own sessio
 Deno.test("FdSpawner reports a signal death by number", async () => {
   await withTmp(async () => {
     const p = spawner.spawn(request({ command: "sleep 30" }));
-    // setsid(1) runs in the child, so the session exists by the time the program runs.
+    // setsid() runs in the child before the exec (POSIX_SPAWN_SETSID): the session exists.
     await waitFor(() => readProcStat(p.pid)?.session === p.pid);
     spawner.kill(p.pid, 15, { group: false });
     assert.deepEqual(await p.exited, { signal: 15 });
