@@ -1,5 +1,5 @@
 /**
- * The cost of sandboxing: job starts per second through the real {@linkcode DenoSpawner}
+ * The cost of sandboxing: job starts per second through the real {@linkcode FdSpawner}
  * (spawn `/bin/true` and wait for its exit, one after the other) with no stanza, with Upstart's
  * process stanzas, and with every sandbox stanza. Prints figures only.
  *
@@ -9,7 +9,7 @@
  */
 
 import type { SpawnRequest } from "../daemon/ports.ts";
-import { DenoSpawner } from "../daemon/supervisor/deno_spawner.ts";
+import { FdSpawner } from "../daemon/supervisor/fd_spawner.ts";
 import { Reaper } from "../daemon/supervisor/reaper.ts";
 import { NO_SANDBOX } from "../security/sandbox.ts";
 import { spawnRequest } from "../tests/fakes/spawn_request.ts";
@@ -58,7 +58,7 @@ export const CASES: Readonly<Record<string, SpawnRequest>> = {
  * @returns starts per second
  */
 export async function startsPerSecond(
-  spawner: DenoSpawner,
+  spawner: FdSpawner,
   req: SpawnRequest,
   starts: number,
 ): Promise<number> {
@@ -74,7 +74,7 @@ export async function startsPerSecond(
 
 /** Prints one line per configuration. */
 export async function main(print: (line: string) => void): Promise<void> {
-  const spawner = new DenoSpawner({ reaper: new Reaper() });
+  const spawner = new FdSpawner({ reaper: new Reaper() });
   const rates: number[] = [];
   for (const [name, req] of Object.entries(CASES)) {
     await startsPerSecond(spawner, req, WARMUP);

@@ -1,7 +1,7 @@
 /**
  * Every port: the small interfaces through which the daemon causes side effects. The engine
  * driver and the daemon's wiring talk only to these; real implementations sit beside them
- * (`daemon/supervisor/deno_spawner.ts`, `daemon/system_clock.ts`, `daemon/deno_signals.ts`,
+ * (`daemon/supervisor/fd_spawner.ts`, `daemon/system_clock.ts`, `daemon/deno_signals.ts`,
  * `daemon/real_machine.ts`, `daemon/deno_host.ts`, `daemon/conf/deno_conf_fs.ts`,
  * `security/apparmor.ts`) and `tests/fakes/` implements the same interfaces for tests.
  *

@@ -1,6 +1,7 @@
 /**
- * The real ports of a daemon process: one reaper shared by the spawner and the host. Used by
- * `main.ts` and by container mode's sidecars.
+ * The real ports of a daemon process: one reaper shared by the spawner and the host, one poll
+ * loop for every raw descriptor (the jobs' log pipes, the control socket and its connections).
+ * Used by `main.ts` and by container mode's sidecars.
  *
  * @module
  */
@@ -11,15 +12,17 @@ import { DenoHost } from "./deno_host.ts";
 import { denoSignals } from "./deno_signals.ts";
 import type { DaemonPorts } from "./ports.ts";
 import { realMachine } from "./real_machine.ts";
-import { DenoSpawner } from "./supervisor/deno_spawner.ts";
+import { FdSpawner } from "./supervisor/fd_spawner.ts";
+import { PollLoop } from "./supervisor/poll_loop.ts";
 import { Reaper } from "./supervisor/reaper.ts";
 import { systemClock } from "./system_clock.ts";
 
 /** The real ports: one reaper shared by the spawner and the host. */
 export function realPorts(options: { readonly logTimestamps?: boolean } = {}): DaemonPorts {
   const reaper = new Reaper();
+  const loop = new PollLoop();
   return {
-    spawner: new DenoSpawner({ reaper, logTimestamps: options.logTimestamps ?? false }),
+    spawner: new FdSpawner({ reaper, loop, logTimestamps: options.logTimestamps ?? false }),
     clock: systemClock,
     security: new AppArmorSecurity(),
     signals: denoSignals,

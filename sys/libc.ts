@@ -20,7 +20,9 @@ const SYMBOLS = {
   // PR_GET_CHILD_SUBREAPER writes through arg2, so the same symbol is bound again with a buffer.
   prctl_get: { name: "prctl", parameters: ["i32", "buffer", "u64", "u64", "u64"], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  waitid: { parameters: ["i32", "u32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  tgkill: { parameters: ["i32", "i32", "i32"], result: "i32" },
   killpg: { parameters: ["i32", "i32"], result: "i32" },
   getpid: { parameters: [], result: "i32" },
   geteuid: { parameters: [], result: "u32" },
@@ -38,6 +40,8 @@ const SYMBOLS = {
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  pidfd_open: { parameters: ["i32", "u32"], result: "i32" },
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   opendir: { parameters: ["buffer"], result: "pointer" },
@@ -153,13 +157,40 @@ const WNOHANG = 1;
 export function waitpidNoHang(pid: number): WaitResult {
   if (pid <= 0) throw new RangeError(`Cannot wait for pid ${pid}: only a specific pid is allowed`);
   const st = new Int32Array(1);
-  const got = check("waitpid", sym().waitpid(pid, st, WNOHANG));
+  let got = sym().waitpid(pid, st, WNOHANG);
+  // Even WNOHANG fails with EINTR when a signal arrives during the call: ask again.
+  while (got === -1 && errno() === 4) got = sym().waitpid(pid, st, WNOHANG);
+  check("waitpid", got);
   return { pid: got, status: got === 0 ? null : decodeWaitStatus(st[0] ?? 0) };
+}
+
+const P_ALL = 0;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+const SIGINFO = new Int32Array(32);
+
+/**
+ * The pid of a child that has ended and not been reaped, without reaping it
+ * (`waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT)`): 0 when none has, -1 when there are no children.
+ * The same child comes back until someone reaps it.
+ */
+export function peekEndedChild(): number {
+  SIGINFO[4] = 0;
+  const info = new Uint8Array(SIGINFO.buffer);
+  let rc = sym().waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT);
+  while (rc === -1 && errno() === 4) rc = sym().waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT);
+  if (rc === -1) return -1;
+  return SIGINFO[4]!; // si_pid: at byte 16 of siginfo_t
 }
 
 /** `kill(pid, sig)`. @throws {LibcError} e.g. `ESRCH`, `EPERM`. */
 export function kill(pid: number, sig: number): void {
   check("kill", sym().kill(pid, sig));
+}
+
+/** `tgkill(getpid(), tid, sig)`: a signal to one thread of this process. @throws {LibcError} */
+export function signalThread(tid: number, sig: number): void {
+  check("tgkill", sym().tgkill(getpid(), tid, sig));
 }
 
 /** `killpg(pgrp, sig)`. @throws {LibcError} e.g. `ESRCH`. */
@@ -363,6 +394,47 @@ export function closeInheritedFdsOnExec(): number {
     if (sym().fcntl(fd, F_SETFD, flags | FD_CLOEXEC) === 0) changed++;
   }
   return changed;
+}
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+/** `O_NONBLOCK` (Linux value). */
+export const O_NONBLOCK = 0o4000;
+
+/**
+ * `pipe2(O_CLOEXEC | extra)`: `[readEnd, writeEnd]`. Close-on-exec, so no other child inherits
+ * them; a spawn's `dup2` onto stdout clears it for that child only. @throws {LibcError}
+ */
+export function pipe(extra = 0): [number, number] {
+  const fds = new Int32Array(2);
+  check("pipe2", sym().pipe2(new Uint8Array(fds.buffer), O_CLOEXEC | extra));
+  return [fds[0]!, fds[1]!];
+}
+
+/**
+ * Sets or clears `FD_CLOEXEC` on `fd`: cleared, the fd survives an `execve` of the daemon
+ * (a re-exec keeping its log pipes and listening socket). @throws {LibcError}
+ */
+export function setCloseOnExec(fd: number, on: boolean): void {
+  const flags = check("fcntl", sym().fcntl(fd, F_GETFD, 0));
+  const next = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+  if (next !== flags) check("fcntl", sym().fcntl(fd, F_SETFD, next));
+}
+
+/** Whether `fd` has `FD_CLOEXEC`. @throws {LibcError} */
+export function isCloseOnExec(fd: number): boolean {
+  return (check("fcntl", sym().fcntl(fd, F_GETFD, 0)) & FD_CLOEXEC) !== 0;
+}
+
+/** Sets `O_NONBLOCK` on `fd` (reads then fail with EAGAIN instead of waiting). @throws {LibcError} */
+export function setNonBlocking(fd: number): void {
+  const flags = check("fcntl", sym().fcntl(fd, F_GETFL, 0));
+  if ((flags & O_NONBLOCK) === 0) check("fcntl", sym().fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+}
+
+/** `pidfd_open(pid, 0)`: a close-on-exec fd that polls readable once `pid` ends. @throws {LibcError} */
+export function pidfdOpen(pid: number): number {
+  return check("pidfd_open", sym().pidfd_open(pid, 0));
 }
 
 /** `fchmod(fd, mode)`. @throws {LibcError} */

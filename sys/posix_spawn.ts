@@ -31,6 +31,20 @@ const SYMBOLS = {
   posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
   posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
   posix_spawn_file_actions_addtcsetpgrp_np: { parameters: ["buffer", "i32"], result: "i32" },
+  posix_spawn_file_actions_adddup2: { parameters: ["buffer", "i32", "i32"], result: "i32" },
+  posix_spawn_file_actions_addopen: {
+    parameters: ["buffer", "i32", "buffer", "i32", "u32"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_addclose: { parameters: ["buffer", "i32"], result: "i32" },
+  posix_spawn_file_actions_addchdir_np: { parameters: ["buffer", "buffer"], result: "i32" },
+  // The same call on one of Deno's blocking threads: the JS thread goes on while it runs.
+  posix_spawnp_nonblocking: {
+    name: "posix_spawnp",
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
   pthread_sigmask: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
@@ -136,14 +150,36 @@ export interface PosixSpawnRequest {
   readonly foregroundFd?: number | null;
   /** `setsid()` in the child (exclusive with `pgroup`). */
   readonly setsid?: boolean;
+  /** Descriptor set-up in the child, in order, before the exec. */
+  readonly fileActions?: readonly FileAction[];
 }
 
 /**
- * Spawns a process with `posix_spawnp`; returns its pid.
- *
- * @throws {SpawnSysError} `posix_spawnp` with the exec errno (ENOENT, EACCES, ENOEXEC, …).
+ * One `posix_spawn_file_actions_add*` step: `dup2(fd, to)` (which clears close-on-exec on
+ * `to`), `open(path) → fd`, `close(fd)`, or `chdir(path)` (glibc's `addchdir_np`).
  */
-export function posixSpawnp(req: PosixSpawnRequest): number {
+export type FileAction =
+  | { readonly dup2: number; readonly to: number }
+  | { readonly open: string; readonly fd: number; readonly flags: number; readonly mode?: number }
+  | { readonly close: number }
+  | { readonly chdir: string };
+
+/** A spawn prepared: the buffers libc reads, kept referenced until the call has returned. */
+interface Prepared {
+  readonly attr: Uint8Array;
+  readonly actions: Uint8Array;
+  readonly args: readonly [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    BigUint64Array,
+    BigUint64Array,
+  ];
+  readonly keep: readonly unknown[];
+}
+
+function prepare(req: PosixSpawnRequest): Prepared {
   const s = sym();
   const attr = new Uint8Array(ATTR_BYTES);
   const actions = new Uint8Array(FILE_ACTIONS_BYTES);
@@ -176,21 +212,88 @@ export function posixSpawnp(req: PosixSpawnRequest): number {
         );
       }
     }
+    // glibc copies the path strings into the actions: nothing to keep alive for them.
+    for (const a of req.fileActions ?? []) {
+      if ("dup2" in a) {
+        step(
+          "posix_spawn_file_actions_adddup2",
+          s.posix_spawn_file_actions_adddup2(actions, a.dup2, a.to),
+        );
+      } else if ("open" in a) {
+        step(
+          "posix_spawn_file_actions_addopen",
+          s.posix_spawn_file_actions_addopen(actions, a.fd, cString(a.open), a.flags, a.mode ?? 0),
+        );
+      } else if ("close" in a) {
+        step(
+          "posix_spawn_file_actions_addclose",
+          s.posix_spawn_file_actions_addclose(actions, a.close),
+        );
+      } else {
+        step(
+          "posix_spawn_file_actions_addchdir_np",
+          s.posix_spawn_file_actions_addchdir_np(actions, cString(a.chdir)),
+        );
+      }
+    }
     step("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, flags));
     const argv = cStringArray(req.argv);
     const envp = cStringArray(req.env);
     const pid = new Int32Array(1);
     const file = cString(req.file);
-    rc = s.posix_spawnp(pid, file, actions, attr, argv.array, envp.array);
-    // Keep the strings alive until posix_spawnp has returned (the arrays only hold addresses).
-    void argv.keep.length;
-    void envp.keep.length;
-    if (rc !== 0) throw new SpawnSysError("posix_spawnp", rc);
-    return pid[0]!;
-  } finally {
-    s.posix_spawn_file_actions_destroy(actions);
-    s.posix_spawnattr_destroy(attr);
+    return {
+      attr,
+      actions,
+      args: [new Uint8Array(pid.buffer), file, actions, attr, argv.array, envp.array],
+      keep: [argv.keep, envp.keep, pid],
+    };
+  } catch (e) {
+    release(attr, actions);
+    throw e;
   }
+}
+
+function release(attr: Uint8Array, actions: Uint8Array): void {
+  const s = sym();
+  s.posix_spawn_file_actions_destroy(actions);
+  s.posix_spawnattr_destroy(attr);
+}
+
+function finish(p: Prepared, rc: number): number {
+  release(p.attr, p.actions);
+  // The strings were referenced by `p.keep` until here (the arrays only hold addresses).
+  void p.keep.length;
+  if (rc !== 0) throw new SpawnSysError("posix_spawnp", rc);
+  return new Int32Array(p.args[0].buffer)[0]!;
+}
+
+/**
+ * Spawns a process with `posix_spawnp`; returns its pid. The calling thread waits until the
+ * child has exec'd (glibc uses `CLONE_VFORK`).
+ *
+ * @throws {SpawnSysError} `posix_spawnp` with the exec errno (ENOENT, EACCES, ENOEXEC, …).
+ */
+export function posixSpawnp(req: PosixSpawnRequest): number {
+  const p = prepare(req);
+  return finish(p, sym().posix_spawnp(...p.args));
+}
+
+/**
+ * {@linkcode posixSpawnp} on one of Deno's blocking threads: the JS thread goes on while the
+ * child is created and exec'd, so several spawns overlap (and overlap with the daemon's work).
+ *
+ * @throws {SpawnSysError} (as a rejection) like {@linkcode posixSpawnp}.
+ */
+export async function posixSpawnpAsync(req: PosixSpawnRequest): Promise<number> {
+  const p = prepare(req);
+  let rc: number;
+  try {
+    rc = await sym().posix_spawnp_nonblocking(...p.args);
+  } catch (e) {
+    release(p.attr, p.actions);
+    throw e;
+  }
+  return finish(p, rc);
 }
 
 /** A decoded wait status: exit code, or the signal that ended the process. */

@@ -12,14 +12,15 @@
  * with the machine's gcc, which fork+execs the N services, respawns them and kills
  * and reaps them. The machine's own init and the default pm2 home are never used.
  *
- * For N = 100 and 500 (`--quick`: 100 only, one round, fewer samples, under two
+ * For N = 100, 500 and 2,000 (`--quick`: 100 only, one round, fewer samples, under two
  * minutes once the peers are installed) it measures, per session (see `session.ts`):
  * (a) cold start until the status command reports all N running and until all N
  * processes exist; (b) the manager's PSS (smaps_rollup), not RSS; (c) latency of
  * one whole list/status command (median of 20); (d) restart of one service until it
  * runs under a new pid (median of 10); (e) respawn after `kill -9` until a new pid
  * exists and until the manager reports it (median of 10); (f) stop of everything
- * until no service process is left. Managers are interleaved over the rounds (the
+ * until no service process is left; (g) the descriptors the manager holds per service.
+ * Managers are interleaved over the rounds (the
  * order rotates), and the result is a markdown table of medians with min–max,
  * plus the ratios daybreak / each peer and daybreak / floor.
  *
@@ -95,7 +96,7 @@ if (opts.help) {
 
 const quick = opts.quick;
 const rounds = Number(opts.rounds ?? (quick ? 1 : 3));
-const ns = (opts.n ?? (quick ? "100" : "100,500")).split(",").map(Number);
+const ns = (opts.n ?? (quick ? "100" : "100,500,2000")).split(",").map(Number);
 const samples = quick
   ? { list: 5, restart: 3, respawn: 3 }
   : { list: 20, restart: 10, respawn: 10 };

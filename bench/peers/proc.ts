@@ -207,6 +207,19 @@ export function measurePss(
   return { kib, scope };
 }
 
+/** Open descriptors of `pids`, summed (entries of `/proc/PID/fd`; unreadable ones count 0). */
+export function countFds(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += listDir(`/proc/${pid}/fd`).length;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return total;
+}
+
 /** `root` and its descendants that are not services or zombies: a manager's own processes. */
 export function managerTree(root: number, table: ReadonlyMap<number, ProcInfo>): number[] {
   const own = [root, ...descendantsOf(table, root)];

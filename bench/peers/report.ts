@@ -9,7 +9,7 @@
 import type { ManagerNotes } from "./manager.ts";
 import { type Metric, METRICS } from "./session.ts";
 import { summarize } from "./stats.ts";
-import { evaluateTargets, renderTargets, TARGET_N } from "./targets.ts";
+import { evaluateFdTarget, evaluateTargets, renderTargets, TARGET_N } from "./targets.ts";
 
 /** The name of the manager every ratio is taken against. */
 export const SUBJECT = "daybreak";
@@ -19,6 +19,7 @@ export const METRIC_LABELS: Readonly<Record<Metric, string>> = {
   "cold-status": "cold start: status shows N running (ms)",
   "cold-procs": "cold start: N processes exist (ms)",
   pss: "manager PSS (MiB)",
+  fds: "manager fds per service",
   list: "list (ms)",
   restart: "restart one (ms)",
   "respawn-procs": "respawn after kill -9: new pid (ms)",
@@ -66,6 +67,7 @@ export interface BenchReport {
 
 function formatValue(metric: Metric, v: number): string {
   if (metric === "pss") return (v / 1024).toFixed(1);
+  if (metric === "fds") return v.toFixed(2);
   return v < 10 ? v.toFixed(1) : String(Math.round(v));
 }
 
@@ -180,7 +182,7 @@ export function renderTargetSection(report: BenchReport): string[] {
       bare.length === 0 ? "–" : `${summarize(bare).median.toFixed(0)} ms`
     } (median of ${bare.length}).`,
     "",
-    ...renderTargets(evaluateTargets(report, bare)),
+    ...renderTargets([...evaluateTargets(report, bare), evaluateFdTarget(report)]),
     "",
   ];
 }
@@ -198,6 +200,7 @@ export function renderDocument(report: BenchReport): string {
     "",
     ...report.machine.map(([k, v]) => `- ${k}: ${v}`),
     "",
+    ...loadNote(report),
     "## Method",
     "",
     "Every manager runs the same N services (`sleep 100000`) in a scratch directory with a",
@@ -211,6 +214,7 @@ export function renderDocument(report: BenchReport): string {
     "Restart and respawn use a different, long-running service each sample. Stop runs until",
     "no service process is left. The process table is polled every 2 ms or more (the pause",
     "is at least the last poll's duration), status commands every 5 ms after they return.",
+    "Descriptors per service are every open fd of the manager's own processes, divided by N.",
     "",
     "## Results",
     "",
@@ -222,6 +226,19 @@ export function renderDocument(report: BenchReport): string {
     "",
   ];
   return lines.join("\n");
+}
+
+/** A warning when the machine was busier than its CPUs at the start of the run. */
+function loadNote(report: BenchReport): string[] {
+  const get = (prefix: string) => report.machine.find(([k]) => k.startsWith(prefix))?.[1] ?? "";
+  const load = Number(get("Load average").split(" ")[0]);
+  const cpus = Number(/(\d+) logical CPU/.exec(get("CPU"))?.[1]);
+  if (!(load > cpus)) return [];
+  return [
+    `The machine was shared and busy (load ${load} on ${cpus} CPUs at the start): absolute ` +
+    "times are inflated and vary from session to session; compare the ratios within this run.",
+    "",
+  ];
 }
 
 /** Writes the document, creating its directory when needed. */

@@ -20,9 +20,12 @@
 
 import { killAllDescendants, reapOrphans } from "./exec.ts";
 import { delay, type Manager, serviceName, within } from "./manager.ts";
-import { measurePss, parentOf, scanProcesses, ServiceFinder } from "./proc.ts";
+import { countFds, measurePss, parentOf, scanProcesses, ServiceFinder } from "./proc.ts";
 
-/** What a session measures. Times are milliseconds; `pss` is KiB. */
+/**
+ * What a session measures. Times are milliseconds; `pss` is KiB; `fds` is the descriptors the
+ * manager's own processes hold, divided by N.
+ */
 export type Metric =
   | "cold-status"
   | "cold-procs"
@@ -31,7 +34,8 @@ export type Metric =
   | "restart"
   | "respawn-procs"
   | "respawn-status"
-  | "stop";
+  | "stop"
+  | "fds";
 
 /** Every metric, in table order. */
 export const METRICS: readonly Metric[] = [
@@ -43,6 +47,7 @@ export const METRICS: readonly Metric[] = [
   "respawn-procs",
   "respawn-status",
   "stop",
+  "fds",
 ];
 
 /** How much to measure in one session. */
@@ -195,6 +200,7 @@ export async function runSession(
     if (pss.kib <= 0) throw new SessionError("memory", "no manager process found");
     add("pss", pss.kib);
     memoryScope = pss.scope;
+    add("fds", countFds(await m.managerPids()) / n);
 
     // (c) list latency
     if (list !== undefined) {

@@ -33,44 +33,49 @@ export interface TargetResult {
 
 /** What limits each figure (from profiles of the daemon; see the module doc). */
 const ANALYSIS = {
-  cold: "Spawning is the cost: `Deno.Command.spawn()` runs synchronously on the one JS thread " +
-    "(vfork + exec, then pipes, pidfd and two streams for `console log`): about 1.5 ms a job " +
-    "all told, 1.1–1.3 ms of it inside Deno's spawn op, where the floor's fork returns at once " +
-    "and its exec runs on the other core. Each job leads its own session through setsid(1) as " +
-    "the first program; Deno's `detached` instead forks the whole daemon to run setsid() as a " +
-    "pre-exec hook, 2.7 ms a spawn in isolation and 5 ms in the daemon (the figure before this " +
-    "change). Before the first spawn, Deno's start-up, the modules and 500 job files take " +
-    "about 250 ms. Closing the gap needs spawns off the JS thread: posix_spawn with " +
-    "POSIX_SPAWN_SETSID through FFI (no second exec), from a worker, with the daemon reaping " +
-    "by pid and reading the log pipes itself; Deno 2.9 offers neither a setsid spawn nor a " +
-    "stream over a raw fd.",
+  cold: "Each job is now one `posix_spawn` through FFI (daemon/supervisor/fd_spawner.ts): " +
+    "POSIX_SPAWN_SETSID, an empty mask and default dispositions, stdout and stderr on one " +
+    "pipe, no setsid(1) exec, no ChildProcess, no streams. The call is synchronous: glibc's " +
+    "posix_spawn is vfork-like, so the JS thread waits until the child has called setsid() " +
+    "and exec'd. That wait is most of the cost: in isolation 0.8–1.3 ms a spawn without " +
+    "setsid and 1.9–2.9 ms with it on this loaded machine (setsid() creates a scheduler " +
+    "autogroup, kernel.sched_autogroup_enabled = 1 here; the floor's children do not call " +
+    "it). A non-blocking posix_spawn (sys/posix_spawn.ts posixSpawnpAsync, tested) would run " +
+    "that wait on a worker thread, but the ProcessSpawner port hands the pid back " +
+    "synchronously (the engine records it in the same step), so using it needs a port and " +
+    "engine change (a pid that arrives later). Before the first spawn, Deno's start-up, the " +
+    "modules and 500 job files take about 250 ms.",
   memory: "About 28 MB is any Deno process, mostly the deno binary's own pages (shared with " +
     "the bench's own deno here, so PSS counts part of them), and the daemon's code and heap " +
-    "bring it to about 45 MB before any job. Per job: Deno's ChildProcess (pidfd, status op, " +
-    "resources) about 24 kB, the two log pipes' ReadableStreams about 20 kB, the engine's " +
-    "instance. Fixed: each idle log pump held a 64 KiB read buffer per stream (128 KiB a job) " +
-    "and V8's young generation grew to 16 MiB semi-spaces at the start-up burst " +
-    "(`--max-semi-space-size=1` in bin/init). Closing it needs a spawner without per-job " +
-    "streams (one poll loop over the log fds).",
-  list: "initctl is itself a Deno process (a bare `deno run` plus its modules), and each " +
-    "connection costs the daemon a peer-credential lookup (daemon/rpc/peercred.ts): Deno " +
-    "exposes no fd for an accepted connection, so the daemon fstat()s every entry of " +
-    "/proc/self/fd to find the new socket, about 4 ms with the 1,500 fds of 500 `console log` " +
-    "jobs (two pipes and a pidfd each; 13 ms when it used readlink). Closing the rest needs " +
-    "Deno to expose the accepted socket's fd or peer credentials, fewer fds per job (one poll " +
-    "loop over the log fds), or a client that starts faster than Deno.",
+    "bring it to about 45 MB before any job. Per job there is no ChildProcess, pidfd or " +
+    "ReadableStream any more (before: about 44 kB a job): one pipe fd in the epoll set, the " +
+    "LogFile object, the engine's instance and a reaper entry; every log pipe is read into " +
+    "one shared 16 KiB buffer.",
+  list: "initctl is itself a Deno process (a bare `deno run` plus its modules). The daemon " +
+    "still accepts through Deno.listen, so each connection costs the peer-credential scan of " +
+    "/proc/self/fd (daemon/rpc/peercred.ts), now over about 1 fd per job instead of 3. The " +
+    "raw-fd control socket (daemon/rpc/raw_listener.ts: accept4 in the poll loop, SO_PEERCRED " +
+    "on the accepted fd, O(1)) is built and tested but not yet switched in: the server is " +
+    "being reworked at the same time. The rest is the client's own start-up.",
   restart: "Nearly all of it is initctl's own Deno start-up (a bare `deno run` and its " +
-    "modules) and the peer-credential scan above (about 4 ms at 500 jobs); in the daemon the " +
-    "stop, the kill and the new spawn take about 2 ms. Below that needs a client that starts " +
-    "faster than Deno.",
-  respawn: "The exit reaches the daemon through the child's pidfd on Deno's event loop; the " +
-    "engine's respawn and the new spawn (about 1.5 ms) follow in the same turn. The SIGCHLD " +
-    "scan for orphans skips the daemon's own children without reading their stat.",
+    "modules) and the peer-credential scan above; in the daemon the stop, the kill, the " +
+    "exit (SIGCHLD, then waitpid by pid: about 0.5 ms from kill -9 to the exit seen, " +
+    "measured alone) and the new spawn take a few ms. runit's `sv` is a small C program; " +
+    "matching it needs a client that starts faster than Deno.",
+  respawn: "The exit reaches the daemon as SIGCHLD: Deno's signal listener runs the reaper, " +
+    "which asks waitid(WNOWAIT) which child ended and reaps that pid alone (no scan of all " +
+    "children); the engine's respawn and the new posix_spawn follow in the same turn. " +
+    "Measured alone with 500 jobs running: 0.5 ms median from kill -9 to the exit seen.",
   stop: "Every job's killpg() runs on the JS thread, and on a 2-core machine each signalled " +
-    "process exits on the CPUs the daemon needs; the 500 exits then come back one by one " +
-    "through pidfds and pipe EOFs on the same thread (Deno's runtime is single-threaded), " +
-    "each running the engine's exit handling and closing a log. The floor only kills and " +
-    "reaps.",
+    "process exits on the CPUs the daemon needs; the exits come back in batches (one " +
+    "waitid/waitpid pair each per SIGCHLD turn) and the log pipes' EOFs in batches of the " +
+    "one epoll wait, each exit running the engine's exit handling and closing a log. The " +
+    "floor only kills and reaps. Measured alone: 500 `console log` jobs killed and reaped " +
+    "in 47 ms.",
+  fds: "One pipe per `console log` job: its stdout and stderr share the write end, and the " +
+    "daemon keeps the read end in its one epoll set; no pidfd (exits come from SIGCHLD and " +
+    "waitpid by pid). The figure divides every descriptor of the daemon, its fixed ones " +
+    "included, by N.",
 } as const;
 
 function samplesOf(rec: ManagerRecord | undefined, n: number, metric: Metric): number[] {
@@ -118,15 +123,19 @@ export function evaluateTargets(
   });
 
   const pss = med(samplesOf(us, n, "pss"));
-  const pssSmall = med(samplesOf(us, SMALL_N, "pss"));
-  const perJob = pss === null || pssSmall === null ? null : (pss - pssSmall) / (n - SMALL_N);
+  // Growth per job: from N to the largest N measured above it (2,000), else from the smaller N.
+  const bigN = Math.max(...report.ns);
+  const [fromN, toN] = bigN > n ? [n, bigN] : [SMALL_N, n];
+  const pssFrom = med(samplesOf(us, fromN, "pss"));
+  const pssTo = med(samplesOf(us, toN, "pss"));
+  const perJob = pssFrom === null || pssTo === null ? null : (pssTo - pssFrom) / (toN - fromN);
   const total = verdict(pss, 50e6 / 1024, mb);
   const growth = verdict(perJob, 10e3 / 1024, (kib) => `${(kib * 1.024).toFixed(1)} kB`);
   out.push({
     name: `daemon memory (PSS) at N = ${n}, and per extra job`,
     goal: "≤ 50 MB, growing ≤ 10 kB per job",
     measured: `${pss === null ? "–" : mb(pss)}; ${
-      perJob === null ? "–" : `${(perJob * 1.024).toFixed(1)} kB per job (N ${SMALL_N}→${n})`
+      perJob === null ? "–" : `${(perJob * 1.024).toFixed(1)} kB per job (N ${fromN}→${toN})`
     }`,
     met: total.met === null || growth.met === null ? null : total.met && growth.met,
     margin: `total: ${total.margin}; per job: ${growth.margin}`,
@@ -146,21 +155,28 @@ export function evaluateTargets(
     analysis: ANALYSIS.list,
   });
 
+  const runit = report.managers.find((m) => m.name === "runit");
   const restart = med(samplesOf(us, n, "restart"));
+  const runitRestart = med(samplesOf(runit, n, "restart"));
+  const restartLimit = runitRestart === null ? 25 : Math.min(25, runitRestart);
   out.push({
     name: "restart one job, CLI included",
-    goal: "≤ 25 ms",
+    goal: runitRestart === null
+      ? "≤ 25 ms"
+      : `≤ 25 ms, and ≤ runit's \`sv restart\` (${ms(runitRestart)} here)`,
     measured: restart === null ? "–" : ms(restart),
-    ...verdict(restart, 25, ms),
+    ...verdict(restart, restartLimit, ms),
     analysis: ANALYSIS.restart,
   });
 
   const respawn = med(samplesOf(us, n, "respawn-procs"));
+  const runitRespawn = med(samplesOf(runit, n, "respawn-procs"));
+  const respawnLimit = runitRespawn === null ? 10 : Math.min(10, runitRespawn);
   out.push({
     name: "respawn after `kill -9`, until the new process exists",
-    goal: "≤ 10 ms",
+    goal: runitRespawn === null ? "≤ 10 ms" : `≤ 10 ms, and ≤ runit's (${ms(runitRespawn)} here)`,
     measured: respawn === null ? "–" : ms(respawn),
-    ...verdict(respawn, 10, ms),
+    ...verdict(respawn, respawnLimit, ms),
     analysis: ANALYSIS.respawn,
   });
 
@@ -174,7 +190,22 @@ export function evaluateTargets(
     ...verdict(stop, stopLimit, ms),
     analysis: ANALYSIS.stop,
   });
+
   return out;
+}
+
+/** The descriptors-per-job target (a figure the first targets table did not have). */
+export function evaluateFdTarget(report: BenchReport): TargetResult {
+  const us = report.managers.find((m) => m.name === "daybreak");
+  const n = TARGET_N;
+  const fds = med(samplesOf(us, n, "fds"));
+  return {
+    name: "descriptors held per job (`console log`)",
+    goal: "≤ 2",
+    measured: fds === null ? "–" : `${fds.toFixed(2)} (all the daemon's fds / ${n})`,
+    ...verdict(fds, 2, (v) => v.toFixed(2)),
+    analysis: ANALYSIS.fds,
+  };
 }
 
 /** The "Targets" section of the document. */

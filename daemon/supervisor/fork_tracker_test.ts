@@ -63,7 +63,7 @@ Deno.test("trackStop() continues a process that stopped itself (expect stop)", a
   assert.deepEqual(r.leftChildren, []);
 });
 
-Deno.test("DenoSpawner gives console output the daemon's own stdio", async () => {
+Deno.test("FdSpawner gives console output the daemon's own stdio", async () => {
   const r = await runScenario("output");
   assert.deepEqual([r.same, r.stdin], [true, true]);
   assert.deepEqual(r.leftChildren, []);

@@ -1,18 +1,18 @@
 /**
- * The sandbox's hardening on live processes spawned by the real {@linkcode DenoSpawner}:
+ * The sandbox's hardening on live processes spawned by the real {@linkcode FdSpawner}:
  * `protect-system` takes the capabilities that undo it from a root job, `/dev/shm` is private,
  * and the `seccomp` stanza's filter makes denied calls fail with EPERM (docs/job-files.md).
  */
 import assert from "node:assert/strict";
 import { type ExitStatus, SpawnError, type SpawnRequest } from "../ports.ts";
-import { DenoSpawner } from "./deno_spawner.ts";
+import { FdSpawner } from "./fd_spawner.ts";
 import { NO_SANDBOX } from "../../security/sandbox.ts";
 import { listChildren, readProcStat } from "../../sys/procfs.ts";
 import { Reaper } from "./reaper.ts";
 import { spawnRequest } from "../../tests/fakes/spawn_request.ts";
 
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const spawner = new DenoSpawner({ reaper: new Reaper() });
+const spawner = new FdSpawner({ reaper: new Reaper() });
 const IS_ROOT = Deno.uid() === 0;
 
 function sandbox(overrides: Partial<typeof NO_SANDBOX>): typeof NO_SANDBOX {

@@ -3,13 +3,13 @@
  * is reported. `/sys` refuses new files even to root (EACCES), as a read-only log dir would.
  */
 import assert from "node:assert/strict";
-import { DenoSpawner } from "./deno_spawner.ts";
+import { FdSpawner } from "./fd_spawner.ts";
 import { Reaper } from "./reaper.ts";
 import { spawnRequest } from "../../tests/fakes/spawn_request.ts";
 
 Deno.test("logs kept for later are capped in all, the oldest dropped and reported", async () => {
   const messages: string[] = [];
-  const spawner = new DenoSpawner({
+  const spawner = new FdSpawner({
     reaper: new Reaper(),
     unflushedLogBytes: 20,
     log: (priority, message) => messages.push(`${priority}: ${message}`),

@@ -1,5 +1,13 @@
 /**
- * Orphan reaping next to Deno's own child handling (platform notes §3 "Coexistence").
+ * The daemon's one reaper: its own job processes by pid, and orphans, next to Deno's own child
+ * handling.
+ *
+ * Job processes are spawned through `posix_spawn` (`fd_spawner.ts`) and registered with
+ * {@linkcode Reaper.watch}: Deno does not know them, so the reaper collects them by pid and
+ * hands each its status. On SIGCHLD, `waitid(WNOWAIT)` names each ended child without reaping
+ * it; watched pids and orphans are then reaped by pid, so no status is ever taken from a child
+ * Deno itself waits for (one spawned with `Deno.Command`). When such a child is the one named,
+ * the reaper falls back to checking each watched pid and scanning for orphans as below.
  *
  * The daemon becomes a child subreaper (or is PID 1), so processes that leave their job's tree
  * are re-parented to it. Deno waits for the children it spawned through their pidfds; a global
@@ -16,6 +24,7 @@ import {
   getpid,
   isChildSubreaper,
   LibcError,
+  peekEndedChild,
   setChildSubreaper,
   waitpidNoHang,
 } from "../../sys/libc.ts";
@@ -43,6 +52,9 @@ export function releaseChild(pid: number): void {
 /** Exits kept for late askers (a tracked daemon may die before anyone waits for it). */
 const RECENT_LIMIT = 256;
 
+/** Period of the scan that runs while anyone waits (see {@linkcode Reaper.watch}). */
+const KEEP_ALIVE_MS = 1000;
+
 /** Options of {@linkcode Reaper.start}. */
 export interface ReaperStartOptions {
   /** Become a child subreaper (ignored as PID 1, which is one already). Default true. */
@@ -52,6 +64,9 @@ export interface ReaperStartOptions {
 /** Reaps orphaned zombies by pid and reports their exits. */
 export class Reaper {
   readonly #own = new Set<number>();
+  readonly #watched = new Map<number, (status: ExitStatus) => void>();
+  #listening = false;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
   readonly #listeners = new Set<OrphanExitListener>();
   readonly #waiters = new Map<number, ((s: ExitStatus) => void)[]>();
   readonly #recent = new Map<number, ExitStatus>();
@@ -74,8 +89,8 @@ export class Reaper {
   start(options: ReaperStartOptions = {}): void {
     if (this.#started) return;
     // Listen first: even when prctl fails, zombies of processes still parented here get reaped.
-    Deno.addSignalListener("SIGCHLD", this.#onSignal);
     this.#started = true;
+    this.#listen();
     if (getpid() === 1) {
       this.#adopts = true;
     } else if (options.subreaper ?? true) {
@@ -90,8 +105,79 @@ export class Reaper {
   /** Stops listening (the subreaper flag stays: it cannot be undone safely for running jobs). */
   stop(): void {
     if (!this.#started) return;
-    Deno.removeSignalListener("SIGCHLD", this.#onSignal);
     this.#started = false;
+    this.#listen();
+  }
+
+  /**
+   * Listens to SIGCHLD while started or while anyone waits (a spawner used without a started
+   * reaper, as in tests, still learns of its exits; an idle one holds no listener).
+   */
+  #listen(): void {
+    const want = this.#started || this.#watched.size > 0 || this.#waiters.size > 0;
+    if (want === this.#listening) return;
+    if (want) {
+      Deno.addSignalListener("SIGCHLD", this.#onSignal);
+      // A signal listener does not keep Deno's event loop alive; a slow timer does (and is a
+      // safety net should a SIGCHLD ever be missed).
+      this.#keepAlive = setInterval(this.#onSignal, KEEP_ALIVE_MS);
+    } else {
+      Deno.removeSignalListener("SIGCHLD", this.#onSignal);
+      clearInterval(this.#keepAlive);
+    }
+    this.#listening = want;
+  }
+
+  /**
+   * Reaps child `pid` when it ends and calls `onExit` with its status (once). The pid must be a
+   * child of this process that Deno does not wait for (one spawned through `posix_spawn`).
+   */
+  watch(pid: number, onExit: (status: ExitStatus) => void): void {
+    const seen = this.#recent.get(pid);
+    if (seen !== undefined && readProcStat(pid) === null) {
+      // Reaped as an orphan between its spawn and this call (an asynchronous spawn).
+      this.#recent.delete(pid);
+      onExit(seen);
+      return;
+    }
+    this.#watched.set(pid, onExit);
+    this.#listen();
+    this.#reapWatched(pid);
+  }
+
+  /** Stops watching `pid` (it is then reaped as an orphan). */
+  unwatch(pid: number): void {
+    this.#watched.delete(pid);
+    this.#listen();
+  }
+
+  /** Pids watched now. */
+  get watching(): number {
+    return this.#watched.size;
+  }
+
+  /** Reaps watched `pid` if it has ended; true when it was collected (or is gone). */
+  #reapWatched(pid: number): boolean {
+    const onExit = this.#watched.get(pid);
+    if (onExit === undefined) return false;
+    let status: ExitStatus;
+    try {
+      const got = waitpidNoHang(pid);
+      if (got.pid !== pid || got.status === null) return false;
+      status = got.status;
+    } catch (e) {
+      if (!(e instanceof LibcError && e.code === "ECHILD")) throw e;
+      // Not ours to wait for any more: report it as killed rather than wait forever.
+      status = { signal: 9 };
+    }
+    this.#watched.delete(pid);
+    this.#listen();
+    try {
+      onExit(status);
+    } catch {
+      // a watcher's failure must not stop reaping
+    }
+    return true;
   }
 
   /** true when orphans are re-parented to this process (subreaper or PID 1). */
@@ -109,9 +195,12 @@ export class Reaper {
     this.#own.delete(pid);
   }
 
-  /** true when `pid` is a child Deno waits for (registered, or holding a pidfd). */
+  /**
+   * true when `pid` is a child someone waits for: a watched one, or Deno's (registered, or
+   * holding a pidfd). Such a child is never an orphan.
+   */
   isDenoChild(pid: number, pidfds?: Set<number>): boolean {
-    return this.#own.has(pid) || (pidfds ?? pidfdPids()).has(pid);
+    return this.#watched.has(pid) || this.#own.has(pid) || (pidfds ?? pidfdPids()).has(pid);
   }
 
   /** Subscribes to orphan exits; returns the unsubscribe function. */
@@ -136,23 +225,46 @@ export class Reaper {
       const list = this.#waiters.get(pid) ?? [];
       list.push(resolve);
       this.#waiters.set(pid, list);
+      this.#listen();
       this.scan();
     });
   }
 
   /** Current children that are not Deno's (live or zombie). */
   orphans(): number[] {
-    const kids = listChildren().filter((pid) => !this.#own.has(pid) && !claimed.has(pid));
+    const kids = listChildren().filter((pid) =>
+      !this.#own.has(pid) && !this.#watched.has(pid) && !claimed.has(pid)
+    );
     if (kids.length === 0) return kids;
     const pidfds = pidfdPids();
     return kids.filter((pid) => !pidfds.has(pid));
   }
 
-  /** Reaps every orphaned zombie now. Called on SIGCHLD; safe to call at any time. */
+  /**
+   * Reaps every ended watched child and orphaned zombie now. Called on SIGCHLD; safe to call at
+   * any time. Costs one `waitid` per ended child, whatever the number of children, unless an
+   * ended child is Deno's (then {@linkcode fullScan}).
+   */
   scan(): void {
+    for (;;) {
+      const pid = peekEndedChild();
+      if (pid <= 0) return;
+      if (this.#watched.has(pid)) {
+        if (!this.#reapWatched(pid)) return this.fullScan();
+        continue;
+      }
+      // A claimed child stays a zombie until its claimant waits: look past it the slow way.
+      if (claimed.has(pid) || this.#own.has(pid) || pidfdPids().has(pid)) return this.fullScan();
+      if (!this.#reap(pid)) return this.fullScan();
+    }
+  }
+
+  /** Checks every watched pid and every child: the slow path of {@linkcode scan}. */
+  fullScan(): void {
+    for (const pid of [...this.#watched.keys()]) this.#reapWatched(pid);
     let pidfds: Set<number> | null = null;
     for (const pid of listChildren()) {
-      if (this.#own.has(pid) || claimed.has(pid)) continue;
+      if (this.#own.has(pid) || this.#watched.has(pid) || claimed.has(pid)) continue;
       if (readProcStat(pid)?.state !== "Z") continue;
       pidfds ??= pidfdPids();
       if (pidfds.has(pid)) continue;
@@ -160,14 +272,15 @@ export class Reaper {
     }
   }
 
-  #reap(pid: number): void {
+  /** Reaps orphan `pid`; false when it was not there to reap. */
+  #reap(pid: number): boolean {
     let status: ExitStatus | null;
     try {
       const got = waitpidNoHang(pid);
-      if (got.pid !== pid || got.status === null) return;
+      if (got.pid !== pid || got.status === null) return false;
       status = got.status;
     } catch (e) {
-      if (e instanceof LibcError && e.code === "ECHILD") return; // someone else collected it
+      if (e instanceof LibcError && e.code === "ECHILD") return false; // someone else collected it
       throw e;
     }
     this.#recent.set(pid, status);
@@ -177,6 +290,7 @@ export class Reaper {
     }
     const waiting = this.#waiters.get(pid);
     this.#waiters.delete(pid);
+    this.#listen();
     for (const resolve of waiting ?? []) resolve(status);
     for (const listener of this.#listeners) {
       try {
@@ -185,5 +299,6 @@ export class Reaper {
         // a listener's failure must not stop reaping
       }
     }
+    return true;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Upstart's process stanzas and daybreak's sandbox stanzas, checked on live processes spawned
- * by the real {@linkcode DenoSpawner}: `/proc/PID/status`, `/proc/PID/limits`,
+ * by the real {@linkcode FdSpawner}: `/proc/PID/status`, `/proc/PID/limits`,
  * `/proc/PID/oom_score_adj`, `/proc/PID/stat`, namespaces, and the files the job tried to touch.
  *
  * Root here lacks CAP_SYS_RESOURCE (platform notes §8): where the kernel refuses, the test
@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type ExitStatus, SpawnError, type SpawnRequest } from "../ports.ts";
-import { DenoSpawner } from "./deno_spawner.ts";
+import { FdSpawner } from "./fd_spawner.ts";
 import { NO_SANDBOX } from "../../security/sandbox.ts";
 import { CAP_SYS_RESOURCE, capabilityMask } from "../../security/setup_checks.ts";
 import { readLink, readText } from "../../sys/libc.ts";
@@ -22,7 +22,7 @@ const SIGHUP = 1;
 const SIGKILL = 9;
 const SIGTERM = 15;
 
-const spawner = new DenoSpawner({ reaper: new Reaper() });
+const spawner = new FdSpawner({ reaper: new Reaper() });
 const OWN_CAPS = capabilityMask(readText("/proc/self/status") ?? "");
 const HAS_SYS_RESOURCE = (OWN_CAPS >> BigInt(CAP_SYS_RESOURCE) & 1n) === 1n;
 

@@ -9,6 +9,8 @@
  */
 
 import {
+  type AdoptedProcess,
+  type AdoptOptions,
   type ExitStatus,
   type ProcessSpawner,
   type SpawnedProcess,
@@ -46,6 +48,8 @@ export interface FakeSpawnerOptions {
   readonly dieOnSignal?: boolean;
   /** Called for each process once spawned; a status makes it end right away. */
   readonly autoExit?: (p: FakeProcess) => ExitStatus | null;
+  /** What an adopted process is taken to be (job, command, …); defaults to job `adopted`. */
+  readonly adoptRequest?: SpawnRequest;
 }
 
 /** Signals whose default action does not end a process. */
@@ -142,6 +146,36 @@ export class FakeSpawner implements ProcessSpawner {
     const status = this.#options.autoExit?.(p) ?? null;
     if (status !== null) this.#end(p.pid, status);
     return { pid: p.pid, exited: exited.asPromise(), tracked: null };
+  }
+
+  /** Pids handed to {@linkcode adopt}, with what came with them. */
+  readonly adopted: { readonly pid: number; readonly options: AdoptOptions }[] = [];
+
+  /**
+   * Takes over `pid` as a live fake process of job `adopted` (its exit is then driven with
+   * {@linkcode exit} or {@linkcode killBySignal}); null for a pid a fake process of this
+   * spawner already ended.
+   */
+  adopt(pid: number, options: AdoptOptions = {}): AdoptedProcess | null {
+    if (this.spawns.some((p) => p.pid === pid && !p.alive)) return null;
+    this.adopted.push({ pid, options });
+    let entry = this.#alive.get(pid);
+    if (entry === undefined) {
+      const req = this.#options.adoptRequest ?? null;
+      const p: FakeProcess = {
+        pid,
+        job: req?.job ?? "adopted",
+        instance: req?.instance ?? "",
+        process: req?.process ?? "main",
+        command: req?.command ?? "",
+        env: req?.env ?? [],
+        request: req ?? ({} as SpawnRequest),
+        alive: true,
+      };
+      entry = { p, exited: new SyncSettled<ExitStatus>() };
+      this.#alive.set(pid, entry);
+    }
+    return { pid, exited: entry.exited.asPromise() };
   }
 
   /** Records a kill, and ends the process if `dieOnSignal` is set. */

@@ -1,6 +1,6 @@
 /**
  * A `console log` job writing through a log directory that fails under it, run by the real
- * {@linkcode DenoSpawner} in a process of its own inside a private mount namespace (see
+ * {@linkcode FdSpawner} in a process of its own inside a private mount namespace (see
  * `log_loss_test.ts`, which mounts DIR). Prints one JSON line: bytes produced, bytes in the
  * file, bytes the daemon's log said were dropped, and what it said.
  *
@@ -10,7 +10,7 @@
  *   `notify-disk-writeable` (the spawner's flushLogs) is called.
  */
 
-import { DenoSpawner } from "../deno_spawner.ts";
+import { FdSpawner } from "../fd_spawner.ts";
 import { Reaper } from "../reaper.ts";
 import { spawnRequest } from "../../../tests/fakes/spawn_request.ts";
 
@@ -20,7 +20,7 @@ const LINES = 2000;
 const BUFFER = 64 * 1024;
 
 const messages: string[] = [];
-const spawner = new DenoSpawner({
+const spawner = new FdSpawner({
   reaper: new Reaper(),
   logBufferBytes: BUFFER,
   log: (priority, message) => messages.push(`${priority}: ${message}`),

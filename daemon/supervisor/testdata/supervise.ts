@@ -7,7 +7,7 @@
  */
 
 import type { ExitStatus, SpawnedProcess, SpawnRequest, TrackedProcess } from "../../ports.ts";
-import { DenoSpawner } from "../deno_spawner.ts";
+import { FdSpawner } from "../fd_spawner.ts";
 import { isChildSubreaper, readLink, readText } from "../../../sys/libc.ts";
 import { listChildren, readProcStat } from "../../../sys/procfs.ts";
 import { Reaper } from "../reaper.ts";
@@ -15,7 +15,7 @@ import { spawnRequest } from "../../../tests/fakes/spawn_request.ts";
 
 const reaper = new Reaper();
 reaper.start();
-const spawner = new DenoSpawner({ reaper, expectSettleMs: 1500, expectGraceMs: 700 });
+const spawner = new FdSpawner({ reaper, expectSettleMs: 1500, expectGraceMs: 700 });
 const started: number[] = [];
 
 function request(overrides: Partial<SpawnRequest>): SpawnRequest {

@@ -1,32 +1,42 @@
 /**
- * The real {@linkcode ProcessSpawner}: `Deno.Command(...).spawn()` with `clearEnv` and the job's
- * explicit environment, stdin on `/dev/null`. Every job process leads its own session and process
- * group (spec §5.9): the first program run is setsid(1), which calls setsid() and execs the job's
- * command line under the same pid. (Deno's `detached: true` does the same with a pre-exec hook,
- * which makes Rust fork the whole daemon instead of using vfork: 2–3 times the cost of a spawn.
- * It is still used when setsid(1) is missing and for bwrap's monitor, which must have been
- * exec'd when spawn returns.) Until setsid(1) has run, the process is in the daemon's group;
- * {@linkcode DenoSpawner.kill} then signals the process alone.
+ * The real {@linkcode ProcessSpawner}: job processes over raw file descriptors (see
+ * docs/benchmarks.md for why). Each process is started with `posix_spawn` through FFI
+ * (`sys/posix_spawn.ts`): `POSIX_SPAWN_SETSID`, so it leads its own session and process group
+ * (spec §5.9) with no extra exec; an empty blocked mask and every signal 1–64 at its default
+ * disposition, whatever the daemon's own signal state (Deno's spawn leaves glibc's signals 32
+ * and 33 ignored). The environment is exactly the job's; stdin is `/dev/null`.
+ *
+ * Deno does not know these children: the {@linkcode Reaper} waits for each by pid
+ * ({@linkcode Reaper.watch}) and orphans as before.
  *
  * Console handling (spec §3.6, §9.1):
  * - `none`: stdin, stdout, stderr on `/dev/null`.
- * - `log`: stdout and stderr are two pipes drained here into a {@linkcode LogFile}. No pty: the
- *   log keeps the program's own line endings (no CRLF, the §11 item 9 improvement), programs see
- *   a pipe rather than a tty (so they may block-buffer), and stdout and stderr are two streams
- *   merged in arrival order. Pipes are what `Deno.Command` offers cheaply; a pty would need FFI
- *   and fd plumbing Deno does not expose.
- * - `output`/`owner`: the daemon's own stdio (`/dev/console` in system mode). `owner` cannot make
- *   the console the controlling terminal without a pre-exec hook, so it behaves like `output`.
+ * - `log`: stdout and stderr both go to the write end of one pipe; its read end sits in the
+ *   daemon's one {@linkcode PollLoop} and is written to a {@linkcode LogFile} (`log_pipe.ts`).
+ *   One descriptor per job, no stream objects; the output keeps the order it was written in.
+ *   No pty: the log keeps the program's own line endings (no CRLF, the §11 item 9 improvement),
+ *   and programs see a pipe rather than a tty (so they may block-buffer).
+ * - `output`/`owner`: the daemon's own stdio (`/dev/console` in system mode). `owner` does not
+ *   make the console the controlling terminal, so it behaves like `output`.
  *
  * `oom score` is written to `/proc/PID/oom_score_adj` by the parent right after spawn; a failure
- * kills the process and is a spawn failure, as in Upstart. Children spawned here are registered
- * with the {@linkcode Reaper} so it never reaps them.
+ * kills the process and is a spawn failure, as in Upstart.
  *
  * Failures of `limit`, `nice`, `setgid` and `setuid` are predicted before the spawn
- * (`security/setup_checks.ts`) and are spawn failures with Upstart's texts. With sandbox stanzas
- * that need namespaces the spawned program is bwrap's monitor: the pid handed back is the
- * sandboxed child (the job's real process), and the monitor's exit status is read back
- * (`security/sandbox.ts`).
+ * (`security/setup_checks.ts`) and are spawn failures with Upstart's texts. The sandbox and
+ * credential chain (`security/sandbox.ts`) is an argv prefix of wrapper programs. With sandbox
+ * stanzas that need namespaces the spawned program is bwrap's monitor: the pid handed back is
+ * the sandboxed child (the job's real process), and the monitor's exit status is read back.
+ *
+ * Log output that cannot be written is buffered within bounds, then dropped and reported to the
+ * daemon's log (`log_file.ts`, {@linkcode FdSpawner.reportTo}); `initctl notify-disk-writeable`
+ * ({@linkcode FdSpawner.flushLogs}) writes out what ended processes left in memory and reopens
+ * the logs of running ones. With `--log-timestamps` each line is stamped (docs/seeing.md#logs).
+ * `seccomp` filters are compiled once into in-memory files bwrap reads (`seccomp_filter.ts`).
+ *
+ * For a re-exec of the daemon (docs/reexec.md), {@linkcode FdSpawner.keepAcrossExec} clears
+ * close-on-exec on the log pipes' read ends (ours, raw: nothing to look up) and lists what to
+ * {@linkcode FdSpawner.adopt} in the next incarnation, which drains them again in its loop.
  *
  * @module
  */
@@ -61,27 +71,35 @@ import {
   effectiveIds,
   errnoNumber,
   getpgid,
+  getpid,
   kill,
   killpg,
   LibcError,
+  O_RDONLY,
   O_WRONLY,
   openFd,
+  pidfdOpen,
+  pipe,
   prlimit,
   readText,
   RLIMIT_RESOURCES,
+  setCloseOnExec,
   strerror,
   writeFd,
 } from "../../sys/libc.ts";
+import { type FileAction, posixSpawnp, SIGNAL_MAX, SpawnSysError } from "../../sys/posix_spawn.ts";
+import { EPOLLIN } from "../../sys/epoll.ts";
 import { readProcStat, readStatus } from "../../sys/procfs.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
 import { LogFile, logFilePath, type LogLoss } from "./log_file.ts";
 import { LineStamper } from "./log_timestamps.ts";
+import { drainLogPipe, type LogPipe } from "./log_pipe.ts";
+import { PollLoop } from "./poll_loop.ts";
 import type { Reaper } from "./reaper.ts";
-import { adoptProcess, keepPipes, type LoggedProcess } from "./adopted.ts";
 
-/** Options of {@linkcode DenoSpawner}. */
-export interface DenoSpawnerOptions {
+/** Options of {@linkcode FdSpawner}. */
+export interface FdSpawnerOptions {
   /** Keeps spawned pids safe from reaping and reports orphan exits for `expect fork/daemon`. */
   readonly reaper: Reaper;
   /** `expect`: how long to wait for the fork (or stop) before settling. Default 5000 ms. */
@@ -92,6 +110,8 @@ export interface DenoSpawnerOptions {
   readonly logDrainMs?: number;
   /** Memory cap per log while its file cannot be written. */
   readonly logBufferBytes?: number;
+  /** The poll loop of the log pipes (one per daemon); a new one by default. */
+  readonly loop?: PollLoop;
   /** `--log-timestamps`: stamp each log line with its time (docs/seeing.md#logs). */
   readonly logTimestamps?: boolean;
   /**
@@ -107,6 +127,9 @@ export interface DenoSpawnerOptions {
 
 /** Default memory cap of all the logs kept for `notify-disk-writeable`: 16 MiB. */
 export const DEFAULT_UNFLUSHED_BYTES = 16 * 1024 * 1024;
+
+/** Every signal: reset to its default disposition in each job process. */
+const ALL_SIGNALS: readonly number[] = Array.from({ length: SIGNAL_MAX }, (_, i) => i + 1);
 
 /** Where the wrapper tools are looked for; the job's own PATH may not contain them. */
 const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -139,7 +162,7 @@ function tryKillpg(pgid: number, signal: number): boolean {
 
 /** glibc's text for a Deno/node error code, e.g. `"ENOENT"` → `No such file or directory`. */
 function reasonText(e: unknown): string {
-  if (e instanceof LibcError) return strerror(e.errno);
+  if (e instanceof LibcError || e instanceof SpawnSysError) return strerror(e.errno);
   const num = errnoNumber(errorCode(e));
   return num === null ? (e instanceof Error ? e.message : String(e)) : strerror(num);
 }
@@ -192,10 +215,8 @@ function writeOomScore(pid: number, score: number): void {
   }
 }
 
-function decodeStatus(s: Deno.CommandStatus, monitor: boolean): ExitStatus {
-  // Deno reports a signal death as code 128+N alongside the signal's name.
-  if (s.signal !== null) return { signal: s.code - 128 };
-  return monitor ? monitorStatus(s.code) : { code: s.code };
+function decodeStatus(s: ExitStatus, monitor: boolean): ExitStatus {
+  return monitor && "code" in s ? monitorStatus(s.code) : s;
 }
 
 function envRecord(env: readonly string[]): Record<string, string> {
@@ -207,40 +228,13 @@ function envRecord(env: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** First read size of a log pump, and the size it falls back to after a short read. */
-const PUMP_MIN_READ = 512;
-/** Largest read of a log pump (Deno's own default chunk size). */
-const PUMP_MAX_READ = 64 * 1024;
-
-/**
- * Drains `stream` into `log`. A pending read holds its buffer for as long as the job is quiet,
- * and Deno's default reader allocates 64 KiB per read: 128 KiB per idle `console log` job. So
- * this reads into buffers of its own, small while output is sparse and growing while reads
- * come back full.
- */
-async function pump(stream: ReadableStream<Uint8Array>, log: LogFile): Promise<void> {
-  let size = PUMP_MIN_READ;
-  try {
-    const reader = stream.getReader({ mode: "byob" });
-    for (;;) {
-      const { value, done } = await reader.read(new Uint8Array(size));
-      if (done) return;
-      log.write(value);
-      size = value.length === size ? Math.min(size * 4, PUMP_MAX_READ) : PUMP_MIN_READ;
-    }
-  } catch {
-    // A broken pipe just ends the output.
-  }
-}
-
-/** Spawns job processes with `Deno.Command`. */
-export class DenoSpawner implements ProcessSpawner {
+/** Spawns job processes with `posix_spawn` and drains their logs in one poll loop. */
+export class FdSpawner implements ProcessSpawner {
   readonly #reaper: Reaper;
   readonly #settleMs: number;
   readonly #graceMs: number;
   readonly #drainMs: number;
   readonly #logBufferBytes: number | undefined;
-  readonly #logTimestamps: boolean;
   readonly #daemonNice: number;
   readonly #ownPgid: number;
   readonly #identity: { readonly euid: number; readonly egid: number };
@@ -248,21 +242,23 @@ export class DenoSpawner implements ProcessSpawner {
   readonly #unflushed = new Set<LogFile>();
   /** Logs of processes whose output is still being read. */
   readonly #live = new Set<LogFile>();
-  /** Processes whose output is logged, by pid: what a re-exec keeps (`adopted.ts`). */
-  readonly #logged = new Map<number, LoggedProcess>();
+  /** The log pipes being read, by the job's pid: what a re-exec keeps. */
+  readonly #pipes = new Map<number, { pipes: readonly LogPipe[]; path: string }>();
+  readonly #logTimestamps: boolean;
   readonly #unflushedCap: number;
   #log: (priority: "info" | "warn", message: string) => void;
   readonly #lossReportMs: number | undefined;
   readonly #seccomp = new SeccompFilters();
+  #loop: PollLoop | null;
   #tools: SetupTools | null = null;
-  #setsid: string | null | undefined = undefined;
 
-  constructor(options: DenoSpawnerOptions) {
+  constructor(options: FdSpawnerOptions) {
     this.#reaper = options.reaper;
     this.#settleMs = options.expectSettleMs ?? 5000;
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#logBufferBytes = options.logBufferBytes;
+    this.#loop = options.loop ?? null;
     this.#logTimestamps = options.logTimestamps ?? false;
     this.#unflushedCap = options.unflushedLogBytes ?? DEFAULT_UNFLUSHED_BYTES;
     this.#log = options.log ?? (() => {});
@@ -279,12 +275,12 @@ export class DenoSpawner implements ProcessSpawner {
     };
   }
 
-  /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
   /** Reports dropped log output to `log` from now on. */
   reportTo(log: (priority: "info" | "warn", message: string) => void): void {
     this.#log = log;
   }
 
+  /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
   spawn(req: SpawnRequest): SpawnedProcess {
     // Upstart switches the profile before any other setup step (spec §3.6).
     const confinement = switchFailure(req.apparmorSwitch ?? null);
@@ -337,52 +333,81 @@ export class DenoSpawner implements ProcessSpawner {
     const monitor = wrapped.monitor === true;
 
     const logging = req.console === "log" && req.logDir !== null;
-    const stdio = req.console === "output" || req.console === "owner" ? "inherit" : "null";
-    // `detached` makes Deno fork (setsid() runs as a pre-exec hook), which costs two to three
-    // times a plain spawn (posix_spawn/vfork) here; setsid(1) as the first wrapper is the
-    // plain spawn plus an exec the daemon does not wait for (see docs/benchmarks.md).
-    // bwrap's monitor must have been exec'd before its child can be looked up: fork for it.
-    const setsid = monitor ? null : this.#setsidPath();
-    const argv = setsid === null ? wrapped.argv : [setsid, ...wrapped.argv];
-    const options: Deno.CommandOptions = {
-      args: argv.slice(1),
-      clearEnv: true,
-      env,
-      detached: setsid === null,
-      stdin: stdio,
-      stdout: logging ? "piped" : stdio,
-      stderr: logging ? "piped" : stdio,
-    };
-    if (wrapped.cwd !== null) options.cwd = wrapped.cwd;
-
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(argv[0]!, options).spawn();
-    } catch (e) {
-      throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+    const inherit = req.console === "output" || req.console === "owner";
+    const actions: FileAction[] = [];
+    let fds: [number, number] | null = null;
+    if (!inherit) actions.push({ open: "/dev/null", fd: 0, flags: O_RDONLY });
+    if (logging) {
+      try {
+        fds = pipe();
+      } catch (e) {
+        throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+      }
+      actions.push({ dup2: fds[1], to: 1 }, { dup2: fds[1], to: 2 });
+    } else if (!inherit) {
+      actions.push({ open: "/dev/null", fd: 1, flags: O_WRONLY }, { dup2: 1, to: 2 });
     }
-    this.#reaper.own(child.pid);
-    const status = child.status.then(
-      (s) => decodeStatus(s, monitor),
-      () => this.#reaper.waitOrphan(child.pid),
+    if (wrapped.cwd !== null) actions.push({ chdir: wrapped.cwd });
+
+    let child: number;
+    try {
+      child = posixSpawnp({
+        file: wrapped.argv[0]!,
+        argv: wrapped.argv,
+        env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        sigmask: [],
+        sigdefault: ALL_SIGNALS,
+        setsid: true,
+        fileActions: actions,
+      });
+    } catch (e) {
+      if (fds !== null) closeQuietly(fds[0]);
+      throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+    } finally {
+      if (fds !== null) closeQuietly(fds[1]);
+    }
+    const status = new Promise<ExitStatus>((resolve) =>
+      this.#reaper.watch(child, (s) => resolve(decodeStatus(s, monitor)))
     );
-    status.then(() => this.#reaper.disown(child.pid));
     // Under bwrap the job is the monitor's child: supervise that one.
-    const pid = monitor ? waitForSandboxChild(child.pid) ?? child.pid : child.pid;
+    const pid = monitor ? waitForSandboxChild(child) ?? child : child;
 
     let exited = status;
-    if (logging) {
-      const log = this.#openLog(req.logDir!, req.job, req.instance);
-      this.#logged.set(pid, { path: logFilePath(req.logDir!, req.job, req.instance) });
+    if (fds !== null) {
+      const path = logFilePath(req.logDir!, req.job, req.instance);
+      const who = req.instance === "" ? req.job : `${req.job} (${req.instance})`;
+      const log = this.#openLog(path, who);
+      let lp: LogPipe;
+      try {
+        lp = drainLogPipe(this.loop, fds[0], log);
+      } catch {
+        closeQuietly(fds[0]);
+        lp = {
+          fd: -1,
+          ended: Promise.resolve(),
+          bytes: () => 0,
+          drainNow: () => true,
+          close: () => {},
+        };
+      }
+      // By the job's pid (the sandboxed child under bwrap): what the engine, and so a re-exec's
+      // state, knows the process by.
+      this.#pipes.set(pid, { pipes: [lp], path });
       let done = false;
-      const drained = Promise.all([pump(child.stdout, log), pump(child.stderr, log)]).then(() => {
+      const drained = lp.ended.then(() => {
         done = true;
-        this.#logged.delete(pid);
+        this.#pipes.delete(pid);
         this.#closeLog(log);
       });
       exited = status.then(async (s) => {
-        // Usually the pipes have ended with the process: no timer (500 of them at session end).
+        // Usually the pipe has ended with the process: no timer (500 of them at session end).
         if (done) return s;
+        // All the process wrote is in the pipe now: read it here rather than wait for the poll
+        // loop, which a burst of exits may keep busy for longer than the drain limit.
+        if (lp.drainNow()) {
+          await drained;
+          return s;
+        }
         let timer: ReturnType<typeof setTimeout> | undefined;
         const limit = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#drainMs));
         await Promise.race([drained, limit]);
@@ -442,30 +467,6 @@ export class DenoSpawner implements ProcessSpawner {
   }
 
   /**
-   * Takes over `pid` after a re-exec (docs/reexec.md): its exit through the reaper, its log
-   * pipes (kept by {@linkcode keepAcrossExec}) drained again.
-   */
-  adopt(pid: number, options: AdoptOptions = {}): AdoptedProcess | null {
-    return adoptProcess(this.#reaper, pid, options, {
-      openLog: (path) => {
-        const log = new LogFile(path, {
-          ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
-          onLoss: (loss) => this.#reportLoss(path, loss),
-        });
-        this.#live.add(log);
-        return log;
-      },
-      closeLog: (log) => this.#closeLog(log),
-      logged: this.#logged,
-    });
-  }
-
-  /** Keeps every log pipe open across a re-exec (or stops keeping them, with `false`). */
-  keepAcrossExec(keep = true): KeptLogPipe[] {
-    return keepPipes(this.#logged, keep);
-  }
-
-  /**
    * `initctl notify-disk-writeable`: writes out the logs kept in memory for ended processes,
    * oldest first, then reopens the log of every running process and writes what it buffered.
    * Returns how many logs still hold output in memory.
@@ -484,9 +485,8 @@ export class DenoSpawner implements ProcessSpawner {
   }
 
   /** A process's log, reporting its losses to the daemon's log (see `log_file.ts`). */
-  #openLog(dir: string, job: string, instance: string): LogFile {
-    const who = instance === "" ? job : `${job} (${instance})`;
-    const log = new LogFile(logFilePath(dir, job, instance), {
+  #openLog(path: string, who: string): LogFile {
+    const log = new LogFile(path, {
       ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
       ...(this.#lossReportMs === undefined ? {} : { reportMs: this.#lossReportMs }),
       onLoss: (loss) => this.#reportLoss(who, loss),
@@ -546,13 +546,87 @@ export class DenoSpawner implements ProcessSpawner {
     return needed ? readAccountFiles(root) : { passwd: "", group: "" };
   }
 
+  /** The poll loop of the log pipes (created on first use). */
+  get loop(): PollLoop {
+    this.#loop ??= new PollLoop();
+    return this.#loop;
+  }
+
   /**
-   * setsid(1), when it is there. Its child is not a process group leader (it is in ours), so
-   * it calls setsid() and execs without forking: the pid stays the job's.
+   * Takes over `pid`, a process this incarnation did not spawn (kept across a re-exec): its
+   * exit is seen through the reaper when it is our child, else through a pidfd in the poll
+   * loop (its status is then unknowable: `null`). With `logFd` (and `moreLogFds`), its log
+   * pipes are drained again into `logPath`, with the same bounds, loss reports and stamps as
+   * a spawned process's. Returns null when there is no such process.
    */
-  #setsidPath(): string | null {
-    if (this.#setsid === undefined) this.#setsid = findTool("setsid");
-    return this.#setsid;
+  adopt(pid: number, options: AdoptOptions = {}): AdoptedProcess | null {
+    const stat = readProcStat(pid);
+    if (stat === null || stat.state === "Z" && stat.ppid !== getpid()) return null;
+    const fds = [
+      ...(options.logFd === undefined ? [] : [options.logFd]),
+      ...(options.moreLogFds ?? []),
+    ];
+    if (fds.length > 0 && options.logPath !== undefined) {
+      const path = options.logPath;
+      const log = this.#openLog(path, path);
+      const pipes: LogPipe[] = [];
+      for (const fd of fds) {
+        try {
+          setCloseOnExec(fd, true);
+          pipes.push(drainLogPipe(this.loop, fd, log));
+        } catch {
+          closeQuietly(fd); // not a pipe we can read: its output is lost, the process is not
+        }
+      }
+      this.#pipes.set(pid, { pipes, path });
+      Promise.all(pipes.map((p) => p.ended)).then(() => {
+        this.#pipes.delete(pid);
+        this.#closeLog(log);
+      });
+    }
+    if (stat.ppid === getpid()) {
+      const exited = new Promise<ExitStatus | null>((resolve) => this.#reaper.watch(pid, resolve));
+      return { pid, exited };
+    }
+    let pidfd: number;
+    try {
+      pidfd = pidfdOpen(pid);
+    } catch (e) {
+      if (e instanceof LibcError && e.code === "ESRCH") return null;
+      throw e;
+    }
+    const exited = new Promise<ExitStatus | null>((resolve) => {
+      this.loop.add(pidfd, EPOLLIN, () => {
+        this.loop.remove(pidfd);
+        closeQuietly(pidfd);
+        resolve(null);
+      });
+    });
+    return { pid, exited };
+  }
+
+  /**
+   * Clears close-on-exec on every open log pipe (or sets it again, with `false`) and lists them
+   * for {@linkcode adopt} after the daemon re-execs itself.
+   */
+  keepAcrossExec(keep = true): KeptLogPipe[] {
+    const kept: KeptLogPipe[] = [];
+    for (const [pid, { pipes, path }] of this.#pipes) {
+      for (const pipe of pipes) {
+        if (pipe.fd < 0) continue;
+        try {
+          setCloseOnExec(pipe.fd, !keep);
+          kept.push({ pid, fd: pipe.fd, path });
+        } catch { /* closed meanwhile: nothing left to keep */ }
+      }
+    }
+    return kept;
+  }
+
+  /** The read end of `pid`'s log pipe, or null. */
+  logFd(pid: number): number | null {
+    const fd = this.#pipes.get(pid)?.pipes[0]?.fd;
+    return fd === undefined || fd < 0 ? null : fd;
   }
 
   #toolPaths(): SetupTools {
@@ -568,4 +642,10 @@ export class DenoSpawner implements ProcessSpawner {
     };
     return this.#tools;
   }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch { /* already closed */ }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ExitStatus, SpawnError, type SpawnRequest } from "../ports.ts";
-import { DenoSpawner } from "./deno_spawner.ts";
+import { FdSpawner } from "./fd_spawner.ts";
 import { readLink, readText } from "../../sys/libc.ts";
 import { listChildren, readProcStat } from "../../sys/procfs.ts";
 import { Reaper } from "./reaper.ts";
@@ -12,7 +12,7 @@ function request(overrides: Partial<SpawnRequest>): SpawnRequest {
   return spawnRequest({ env: [PATH], ...overrides });
 }
 
-const spawner = new DenoSpawner({ reaper: new Reaper() });
+const spawner = new FdSpawner({ reaper: new Reaper() });
 
 /** Runs `body` with a temp dir, then checks that no child of ours is left as a zombie. */
 async function withTmp(body: (dir: string) => Promise<void>): Promise<void> {
@@ -58,7 +58,7 @@ function gone(pid: number): boolean {
   return st === null || st.state === "Z";
 }
 
-Deno.test("DenoSpawner reports exit codes and runs every process in its own session", async () => {
+Deno.test("FdSpawner reports exit codes and runs every process in its own session", async () => {
   await withTmp(async () => {
     const p = spawner.spawn(request({ script: true, command: "sleep 0.5; exit 3" }));
     assert.equal(p.tracked, null);
@@ -69,10 +69,10 @@ Deno.test("DenoSpawner reports exit codes and runs every process in its own sess
   });
 });
 
-Deno.test("DenoSpawner reports a signal death by number", async () => {
+Deno.test("FdSpawner reports a signal death by number", async () => {
   await withTmp(async () => {
     const p = spawner.spawn(request({ command: "sleep 30" }));
-    // setsid(1) runs in the child, so the session exists by the time the program runs.
+    // setsid() runs in the child before the exec (POSIX_SPAWN_SETSID): the session exists.
     await waitFor(() => readProcStat(p.pid)?.session === p.pid);
     spawner.kill(p.pid, 15, { group: false });
     assert.deepEqual(await p.exited, { signal: 15 });
@@ -80,7 +80,7 @@ Deno.test("DenoSpawner reports a signal death by number", async () => {
   });
 });
 
-Deno.test("DenoSpawner kills the whole process group, grandchildren included", async () => {
+Deno.test("FdSpawner kills the whole process group, grandchildren included", async () => {
   await withTmp(async (dir) => {
     const p = spawner.spawn(
       request({ script: true, command: `sleep 300 & echo $! > ${dir}/gc\nwait\n` }),
@@ -99,7 +99,7 @@ Deno.test("DenoSpawner kills the whole process group, grandchildren included", a
   });
 });
 
-Deno.test("DenoSpawner gives the process exactly the requested environment", async () => {
+Deno.test("FdSpawner gives the process exactly the requested environment", async () => {
   await withTmp(async (dir) => {
     const { status, log } = await runLogged(dir, {
       command: "/usr/bin/env",
@@ -110,7 +110,7 @@ Deno.test("DenoSpawner gives the process exactly the requested environment", asy
   });
 });
 
-Deno.test("DenoSpawner logs stdout and stderr to JOB-INSTANCE.log with mode 0640", async () => {
+Deno.test("FdSpawner logs stdout and stderr to JOB-INSTANCE.log with mode 0640", async () => {
   await withTmp(async (dir) => {
     const req = request({
       job: "foo/bar",
@@ -131,7 +131,7 @@ Deno.test("DenoSpawner logs stdout and stderr to JOB-INSTANCE.log with mode 0640
   });
 });
 
-Deno.test("DenoSpawner creates no log file for a process that prints nothing", async () => {
+Deno.test("FdSpawner creates no log file for a process that prints nothing", async () => {
   await withTmp(async (dir) => {
     const { status, log } = await runLogged(dir, { command: "/bin/true" });
     assert.deepEqual(status, { code: 0 });
@@ -139,7 +139,7 @@ Deno.test("DenoSpawner creates no log file for a process that prints nothing", a
   });
 });
 
-Deno.test("DenoSpawner re-creates a log file deleted while the job runs", async () => {
+Deno.test("FdSpawner re-creates a log file deleted while the job runs", async () => {
   await withTmp(async (dir) => {
     const req = request({
       console: "log",
@@ -162,7 +162,7 @@ Deno.test("DenoSpawner re-creates a log file deleted while the job runs", async 
   });
 });
 
-Deno.test("DenoSpawner puts console none on /dev/null and log's stdin too", async () => {
+Deno.test("FdSpawner puts console none on /dev/null and log's stdin too", async () => {
   await withTmp(async (dir) => {
     const none = spawner.spawn(request({ command: "sleep 30" }));
     const log = spawner.spawn(request({ command: "sleep 30", console: "log", logDir: dir }));
@@ -178,7 +178,7 @@ Deno.test("DenoSpawner puts console none on /dev/null and log's stdin too", asyn
   });
 });
 
-Deno.test("DenoSpawner fails spawns with Upstart's reasons", async (t) => {
+Deno.test("FdSpawner fails spawns with Upstart's reasons", async (t) => {
   const cases: [Partial<SpawnRequest>, string][] = [
     [{ command: "/nonexistent/prog" }, "unable to execute: No such file or directory"],
     [{ command: "no-such-program-xyz" }, "unable to execute: No such file or directory"],
@@ -202,7 +202,7 @@ Deno.test("DenoSpawner fails spawns with Upstart's reasons", async (t) => {
   }
 });
 
-Deno.test("DenoSpawner applies setuid, umask, nice, limit and chdir", async () => {
+Deno.test("FdSpawner applies setuid, umask, nice, limit and chdir", async () => {
   await withTmp(async (dir) => {
     const id = await runLogged(dir, { command: "/usr/bin/id", setuid: "nobody" });
     assert.equal(id.log, "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n");
@@ -220,7 +220,7 @@ Deno.test("DenoSpawner applies setuid, umask, nice, limit and chdir", async () =
   });
 });
 
-Deno.test("DenoSpawner chroots, changes directory inside the root and finds users there", async () => {
+Deno.test("FdSpawner chroots, changes directory inside the root and finds users there", async () => {
   await withTmp(async (root) => {
     Deno.chmodSync(root, 0o755); // the job's user must be able to walk its own root
     for (const d of ["bin", "etc", "srv"]) Deno.mkdirSync(`${root}/${d}`);
@@ -249,7 +249,7 @@ Deno.test("DenoSpawner chroots, changes directory inside the root and finds user
   });
 });
 
-Deno.test("DenoSpawner writes oom_score_adj from the parent", async () => {
+Deno.test("FdSpawner writes oom_score_adj from the parent", async () => {
   await withTmp(async () => {
     const p = spawner.spawn(request({ command: "sleep 30", oomScoreAdj: 500 }));
     try {
