@@ -37,7 +37,6 @@ import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
 import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 import { readText } from "../sys/libc.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
-import { PeerCredTracker } from "./rpc/peercred.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
 import {
   captureState,
@@ -195,14 +194,15 @@ export class Daemon {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
       onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
     });
-    const tracker = new PeerCredTracker(mode.socket.path);
     daemon.#server = await ControlSocketServer.listen({
       path: mode.socket.path,
       dispatcher,
       mode: mode.socket.mode,
       createWithMode: (fileMode, fn) => host.withUmask(0o777 & ~fileMode, fn),
-      peerLookup: (conn) => tracker.register(conn),
-      onClose: (conn) => tracker.release(conn),
+      // SO_PEERCRED, read on the accepted fd itself (docs/rpc.md).
+      peerLookup: (conn) => conn.peer,
+      ...(ports.pollLoop === undefined ? {} : { loop: ports.pollLoop }),
+      ...(restore?.socketFd === undefined ? {} : { listeningFd: restore.socketFd }),
       onClientError: (m) => log.log("debug", `control socket: ${m}`),
     });
 

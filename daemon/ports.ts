@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { PollLoop } from "./supervisor/poll_loop.ts";
 import type { SandboxSpec } from "../parser/extension_stanzas.ts";
 import type { ConsoleMode, ExpectMode, JobClassSpec, ProcessName } from "../parser/types.ts";
 import type { ExitStatus } from "../sys/wait_status.ts";
@@ -283,4 +284,9 @@ export interface DaemonPorts {
   readonly machine: Machine;
   readonly host: DaemonHost;
   readonly confFs: ConfFileSystem;
+  /**
+   * The one poll loop of the daemon's raw descriptors, shared by the spawner's log pipes and the
+   * control socket; the socket makes its own when absent (fakes).
+   */
+  readonly pollLoop?: PollLoop;
 }

@@ -23,6 +23,7 @@ export function realPorts(options: { readonly logTimestamps?: boolean } = {}): D
   const loop = new PollLoop();
   return {
     spawner: new FdSpawner({ reaper, loop, logTimestamps: options.logTimestamps ?? false }),
+    pollLoop: loop,
     clock: systemClock,
     security: new AppArmorSecurity(),
     signals: denoSignals,

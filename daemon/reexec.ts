@@ -4,8 +4,9 @@
  * and executes its own command line again under the same pid. The new image finds the fd in
  * `DAYBREAK_RESTORE_FD`, restores the engine, adopts the running pids (still its children: the
  * process is the same), re-arms the timers with what they had left, drains the log pipes again,
- * and listens on its control socket anew (a client connected across the exec sees its connection
- * close and retries). No start-up event is emitted again; the configuration is read from disk
+ * and takes up its listening control socket, kept open too: a client that connects during the
+ * exec waits in its backlog (one connected across the exec sees its connection close and
+ * retries). No start-up event is emitted again; the configuration is read from disk
  * again and applied as a reload would (a removed job's running instances go on until they stop).
  *
  * Since the command line names the program files, not their contents, re-executing after
@@ -46,10 +47,13 @@ export interface ReexecState {
   readonly wallMs: number;
   /** The daemon's log priority (`initctl log-priority`), kept. */
   readonly logPriority: string;
+  /** The listening control socket, kept open; absent when there was none to keep. */
+  readonly socketFd?: number;
 }
 
 /**
- * The state of a running daemon; keeps its log pipes open across an exec (undo with
+ * The state of a running daemon; keeps its log pipes (and `socketFd`, the listening control
+ * socket whose close-on-exec the caller cleared) open across an exec (undo with
  * `spawner.keepAcrossExec(false)` if the exec fails).
  */
 export function captureState(
@@ -57,6 +61,7 @@ export function captureState(
   spawner: ProcessSpawner,
   clock: Clock,
   logPriority: string,
+  socketFd?: number,
 ): ReexecState {
   const engine = driver.engine.snapshot();
   const pipes = spawner.keepAcrossExec?.(true) ?? [];
@@ -73,6 +78,7 @@ export function captureState(
     clockMs: clock.now(),
     wallMs: Date.now(),
     logPriority,
+    ...(socketFd === undefined ? {} : { socketFd }),
   };
 }
 

@@ -17,9 +17,14 @@ export interface ReplyQueueLimits {
   readonly stallTimeoutMs: number;
 }
 
+/** What the queue writes to: `Deno.Conn`'s `write`, or a raw connection's. */
+export interface Writable {
+  write(data: Uint8Array): Promise<number>;
+}
+
 /** Writes chunks in order to a connection, with a byte bound and a stall timeout. */
 export class ReplyQueue {
-  readonly #conn: Deno.Conn;
+  readonly #conn: Writable;
   readonly #limits: ReplyQueueLimits;
   readonly #onFail: (why: string) => void;
   /** Chunks to write; `#head` indexes the next one (no O(n) shift per chunk). */
@@ -32,7 +37,7 @@ export class ReplyQueue {
   /** Waiters for the queue to shrink, each with its threshold. */
   #waiters: Waiter[] = [];
 
-  constructor(conn: Deno.Conn, limits: ReplyQueueLimits, onFail: (why: string) => void) {
+  constructor(conn: Writable, limits: ReplyQueueLimits, onFail: (why: string) => void) {
     this.#conn = conn;
     this.#limits = limits;
     this.#onFail = onFail;

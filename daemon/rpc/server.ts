@@ -23,9 +23,11 @@ import {
 import { ERROR_CODES, errorMessage, RpcError } from "../../protocol/errors.ts";
 import { LineSplitter, LineTooLongError, MAX_REQUEST_BYTES } from "../../protocol/framing.ts";
 import { type Method, METHODS, type Params, type Result } from "../../protocol/methods.ts";
-import { effectiveIds } from "../../sys/libc.ts";
+import { closeFd, effectiveIds, isListening, unixSocketName } from "../../sys/libc.ts";
+import type { PollLoop } from "../supervisor/poll_loop.ts";
 import { Admission } from "./admission.ts";
 import type { PeerCredentials } from "./peercred.ts";
+import { type RawConn, RawUnixListener } from "./raw_listener.ts";
 import { ReplyQueue } from "./reply_queue.ts";
 import { checkRequest, invalidRequest, Output, REPLY_HIGH_WATER, streamBatch } from "./replies.ts";
 
@@ -101,7 +103,7 @@ export interface ControlSocketOptions {
   readonly path: string;
   readonly dispatcher: JSONRPCServer<CallContext>;
   /** Reads the peer of a just-accepted connection (SO_PEERCRED). */
-  readonly peerLookup: (conn: Deno.UnixConn) => PeerCredentials | null;
+  readonly peerLookup: (conn: RawConn) => PeerCredentials | null;
   /** Makes the socket file get this mode (e.g. by setting the umask around listen). */
   readonly createWithMode: <T>(mode: number, fn: () => T) => T;
   /** Socket file mode. */
@@ -130,7 +132,15 @@ export interface ControlSocketOptions {
   readonly maxBatchRequests?: number;
   readonly onClientError?: (message: string) => void;
   /** Called when a connection is closed (e.g. to release its peer-credential record). */
-  readonly onClose?: (conn: Deno.UnixConn) => void;
+  readonly onClose?: (conn: RawConn) => void;
+  /** The poll loop the socket and its connections wait in (the daemon's one); a new one by default. */
+  readonly loop?: PollLoop;
+  /**
+   * A socket already listening at `path`, kept across a re-exec (docs/reexec.md): taken up
+   * instead of binding anew, so clients connecting during the exec wait in its backlog. Ignored
+   * when it is not a socket listening at `path`.
+   */
+  readonly listeningFd?: number;
 }
 
 /** The defaults of the limits in {@linkcode ControlSocketOptions} (docs/rpc.md#limits). */
@@ -166,18 +176,18 @@ async function socketIsLive(path: string): Promise<boolean> {
 
 /** A listening control socket. */
 export class ControlSocketServer {
-  readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
+  readonly #listener: RawUnixListener;
   readonly #options: ControlSocketOptions;
   /** The inode of our socket file, so that close() never removes a successor's. */
   readonly #inode: number | null;
   /** Open connections and their reply queues (`null` until serving starts). */
-  readonly #conns = new Map<Deno.UnixConn, ReplyQueue | null>();
+  readonly #conns = new Map<RawConn, ReplyQueue | null>();
   readonly #admission: Admission;
   #closed = false;
   readonly #accepting: Promise<void>;
 
   private constructor(
-    listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
+    listener: RawUnixListener,
     options: ControlSocketOptions,
   ) {
     this.#listener = listener;
@@ -199,6 +209,13 @@ export class ControlSocketServer {
    * @throws {SocketInUseError} when a live daemon answers on the path
    */
   static async listen(options: ControlSocketOptions): Promise<ControlSocketServer> {
+    const kept = options.listeningFd;
+    if (kept !== undefined) {
+      if (keptListener(kept, options.path)) {
+        return new ControlSocketServer(RawUnixListener.fromFd(kept, options.loop), options);
+      }
+      closeFdQuietly(kept); // ours, but not what we listen on now: bind anew below
+    }
     try {
       const st = await Deno.lstat(options.path);
       if (st.isSocket) {
@@ -210,7 +227,7 @@ export class ControlSocketServer {
     }
     const listener = options.createWithMode(
       options.mode,
-      () => Deno.listen({ transport: "unix", path: options.path }),
+      () => RawUnixListener.listen(options.path, options.loop),
     );
     return new ControlSocketServer(listener, options);
   }
@@ -222,7 +239,7 @@ export class ControlSocketServer {
 
   async #acceptLoop(): Promise<void> {
     while (!this.#closed) {
-      let conn: Deno.UnixConn;
+      let conn: RawConn;
       try {
         conn = await this.#listener.accept();
       } catch (e) {
@@ -255,7 +272,7 @@ export class ControlSocketServer {
     }
   }
 
-  #notifyClose(conn: Deno.UnixConn): void {
+  #notifyClose(conn: RawConn): void {
     try {
       this.#options.onClose?.(conn);
     } catch { /* bookkeeping only */ }
@@ -266,7 +283,7 @@ export class ControlSocketServer {
    * reading while that many run or while replies wait to be read (back-pressure); drops the
    * client when it idles, dribbles a request, or does not read its replies.
    */
-  async #serve(conn: Deno.UnixConn, peer: PeerCredentials | null): Promise<void> {
+  async #serve(conn: RawConn, peer: PeerCredentials | null): Promise<void> {
     const o = this.#options;
     const abort = new AbortController();
     const ctx: CallContext = { peer, signal: abort.signal };
@@ -393,6 +410,14 @@ export class ControlSocketServer {
     }
   }
 
+  /**
+   * Clears close-on-exec on the listening socket (or sets it again, with `false`) and returns
+   * its fd, for {@linkcode ControlSocketOptions.listeningFd} after a re-exec.
+   */
+  keepAcrossExec(keep = true): number {
+    return this.#listener.keepAcrossExec(keep);
+  }
+
   /** Stops accepting, closes every client, and removes the socket file. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -430,7 +455,22 @@ function inodeOf(path: string): number | null {
   }
 }
 
-function closeQuietly(conn: Deno.Conn): void {
+/** Whether `fd` is a socket listening at `path` (what a re-exec kept for us). */
+function keptListener(fd: number, path: string): boolean {
+  try {
+    return isListening(fd) && unixSocketName(fd) === path;
+  } catch {
+    return false;
+  }
+}
+
+function closeFdQuietly(fd: number): void {
+  try {
+    closeFd(fd);
+  } catch { /* not open */ }
+}
+
+function closeQuietly(conn: RawConn): void {
   try {
     conn.close();
   } catch { /* already closed */ }

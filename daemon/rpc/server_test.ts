@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { connectSocket } from "../../protocol/client.ts";
 import { ERROR_CODES, RpcError } from "../../protocol/errors.ts";
 import type { Method } from "../../protocol/methods.ts";
+import type { RawConn } from "./raw_listener.ts";
 import {
   type Authorizer,
   type CallContext,
@@ -42,7 +43,7 @@ interface Harness extends AsyncDisposable {
   readonly path: string;
   readonly server: ControlSocketServer;
   readonly internal: string[];
-  readonly closed: Deno.UnixConn[];
+  readonly closed: RawConn[];
 }
 
 async function serve(
@@ -52,7 +53,7 @@ async function serve(
   const dir = await Deno.makeTempDir();
   const path = join(dir, "ctl.sock");
   const internal: string[] = [];
-  const closed: Deno.UnixConn[] = [];
+  const closed: RawConn[] = [];
   const dispatcher = createDispatcher(h, {
     authorize: options.authorize ?? (() => {}),
     onInternalError: (method) => internal.push(method),

@@ -123,3 +123,13 @@ Deno.test("re-exec keeps the daemon's pid, its jobs and their pids; everything w
   assert.match(await statusOf(d, "resp"), /^resp start\/running, process \d+\n$/);
   assert.equal(d.daemonPid, daemonPid);
 });
+
+Deno.test("re-exec keeps the listening control socket: the same socket file, still answering", async () => {
+  await using d = await startTestDaemon({ "svc.conf": "exec sleep 1000\n" });
+  await d.ok("start", "svc");
+  const inode = (await Deno.lstat(d.socket)).ino;
+  await reexec(d);
+  await d.waitForOutput("Re-executed", { timeoutMs: 20_000 });
+  assert.match(await statusOf(d, "svc"), /^svc start\/running, process \d+\n$/);
+  assert.equal((await Deno.lstat(d.socket)).ino, inode, "taken up, not bound anew");
+});
