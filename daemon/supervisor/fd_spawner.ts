@@ -12,7 +12,7 @@
  * Console handling (spec §3.6, §9.1):
  * - `none`: stdin, stdout, stderr on `/dev/null`.
  * - `log`: stdout and stderr both go to the write end of one pipe; its read end sits in the
- *   daemon's one {@linkcode PollLoop} and is written to a {@linkcode LogFile} (`log_pipe.ts`).
+ *   daemon's one {@linkcode PollLoop} and is written to its log file (`log_pipe.ts`, `job_logs.ts`).
  *   One descriptor per job, no stream objects; the output keeps the order it was written in.
  *   No pty: the log keeps the program's own line endings (no CRLF, the §11 item 9 improvement),
  *   and programs see a pipe rather than a tty (so they may block-buffer).
@@ -92,8 +92,8 @@ import { EPOLLIN } from "../../sys/epoll.ts";
 import { readProcStat, readStatus } from "../../sys/procfs.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
-import { LogFile, logFilePath, type LogLoss } from "./log_file.ts";
-import { LineStamper } from "./log_timestamps.ts";
+import { DEFAULT_UNFLUSHED_BYTES, JobLogs } from "./job_logs.ts";
+import { logFilePath } from "./log_file.ts";
 import { drainLogPipe, type LogPipe } from "./log_pipe.ts";
 import { PollLoop } from "./poll_loop.ts";
 import type { Reaper } from "./reaper.ts";
@@ -125,8 +125,7 @@ export interface FdSpawnerOptions {
   readonly logLossReportMs?: number;
 }
 
-/** Default memory cap of all the logs kept for `notify-disk-writeable`: 16 MiB. */
-export const DEFAULT_UNFLUSHED_BYTES = 16 * 1024 * 1024;
+export { DEFAULT_UNFLUSHED_BYTES };
 
 /** Every signal: reset to its default disposition in each job process. */
 const ALL_SIGNALS: readonly number[] = Array.from({ length: SIGNAL_MAX }, (_, i) => i + 1);
@@ -234,20 +233,13 @@ export class FdSpawner implements ProcessSpawner {
   readonly #settleMs: number;
   readonly #graceMs: number;
   readonly #drainMs: number;
-  readonly #logBufferBytes: number | undefined;
   readonly #daemonNice: number;
   readonly #ownPgid: number;
   readonly #identity: { readonly euid: number; readonly egid: number };
   readonly #powers: DaemonPowers;
-  readonly #unflushed = new Set<LogFile>();
-  /** Logs of processes whose output is still being read. */
-  readonly #live = new Set<LogFile>();
+  readonly #logs: JobLogs;
   /** The log pipes being read, by the job's pid: what a re-exec keeps. */
   readonly #pipes = new Map<number, { pipes: readonly LogPipe[]; path: string }>();
-  readonly #logTimestamps: boolean;
-  readonly #unflushedCap: number;
-  #log: (priority: "info" | "warn", message: string) => void;
-  readonly #lossReportMs: number | undefined;
   readonly #seccomp = new SeccompFilters();
   #loop: PollLoop | null;
   #tools: SetupTools | null = null;
@@ -257,12 +249,16 @@ export class FdSpawner implements ProcessSpawner {
     this.#settleMs = options.expectSettleMs ?? 5000;
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
-    this.#logBufferBytes = options.logBufferBytes;
     this.#loop = options.loop ?? null;
-    this.#logTimestamps = options.logTimestamps ?? false;
-    this.#unflushedCap = options.unflushedLogBytes ?? DEFAULT_UNFLUSHED_BYTES;
-    this.#log = options.log ?? (() => {});
-    this.#lossReportMs = options.logLossReportMs;
+    this.#logs = new JobLogs({
+      ...(options.logBufferBytes === undefined ? {} : { maxBuffer: options.logBufferBytes }),
+      timestamps: options.logTimestamps ?? false,
+      ...(options.unflushedLogBytes === undefined
+        ? {}
+        : { unflushedBytes: options.unflushedLogBytes }),
+      ...(options.logLossReportMs === undefined ? {} : { reportMs: options.logLossReportMs }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
     this.#daemonNice = readProcStat("self")?.nice ?? 0;
     this.#ownPgid = getpgid(0);
     this.#identity = effectiveIds();
@@ -277,7 +273,7 @@ export class FdSpawner implements ProcessSpawner {
 
   /** Reports dropped log output to `log` from now on. */
   reportTo(log: (priority: "info" | "warn", message: string) => void): void {
-    this.#log = log;
+    this.#logs.reportTo(log);
   }
 
   /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
@@ -376,7 +372,7 @@ export class FdSpawner implements ProcessSpawner {
     if (fds !== null) {
       const path = logFilePath(req.logDir!, req.job, req.instance);
       const who = req.instance === "" ? req.job : `${req.job} (${req.instance})`;
-      const log = this.#openLog(path, who);
+      const log = this.#logs.open(path, who);
       let lp: LogPipe;
       try {
         lp = drainLogPipe(this.loop, fds[0], log);
@@ -397,7 +393,7 @@ export class FdSpawner implements ProcessSpawner {
       const drained = lp.ended.then(() => {
         done = true;
         this.#pipes.delete(pid);
-        this.#closeLog(log);
+        this.#logs.ended(log);
       });
       exited = status.then(async (s) => {
         // Usually the pipe has ended with the process: no timer (500 of them at session end).
@@ -468,59 +464,10 @@ export class FdSpawner implements ProcessSpawner {
 
   /**
    * `initctl notify-disk-writeable`: writes out the logs kept in memory for ended processes,
-   * oldest first, then reopens the log of every running process and writes what it buffered.
-   * Returns how many logs still hold output in memory.
+   * then reopens the log of every running process. Returns how many still hold output.
    */
   flushLogs(): number {
-    for (const log of this.#unflushed) {
-      if (log.flush() || !log.keepForLater) {
-        if (log.buffered > 0) log.abandon();
-        log.close();
-        this.#unflushed.delete(log);
-      }
-    }
-    let pending = this.#unflushed.size;
-    for (const log of this.#live) if (!log.reopen()) pending++;
-    return pending;
-  }
-
-  /** A process's log, reporting its losses to the daemon's log (see `log_file.ts`). */
-  #openLog(path: string, who: string): LogFile {
-    const log = new LogFile(path, {
-      ...(this.#logBufferBytes === undefined ? {} : { maxBuffer: this.#logBufferBytes }),
-      ...(this.#lossReportMs === undefined ? {} : { reportMs: this.#lossReportMs }),
-      onLoss: (loss) => this.#reportLoss(who, loss),
-      ...(this.#logTimestamps ? { transform: new LineStamper().stamp } : {}),
-    });
-    this.#live.add(log);
-    return log;
-  }
-
-  /** The process's output has ended: keep what could not be written, within the cap. */
-  #closeLog(log: LogFile): void {
-    this.#live.delete(log);
-    if (log.close()) return;
-    if (!log.keepForLater) {
-      log.abandon();
-      return;
-    }
-    this.#unflushed.add(log);
-    let total = 0;
-    for (const kept of this.#unflushed) total += kept.buffered;
-    for (const oldest of this.#unflushed) {
-      if (total <= this.#unflushedCap) break;
-      total -= oldest.abandon();
-      this.#unflushed.delete(oldest);
-    }
-  }
-
-  #reportLoss(who: string, loss: LogLoss): void {
-    if (loss.resumed) {
-      this.#log("info", `${who}: output written to ${loss.path} again`);
-      return;
-    }
-    const reason = strerror(errnoNumber(loss.reason) ?? 5);
-    this.#log("warn", `${who}: ${loss.bytes} bytes of output dropped: ${loss.path}: ${reason}`);
+    return this.#logs.flush();
   }
 
   #checkDir(path: string, what: string): void {
@@ -568,7 +515,7 @@ export class FdSpawner implements ProcessSpawner {
     ];
     if (fds.length > 0 && options.logPath !== undefined) {
       const path = options.logPath;
-      const log = this.#openLog(path, path);
+      const log = this.#logs.open(path, path);
       const pipes: LogPipe[] = [];
       for (const fd of fds) {
         try {
@@ -581,7 +528,7 @@ export class FdSpawner implements ProcessSpawner {
       this.#pipes.set(pid, { pipes, path });
       Promise.all(pipes.map((p) => p.ended)).then(() => {
         this.#pipes.delete(pid);
-        this.#closeLog(log);
+        this.#logs.ended(log);
       });
     }
     if (stat.ppid === getpid()) {
