@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { ExitStatus, SpawnRequest } from "../ports.ts";
-import { isCloseOnExec, setCloseOnExec } from "../../sys/libc.ts";
+import { closeFd, isCloseOnExec, pipe, setCloseOnExec } from "../../sys/libc.ts";
 import { posixSpawnp } from "../../sys/posix_spawn.ts";
 import { listChildren, readProcStat, readStatus } from "../../sys/procfs.ts";
 import { spawnRequest, TEST_PATH } from "../../tests/fakes/spawn_request.ts";
@@ -217,5 +217,35 @@ Deno.test("keepAcrossExec clears close-on-exec on the log pipes and lists them",
       spawner.kill(p.pid, 9, { group: true });
     }
     assert.deepEqual(await p.exited, { signal: 9 });
+  });
+});
+
+Deno.test("adopt with logFd and moreLogFds drains every pipe into one stamped log", async () => {
+  await withTmp(async (dir) => {
+    const stamped = new FdSpawner({ reaper, logTimestamps: true });
+    const out = pipe();
+    const err = pipe();
+    const child = posixSpawnp({
+      file: "/bin/sh",
+      argv: ["sh", "-c", "echo out; echo err >&2"],
+      env: [TEST_PATH],
+      sigmask: [],
+      sigdefault: [],
+      fileActions: [{ dup2: out[1], to: 1 }, { dup2: err[1], to: 2 }],
+    });
+    closeFd(out[1]);
+    closeFd(err[1]);
+    const path = `${dir}/adopted.log`;
+    const adopted = stamped.adopt(child, { logFd: out[0], moreLogFds: [err[0]], logPath: path })!;
+    assert.deepEqual(await adopted.exited, { code: 0 });
+    for (let i = 0; i < 200 && stamped.logFd(child) !== null; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(stamped.logFd(child), null, "both pipes ended");
+    const lines = Deno.readTextFileSync(path).split("\n").filter((l) => l !== "");
+    assert.equal(lines.length, 2);
+    for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z (out|err)$/);
+    assert.deepEqual(lines.map((l) => l.split(" ")[1]).sort(), ["err", "out"]);
+    await stamped.loop.idle();
   });
 });
