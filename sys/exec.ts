@@ -1,13 +1,12 @@
 /**
  * What a re-exec of the daemon needs from libc (docs/reexec.md): execve(2) of its own image with
- * its own command line, descriptors kept across it (close-on-exec cleared), a memfd to carry the
- * state, and a read that waits on a thread of its own for pipes inherited from the last image
- * (Deno cannot wrap a raw descriptor in a stream). Opened lazily; needs only `--allow-ffi`.
+ * its own command line, descriptors kept across it (close-on-exec cleared), and a memfd to carry
+ * the state. Opened lazily; needs only `--allow-ffi`.
  *
  * @module
  */
 
-import { LibcError, listDir, readFileBytes, readLink } from "./libc.ts";
+import { LibcError, readFileBytes } from "./libc.ts";
 
 const SYMBOLS = {
   execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -16,13 +15,6 @@ const SYMBOLS = {
   pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  // Blocks a thread of its own, not the daemon: for pipes Deno cannot stream.
-  read_async: {
-    name: "read",
-    parameters: ["i32", "buffer", "usize"],
-    result: "isize",
-    nonblocking: true,
-  },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -55,20 +47,6 @@ export function setCloseOnExec(fd: number, on: boolean): void {
   const flags = check("fcntl", sym().fcntl(fd, F_GETFD, 0));
   const next = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
   if (next !== flags) check("fcntl", sym().fcntl(fd, F_SETFD, next));
-}
-
-const F_GETFL = 3;
-const F_SETFL = 4;
-const O_NONBLOCK = 0o4000;
-
-/**
- * Clears `O_NONBLOCK` (Deno's pipes have it; an inherited one is read on a thread that waits).
- *
- * @throws {LibcError}
- */
-export function setBlocking(fd: number): void {
-  const flags = check("fcntl", sym().fcntl(fd, F_GETFL, 0));
-  if ((flags & O_NONBLOCK) !== 0) check("fcntl", sym().fcntl(fd, F_SETFL, flags & ~O_NONBLOCK));
 }
 
 /** Whether `fd` is open. */
@@ -121,43 +99,6 @@ export function readWhole(fd: number): Uint8Array {
 /** `close(fd)`; a closed one is not an error. */
 export function closeQuietly(fd: number): void {
   sym().close(fd);
-}
-
-/**
- * `read(fd, buf)` on a thread of its own: for a blocking pipe inherited across an exec.
- *
- * @returns the byte count, 0 at end of file
- * @throws {LibcError}
- */
-export async function readAsync(fd: number, buf: Uint8Array<ArrayBuffer>): Promise<number> {
-  const n = Number(await sym().read_async(fd, buf, BigInt(buf.length)));
-  // errno is per thread, and the read ran on another one: report the call alone.
-  if (n === -1) throw new LibcError("read", 5 /* EIO */);
-  return n;
-}
-
-/**
- * The descriptors of this process that are the other end of `pid`'s descriptors `fds`
- * (matched by pipe inode through `/proc`): the daemon's read ends of a job's output pipes.
- */
-export function peerPipeFds(pid: number, fds: readonly number[]): number[] {
-  const wanted = new Set<string>();
-  for (const fd of fds) {
-    try {
-      const target = readLink(`/proc/${pid}/fd/${fd}`);
-      if (target.startsWith("pipe:")) wanted.add(target);
-    } catch { /* closed, or the process is gone */ }
-  }
-  if (wanted.size === 0) return [];
-  const out: number[] = [];
-  for (const name of listDir("/proc/self/fd")) {
-    const fd = Number(name);
-    if (!Number.isInteger(fd)) continue;
-    try {
-      if (wanted.has(readLink(`/proc/self/fd/${fd}`))) out.push(fd);
-    } catch { /* closed meanwhile */ }
-  }
-  return out;
 }
 
 /**
