@@ -333,11 +333,14 @@ export class Daemon {
     this.#log.log("info", "Re-executing");
     const { spawner, clock } = this.#ports;
     try {
-      const state = captureState(this.#driver, spawner, clock, this.#log.priority);
+      // The listening socket goes across too: clients connecting meanwhile wait in its backlog.
+      const socketFd = this.#server?.keepAcrossExec(true);
+      const state = captureState(this.#driver, spawner, clock, this.#log.priority, socketFd);
       execWithState(state);
     } catch (e) {
       try {
         spawner.keepAcrossExec?.(false);
+        this.#server?.keepAcrossExec(false);
       } catch { /* the pipes stay inheritable: nothing worse than before */ }
       const message = e instanceof Error ? e.message : String(e);
       this.#log.log("error", `Re-exec failed, carrying on: ${message}`);
