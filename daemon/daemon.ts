@@ -185,7 +185,11 @@ export class Daemon {
       notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
       ownerUid: mode.socket.ownerUid,
       ...(mode.machineShutdown === true
-        ? { shutdown: (action: PowerAction) => daemon.powerOff(action) }
+        ? {
+          // After the answer has gone out: the final phase signals every process, the caller too.
+          shutdown: (action: PowerAction) =>
+            void ports.clock.setTimer(50, () => daemon.powerOff(action)),
+        }
         : {}),
       reexec: () => void daemon.reexec(),
     };
