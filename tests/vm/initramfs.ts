@@ -14,10 +14,11 @@ import { runTool, vmCacheDir, VmSetupError, withFileLock } from "./_host.ts";
 import { buildDist } from "../../tools/dist.ts";
 import { install } from "../../tools/install.ts";
 
-/** A file for the guest: copied from the host, or given as text. */
+/** A file for the guest: copied from the host, given as text, or a symlink to `symlink`. */
 export type GuestFile =
   | { readonly hostPath: string; readonly mode?: number }
-  | { readonly text: string; readonly mode?: number };
+  | { readonly text: string; readonly mode?: number }
+  | { readonly symlink: string };
 
 /** Options of {@linkcode buildInitramfs}. */
 export interface InitramfsOptions {
@@ -206,7 +207,9 @@ async function addFiles(tree: Tree, files: Readonly<Record<string, GuestFile>>):
     if (!path.startsWith("/")) {
       throw new VmSetupError(`add ${path} to the initramfs`, "guest paths must be absolute");
     }
-    if ("text" in file) {
+    if ("symlink" in file) {
+      tree.set(path, { kind: "symlink", target: file.symlink });
+    } else if ("text" in file) {
       tree.set(path, { kind: "text", mode: file.mode ?? 0o644, text: file.text });
     } else if (
       (await isElf(file.hostPath)) && ((await Deno.stat(file.hostPath)).mode ?? 0) & 0o111

@@ -26,7 +26,7 @@ async function isInstalled(pkg: string): Promise<boolean> {
 }
 
 /** Runs an apt command; if it fails, refreshes the package lists once and tries again. */
-async function aptWithUpdate(step: string, args: string[], cwd?: string): Promise<void> {
+export async function aptWithUpdate(step: string, args: string[], cwd?: string): Promise<void> {
   const options = { env: APT_ENV, ...(cwd === undefined ? {} : { cwd }) };
   let out = await runTool("apt-get", args, options);
   if (out.code === 0) return;
