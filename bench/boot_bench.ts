@@ -7,7 +7,8 @@
  * and brings `lo` up (what daybreak's mountall and network jobs also do), and rc2.d's last script
  * writes a marker to `/dev/kmsg`, prints the kernel log's timestamps to the console and powers
  * off. The figure is the marker's timestamp minus that of the kernel's "Run /sbin/init as init
- * process" (both on the kernel log's clock). Printed, never asserted.
+ * process" (both on the kernel log's clock); the rcS.d script's own marker splits it in two (the
+ * init's start and early jobs, then rcS and runlevel 2). Printed, never asserted.
  *
  * `BOOT_BENCH_ROUNDS` (default 3) rounds, the order of the three rotated each round;
  * `BOOT_BENCH_INITS=busybox,sysvinit` boots only those.
@@ -33,6 +34,8 @@ start)
   [ -e /proc/self ] || mount -t proc proc /proc
   m sysfs /sys
   m devtmpfs /dev
+  # /dev/kmsg exists from here on.
+  echo "bench: rcS" > /dev/kmsg
   mkdir -p /dev/pts /dev/shm
   m devpts /dev/pts
   m tmpfs /dev/shm
@@ -46,7 +49,7 @@ const SCRIPT_MARKER = `#!/bin/sh
 case "$1" in
 start)
   echo "bench: runlevel 2" > /dev/kmsg
-  { dmesg | grep -E 'Run /sbin/init as init process|bench: runlevel 2'; echo "VM-DONE exit=0"; } \\
+  { dmesg | grep -E 'Run /sbin/init as init process|bench: '; echo "VM-DONE exit=0"; } \\
     > /dev/console
   /bin/busybox poweroff -f
   ;;
@@ -151,14 +154,17 @@ async function buildGuests(sysv: string, only: readonly string[]): Promise<Guest
 }
 
 /** The kernel log's times, in seconds, read from the marker script's output. */
-export function bootTimes(serial: string): { kernel: number; runlevel2: number } | null {
+export function bootTimes(
+  serial: string,
+): { kernel: number; rcS: number; runlevel2: number } | null {
   const at = (what: string) => {
     const found = new RegExp(`\\[\\s*([0-9.]+)\\] ${what}`).exec(serial);
     return found === null ? null : Number(found[1]);
   };
   const kernel = at("Run /sbin/init as init process");
+  const rcS = at("bench: rcS");
   const runlevel2 = at("bench: runlevel 2");
-  return kernel === null || runlevel2 === null ? null : { kernel, runlevel2 };
+  return kernel === null || rcS === null || runlevel2 === null ? null : { kernel, rcS, runlevel2 };
 }
 
 function median(values: readonly number[]): number {
@@ -183,7 +189,8 @@ export async function main(print: (line: string) => void): Promise<void> {
   const rounds = Number(Deno.env.get("BOOT_BENCH_ROUNDS") ?? "3");
   const only = (Deno.env.get("BOOT_BENCH_INITS") ?? "").split(",").filter((n) => n !== "");
   const guests = await buildGuests(await sysvinitRoot(), only);
-  const runs = new Map(guests.map((g) => [g.name, [] as { init: number; kernel: number }[]]));
+  type Run = { init: number; kernel: number; rcS: number };
+  const runs = new Map(guests.map((g) => [g.name, [] as Run[]]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < guests.length; i++) {
       const guest = guests[(round + i) % guests.length]!;
@@ -200,10 +207,12 @@ export async function main(print: (line: string) => void): Promise<void> {
         continue;
       }
       const init = times.runlevel2 - times.kernel;
-      runs.get(guest.name)!.push({ init, kernel: times.kernel });
+      const rcS = times.rcS - times.kernel;
+      runs.get(guest.name)!.push({ init, kernel: times.kernel, rcS });
       print(
         `boot: round ${round + 1} ${guest.name}: ${fmt(init)} s to runlevel 2 after the kernel ` +
-          `(kernel ${fmt(times.kernel)} s, QEMU wall ${fmt(boot.wallMs / 1000)} s)`,
+          `(rcS at ${fmt(rcS)} s; kernel ${fmt(times.kernel)} s, QEMU wall ` +
+          `${fmt(boot.wallMs / 1000)} s)`,
       );
     }
   }
@@ -215,6 +224,7 @@ export async function main(print: (line: string) => void): Promise<void> {
     const all = list.map((r) => fmt(r.init)).join(", ");
     print(
       `boot: ${name}: median ${fmt(init)} s to runlevel 2 after the kernel (${all}; ` +
+        `rcS at ${fmt(median(list.map((r) => r.rcS)))} s; ` +
         `kernel ${fmt(median(list.map((r) => r.kernel)))} s)`,
     );
   }
