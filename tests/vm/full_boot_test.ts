@@ -4,11 +4,12 @@
 // modules, then mounts /dev/vda (an ext2 image from the host) from /etc/fstab; rc-sysinit runs
 // rcS (daybreak's own rc: the guest has no /etc/init.d/rc), which mounts securityfs; telinit 2
 // runs /etc/rc2.d. At runlevel 2 a probe job checks the runlevel, the rc2.d script's marker, an
-// AppArmor profile enforced on a job, a respawn after kill -9 and the reaping of orphans, then
-// runs `shutdown -h now`: runlevel 0 runs /etc/rc0.d, whose scripts write a last file on the
-// disk and halt as Debian's /etc/init.d/halt does (`halt -d -f -i -p -h`: sync, then power-off).
-// The host then reads both files from the image with debugfs: what the rc0.d script wrote a
-// moment before power-off is there only if the file systems were synced.
+// AppArmor profile enforced on a job, a job whose profile refuses every signal (daybreak logs it
+// and goes on), a respawn after kill -9 and the reaping of orphans, then runs `shutdown -h now`:
+// runlevel 0 runs /etc/rc0.d, whose scripts write a last file on the disk and halt as Debian's
+// /etc/init.d/halt does (`halt -d -f -i -p -h`: sync, then power-off). The host then reads both
+// files from the image with debugfs: what the rc0.d script wrote a moment before power-off is
+// there only if the file systems were synced.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runTool } from "./_host.ts";
@@ -48,6 +49,20 @@ const PROFILE = String.raw`profile vm-confined {
   # Without it not even SIGKILL from init reaches the job.
   signal (receive) peer=unconfined,
 }
+`;
+
+// The same without the signal rule: the kernel refuses init's SIGTERM and SIGKILL alike.
+const UNKILLABLE_PROFILE = String.raw`profile vm-unkillable {
+  /bin/busybox mrix,
+  /dev/null rw,
+}
+`;
+
+const UNKILLABLE_JOB = String.raw`# vm-unkillable: confined by a profile that refuses every signal
+kill timeout 1
+apparmor load /etc/apparmor.d/vm-unkillable
+apparmor switch vm-unkillable
+exec sleep 100000
 `;
 
 const CONFINED_JOB = String.raw`# vm-confined: a job under an AppArmor profile daybreak loads
@@ -141,6 +156,15 @@ script
   fi
   vm_expect confined-stop "vm-confined stop/waiting" "$(/sbin/stop vm-confined 2>&1)"
 
+  # A job that cannot be killed: daybreak logs the refused signals and goes on.
+  /sbin/start vm-unkillable >/dev/null
+  upid=$(pid_of vm-unkillable)
+  vm_check unkillable-stop-asked /sbin/stop --no-wait vm-unkillable
+  sleep 3
+  vm_check unkillable-survives test -n "$upid" -a -e "/proc/$upid"
+  vm_expect daemon-goes-on "init (upstart 1.13.2)" "$(/sbin/initctl version 2>&1 | head -n1)"
+  echo "UNKILLABLE-STATUS: $(/sbin/status vm-unkillable 2>&1)"
+
   # Respawn: kill -9 the service, a new process takes its place.
   /sbin/start vm-respawn >/dev/null
   old=$(pid_of vm-respawn)
@@ -210,6 +234,8 @@ Deno.test(`daybreak boots a machine to runlevel 2 and powers it off${skip}`, {
         "/etc/init/vm-disk-modules.conf": { text: MODULES_JOB },
         "/etc/init/vm-confined.conf": { text: CONFINED_JOB },
         "/etc/init/vm-respawn.conf": { text: RESPAWN_JOB },
+        "/etc/init/vm-unkillable.conf": { text: UNKILLABLE_JOB },
+        "/etc/apparmor.d/vm-unkillable": { text: UNKILLABLE_PROFILE },
         "/etc/init/vm-probe.conf": { text: PROBE_JOB },
         "/etc/apparmor.d/vm-confined": { text: PROFILE },
         "/secret-allowed": { text: "allowed-text\n" },
@@ -237,12 +263,17 @@ Deno.test(`daybreak boots a machine to runlevel 2 and powers it off${skip}`, {
       "confined-allowed-read",
       "confined-denied-read",
       "confined-stop",
+      "unkillable-stop-asked",
+      "unkillable-survives",
+      "daemon-goes-on",
       "respawned",
       "orphan-reparented",
       "orphans-reaped",
       "no-zombies",
       "shutdown-asks-init",
     ]);
+    // The refused SIGKILL is logged (on the console, as PID 1), and the shutdown went on.
+    assert.match(result.serial, /init: .*Failed to apply kill/);
     // halt -p powered the machine off: QEMU ended by itself.
     assert.match(result.serial, /reboot: Power down/);
     assert.equal(result.exitCode, 0);
