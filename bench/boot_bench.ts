@@ -8,7 +8,8 @@
  * writes a marker to `/dev/kmsg`, prints the kernel log's timestamps to the console and powers
  * off. The figure is the marker's timestamp minus that of the kernel's "Run /sbin/init as init
  * process" (both on the kernel log's clock); the rcS.d script's own marker splits it in two (the
- * init's start and early jobs, then rcS and runlevel 2). Printed, never asserted.
+ * init's start and early jobs, then rcS and runlevel 2). After the marker, the daybreak guest
+ * times one `initctl version`, the cost of one Deno tool there. Printed, never asserted.
  *
  * `BOOT_BENCH_ROUNDS` (default 3) rounds, the order of the three rotated each round;
  * `BOOT_BENCH_INITS=busybox,sysvinit` boots only those.
@@ -49,8 +50,14 @@ const SCRIPT_MARKER = `#!/bin/sh
 case "$1" in
 start)
   echo "bench: runlevel 2" > /dev/kmsg
-  { dmesg | grep -E 'Run /sbin/init as init process|bench: '; echo "VM-DONE exit=0"; } \\
-    > /dev/console
+  dmesg | grep -E 'Run /sbin/init as init process|bench: ' > /dev/console
+  # After the marker, so not in the figure: what one Deno tool costs in this guest.
+  if [ -x /usr/lib/daybreak/bin/initctl ]; then
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    /usr/lib/daybreak/bin/initctl version >/dev/null 2>&1
+    echo "bench-tool: initctl version $t0 $(cut -d' ' -f1 /proc/uptime)" > /dev/console
+  fi
+  echo "VM-DONE exit=0" > /dev/console
   /bin/busybox poweroff -f
   ;;
 esac
@@ -189,7 +196,7 @@ export async function main(print: (line: string) => void): Promise<void> {
   const rounds = Number(Deno.env.get("BOOT_BENCH_ROUNDS") ?? "3");
   const only = (Deno.env.get("BOOT_BENCH_INITS") ?? "").split(",").filter((n) => n !== "");
   const guests = await buildGuests(await sysvinitRoot(), only);
-  type Run = { init: number; kernel: number; rcS: number };
+  type Run = { init: number; kernel: number; rcS: number; tool: number | null };
   const runs = new Map(guests.map((g) => [g.name, [] as Run[]]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < guests.length; i++) {
@@ -208,11 +215,13 @@ export async function main(print: (line: string) => void): Promise<void> {
       }
       const init = times.runlevel2 - times.kernel;
       const rcS = times.rcS - times.kernel;
-      runs.get(guest.name)!.push({ init, kernel: times.kernel, rcS });
+      const tool = /bench-tool: initctl version ([0-9.]+) ([0-9.]+)/.exec(boot.serial);
+      const toolS = tool === null ? null : Number(tool[2]) - Number(tool[1]);
+      runs.get(guest.name)!.push({ init, kernel: times.kernel, rcS, tool: toolS });
       print(
         `boot: round ${round + 1} ${guest.name}: ${fmt(init)} s to runlevel 2 after the kernel ` +
           `(rcS at ${fmt(rcS)} s; kernel ${fmt(times.kernel)} s, QEMU wall ` +
-          `${fmt(boot.wallMs / 1000)} s)`,
+          `${fmt(boot.wallMs / 1000)} s${toolS === null ? "" : `; one initctl ${fmt(toolS)} s`})`,
       );
     }
   }
@@ -227,6 +236,10 @@ export async function main(print: (line: string) => void): Promise<void> {
         `rcS at ${fmt(median(list.map((r) => r.rcS)))} s; ` +
         `kernel ${fmt(median(list.map((r) => r.kernel)))} s)`,
     );
+    const tools = list.flatMap((r) => (r.tool === null ? [] : [r.tool]));
+    if (tools.length > 0) {
+      print(`boot: ${name}: one \`initctl version\` in the guest: median ${fmt(median(tools))} s`);
+    }
   }
   const day = medians.get("daybreak"), sysv = medians.get("sysvinit");
   if (day !== undefined && sysv !== undefined) {
