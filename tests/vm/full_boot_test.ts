@@ -12,19 +12,29 @@
 // there only if the file systems were synced.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runTool } from "./_host.ts";
+import { runTool, VmSetupError } from "./_host.ts";
+import { obtainKernelModules } from "./modules.ts";
 import { assertVmPassed, prepareVmHost, runVmScenario } from "./scenario.ts";
-
-const host = await prepareVmHost();
-const e2fs = host.ready ? await runTool("mkfs.ext2", ["-V"]) : null;
-const skip = !host.ready
-  ? ` (skipped: ${host.reason})`
-  : e2fs!.code === 127
-  ? " (skipped: no mkfs.ext2: install e2fsprogs)"
-  : "";
 
 // The drivers of a virtio disk with an ext2 file system: modules in Debian's kernel.
 const DISK_MODULES = ["virtio_pci", "virtio_blk", "ext4", "crc32c_generic"];
+
+/** Why the boot cannot run here, or "" when it can. */
+async function whyNot(): Promise<string> {
+  const host = await prepareVmHost();
+  if (!host.ready) return host.reason;
+  if ((await runTool("mkfs.ext2", ["-V"])).code === 127) return "no mkfs.ext2: install e2fsprogs";
+  try {
+    await obtainKernelModules(host.kernel, DISK_MODULES);
+  } catch (e) {
+    if (e instanceof VmSetupError) return e.message;
+    throw e;
+  }
+  return "";
+}
+
+const reason = await whyNot();
+const skip = reason === "" ? "" : ` (skipped: ${reason})`;
 
 const FSTAB = "/dev/vda /mnt/disk ext4 defaults 0 2\n";
 

@@ -16,6 +16,7 @@ export const VM_HOST_PACKAGES: readonly string[] = [
   "cpio",
   "busybox-static",
   "apparmor",
+  "e2fsprogs",
 ];
 
 const APT_ENV = { DEBIAN_FRONTEND: "noninteractive" };
