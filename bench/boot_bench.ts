@@ -9,7 +9,9 @@
  * off. The figure is the marker's timestamp minus that of the kernel's "Run /sbin/init as init
  * process" (both on the kernel log's clock); the rcS.d script's own marker splits it in two (the
  * init's start and early jobs, then rcS and runlevel 2). After the marker, the daybreak guest
- * times one `initctl version`, the cost of one Deno tool there. Printed, never asserted.
+ * times one `initctl version`, the cost of one Deno tool there, and a job notes when the daemon
+ * emitted `startup` (on /proc/uptime's clock, a little apart from the kernel log's). Printed,
+ * never asserted.
  *
  * `BOOT_BENCH_ROUNDS` (default 3) rounds, the order of the three rotated each round;
  * `BOOT_BENCH_INITS=busybox,sysvinit` boots only those.
@@ -51,6 +53,7 @@ case "$1" in
 start)
   echo "bench: runlevel 2" > /dev/kmsg
   dmesg | grep -E 'Run /sbin/init as init process|bench: ' > /dev/console
+  [ -r /run/bench-startup ] && echo "bench-startup: $(cat /run/bench-startup)" > /dev/console
   # After the marker, so not in the figure: what one Deno tool costs in this guest.
   if [ -x /usr/lib/daybreak/bin/initctl ]; then
     t0=$(cut -d' ' -f1 /proc/uptime)
@@ -61,6 +64,13 @@ start)
   /bin/busybox poweroff -f
   ;;
 esac
+`;
+
+// daybreak only: when the daemon emitted startup (on /proc/uptime's clock: /dev/kmsg does not
+// exist yet).
+const STARTUP_JOB = `start on startup
+task
+exec cut -d' ' -f1 /proc/uptime > /run/bench-startup
 `;
 
 const SYSV_INITTAB = `# sysvinit: rcS, then runlevel 2 through sysv-rc.
@@ -149,7 +159,11 @@ async function buildGuests(sysv: string, only: readonly string[]): Promise<Guest
     {
       name: "daybreak",
       timeoutMs: 900_000,
-      build: () => buildInitramfs({ withDist: true, files: common }),
+      build: () =>
+        buildInitramfs({
+          withDist: true,
+          files: { ...common, "/etc/init/bench-startup.conf": { text: STARTUP_JOB } },
+        }),
     },
   ];
   const guests: Guest[] = [];
@@ -196,7 +210,13 @@ export async function main(print: (line: string) => void): Promise<void> {
   const rounds = Number(Deno.env.get("BOOT_BENCH_ROUNDS") ?? "3");
   const only = (Deno.env.get("BOOT_BENCH_INITS") ?? "").split(",").filter((n) => n !== "");
   const guests = await buildGuests(await sysvinitRoot(), only);
-  type Run = { init: number; kernel: number; rcS: number; tool: number | null };
+  type Run = {
+    init: number;
+    kernel: number;
+    rcS: number;
+    tool: number | null;
+    startup: number | null;
+  };
   const runs = new Map(guests.map((g) => [g.name, [] as Run[]]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < guests.length; i++) {
@@ -217,10 +237,13 @@ export async function main(print: (line: string) => void): Promise<void> {
       const rcS = times.rcS - times.kernel;
       const tool = /bench-tool: initctl version ([0-9.]+) ([0-9.]+)/.exec(boot.serial);
       const toolS = tool === null ? null : Number(tool[2]) - Number(tool[1]);
-      runs.get(guest.name)!.push({ init, kernel: times.kernel, rcS, tool: toolS });
+      const up = /bench-startup: ([0-9.]+)/.exec(boot.serial);
+      const startup = up === null ? null : Number(up[1]) - times.kernel;
+      runs.get(guest.name)!.push({ init, kernel: times.kernel, rcS, tool: toolS, startup });
       print(
         `boot: round ${round + 1} ${guest.name}: ${fmt(init)} s to runlevel 2 after the kernel ` +
-          `(rcS at ${fmt(rcS)} s; kernel ${fmt(times.kernel)} s, QEMU wall ` +
+          `(${startup === null ? "" : `startup event at ${fmt(startup)} s; `}` +
+          `rcS at ${fmt(rcS)} s; kernel ${fmt(times.kernel)} s, QEMU wall ` +
           `${fmt(boot.wallMs / 1000)} s${toolS === null ? "" : `; one initctl ${fmt(toolS)} s`})`,
       );
     }
@@ -236,6 +259,10 @@ export async function main(print: (line: string) => void): Promise<void> {
         `rcS at ${fmt(median(list.map((r) => r.rcS)))} s; ` +
         `kernel ${fmt(median(list.map((r) => r.kernel)))} s)`,
     );
+    const startups = list.flatMap((r) => (r.startup === null ? [] : [r.startup]));
+    if (startups.length > 0) {
+      print(`boot: ${name}: startup event emitted at median ${fmt(median(startups))} s`);
+    }
     const tools = list.flatMap((r) => (r.tool === null ? [] : [r.tool]));
     if (tools.length > 0) {
       print(`boot: ${name}: one \`initctl version\` in the guest: median ${fmt(median(tools))} s`);
