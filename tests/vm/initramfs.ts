@@ -158,7 +158,11 @@ async function addRepoTree(tree: Tree, hostDir: string, rel: string): Promise<vo
     if (rel === ".deno_dir" && entry.name !== "npm") continue;
     const hostPath = join(hostDir, entry.name);
     const guestPath = `${GUEST_DAYBREAK_ROOT}/${relPath}`;
-    if (entry.isSymlink) {
+    if (entry.isSymlink && relPath === ".deno_dir") {
+      // A work tree may share its cache through a symlink: the guest needs the files.
+      tree.dir(guestPath);
+      await addRepoTree(tree, await Deno.realPath(hostPath), relPath);
+    } else if (entry.isSymlink) {
       tree.set(guestPath, { kind: "symlink", target: await Deno.readLink(hostPath) });
     } else if (entry.isDirectory) {
       tree.dir(guestPath);
