@@ -157,7 +157,7 @@ script
   vm_check confined-start /sbin/start vm-confined
   pid=$(pid_of vm-confined)
   vm_expect confined-enforced "vm-confined (enforce)" "$(cat /proc/$pid/attr/current 2>&1)"
-  wait_until 10 test -s /tmp/vm-confined.denied
+  wait_until 30 test -s /tmp/vm-confined.denied
   vm_expect confined-allowed-read allowed-text "$(cat /tmp/vm-confined.allowed 2>&1)"
   if grep -q "Permission denied" /tmp/vm-confined.denied; then
     vm_pass confined-denied-read
@@ -188,10 +188,11 @@ script
 
   # Orphans: each sh leaves a sleep behind and exits; init inherits and reaps them.
   : > /tmp/orphans
-  for i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'sleep 1 & echo $! >> /tmp/orphans'; done
-  first=$(head -n 1 /tmp/orphans)
-  vm_expect orphan-reparented 1 "$(cut -d' ' -f4 /proc/$first/stat 2>&1)"
-  sleep 2
+  for i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'sleep 4 & echo $! >> /tmp/orphans'; done
+  last=$(tail -n 1 /tmp/orphans)
+  vm_expect orphan-reparented 1 "$(cut -d' ' -f4 /proc/$last/stat 2>&1)"
+  orphans_gone() { for p in $(cat /tmp/orphans); do [ -e /proc/$p ] && return 1; done; return 0; }
+  wait_until 30 orphans_gone
   left=""
   for p in $(cat /tmp/orphans); do [ -e /proc/$p ] && left="$left $p:$(cut -d' ' -f3 /proc/$p/stat)"; done
   vm_expect orphans-reaped "" "$left"
