@@ -48,6 +48,13 @@ import {
 } from "./reexec.ts";
 import type { LogPriority } from "./options.ts";
 
+/**
+ * How long the final phase of a shutdown waits after it was asked for: it signals every process,
+ * and the client that asked (`shutdown`, `telinit 0`, `initctl emit runlevel`) should have its
+ * answer and be gone by then (docs/pid1.md#shutdown).
+ */
+const FINAL_PHASE_DELAY_MS = 250;
+
 /** The daybreak version reported by `initctl version`. */
 export const DAYBREAK_VERSION = "0.1.0";
 
@@ -132,14 +139,17 @@ export class Daemon {
         observed.onEffect(effect);
         if (mode.machineShutdown !== true || effect.type !== "eventEmitted") return;
         const action = trigger.event(effect.name, effect.env, engine.getClass("rc") !== undefined);
-        if (action !== null) daemonRef?.powerOff(action);
+        if (action !== null) {
+          ports.clock.setTimer(FINAL_PHASE_DELAY_MS, () => daemonRef?.powerOff(action));
+        }
       },
     }, mode.spawn);
 
     let jobs: readonly JobClassSpec[] = [];
     let reported = new Set<string>();
     const conf = new ConfWatcher(ports.confFs, mode.confSources, {
-      apply: (loaded) => {
+      apply: (configured) => {
+        const loaded = mode.supplementJobs?.(configured) ?? configured;
         jobs = loaded;
         driver.run((e) => e.setClasses(loaded));
       },
@@ -186,9 +196,8 @@ export class Daemon {
       ownerUid: mode.socket.ownerUid,
       ...(mode.machineShutdown === true
         ? {
-          // After the answer has gone out: the final phase signals every process, the caller too.
           shutdown: (action: PowerAction) =>
-            void ports.clock.setTimer(50, () => daemon.powerOff(action)),
+            void ports.clock.setTimer(FINAL_PHASE_DELAY_MS, () => daemon.powerOff(action)),
         }
         : {}),
       reexec: () => void daemon.reexec(),
