@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as boot from "./boot_bench.ts";
 import * as container from "./container_bench.ts";
 import * as daemon from "./daemon_bench.ts";
 import * as dist from "./dist_bench.ts";
@@ -21,6 +22,7 @@ const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> 
   sandbox: sandbox.main,
   dist: dist.main,
   container: container.main,
+  boot: boot.main,
   // Last: it makes the bench process a child subreaper.
   daemon: daemon.main,
 };

@@ -47,6 +47,13 @@ import {
 } from "./reexec.ts";
 import type { LogPriority } from "./options.ts";
 
+/**
+ * How long the final phase of a shutdown waits after it was asked for: it signals every process,
+ * and the client that asked (`shutdown`, `telinit 0`, `initctl emit runlevel`) should have its
+ * answer and be gone by then (docs/pid1.md#shutdown).
+ */
+const FINAL_PHASE_DELAY_MS = 250;
+
 /** The daybreak version reported by `initctl version`. */
 export const DAYBREAK_VERSION = "0.1.0";
 
@@ -131,14 +138,17 @@ export class Daemon {
         observed.onEffect(effect);
         if (mode.machineShutdown !== true || effect.type !== "eventEmitted") return;
         const action = trigger.event(effect.name, effect.env, engine.getClass("rc") !== undefined);
-        if (action !== null) daemonRef?.powerOff(action);
+        if (action !== null) {
+          ports.clock.setTimer(FINAL_PHASE_DELAY_MS, () => daemonRef?.powerOff(action));
+        }
       },
     }, mode.spawn);
 
     let jobs: readonly JobClassSpec[] = [];
     let reported = new Set<string>();
     const conf = new ConfWatcher(ports.confFs, mode.confSources, {
-      apply: (loaded) => {
+      apply: (configured) => {
+        const loaded = mode.supplementJobs?.(configured) ?? configured;
         jobs = loaded;
         driver.run((e) => e.setClasses(loaded));
       },
@@ -184,7 +194,10 @@ export class Daemon {
       notifyDiskWriteable: () => void ports.spawner.flushLogs?.(),
       ownerUid: mode.socket.ownerUid,
       ...(mode.machineShutdown === true
-        ? { shutdown: (action: PowerAction) => daemon.powerOff(action) }
+        ? {
+          shutdown: (action: PowerAction) =>
+            void ports.clock.setTimer(FINAL_PHASE_DELAY_MS, () => daemon.powerOff(action)),
+        }
         : {}),
       reexec: () => void daemon.reexec(),
     };

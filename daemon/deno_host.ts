@@ -7,7 +7,7 @@
 
 import type { DaemonHost } from "./ports.ts";
 import { closeInheritedFdsOnExec, currentUmask, effectiveIds, getpid, umask } from "../sys/libc.ts";
-import { listChildren } from "../sys/procfs.ts";
+import { listDescendants } from "../sys/procfs.ts";
 import type { Reaper } from "./supervisor/reaper.ts";
 
 /** This process, reaping through `reaper` (the one the spawner shares). */
@@ -50,14 +50,7 @@ export class DenoHost implements DaemonHost {
   }
 
   descendants(): number[] {
-    const out: number[] = [];
-    const queue = listChildren();
-    while (queue.length > 0) {
-      const p = queue.shift()!;
-      out.push(p);
-      queue.push(...listChildren(p));
-    }
-    return out;
+    return listDescendants();
   }
 
   async ensureDir(path: string, mode: number): Promise<void> {

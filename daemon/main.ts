@@ -20,6 +20,8 @@ import { userMode } from "./modes/user.ts";
 import { type InitOptions, InitUsageError, isContainerMode, parseInitOptions } from "./options.ts";
 import type { DaemonPorts } from "./ports.ts";
 import { realPorts } from "./real_ports.ts";
+import { readBuiltinProviders } from "./conf/builtin_jobs.ts";
+import { fileURLToPath } from "node:url";
 import { realMachine } from "./real_machine.ts";
 import { effectiveIds } from "../sys/libc.ts";
 import { execv } from "../sys/machine.ts";
@@ -177,9 +179,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     neverExit = true;
     const boot = earlyBoot(ports.machine, env);
     env = boot.env;
+    // daybreak's own etc/init: the launcher says where daybreak is (the sources or dist/).
+    const root = env.DAYBREAK_ROOT ?? fileURLToPath(new URL("..", import.meta.url));
+    const builtins = readBuiltinProviders(`${root}/etc/init`);
+    for (const p of builtins.problems) write(Deno.stderr, `init: built-in job: ${p}\n`);
     mode = systemMode(options, env, ports.host, {
       consoleAttached: boot.consoleAttached,
       machine: ports.machine,
+      builtinJobs: builtins.jobs,
     });
     for (const m of boot.messages) write(Deno.stderr, `init: ${m}\n`);
   } else {

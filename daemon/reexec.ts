@@ -19,6 +19,7 @@ import { Engine, type EngineOptions } from "./engine/engine.ts";
 import type { EngineSnapshot } from "./engine/snapshot.ts";
 import type { EngineDriver } from "./engine_driver.ts";
 import type { Clock, ProcessSpawner } from "./ports.ts";
+import { stringifyDeep } from "./engine/plain_data.ts";
 import { closeQuietly, execve, memfdWith, ownCommandLine, readWhole } from "../sys/exec.ts";
 
 /** The variable that names the state's fd in the new image. */
@@ -110,7 +111,7 @@ export function execWithState(state: ReexecState, port: ExecPort = realExec): ne
   const argv = port.commandLine();
   if (argv.length === 0) throw new Error("cannot read the daemon's own command line");
   const program = argv[0]!.startsWith("/") ? argv[0]! : port.execPath();
-  const fd = memfdWith("daybreak-state", new TextEncoder().encode(JSON.stringify(state)));
+  const fd = memfdWith("daybreak-state", new TextEncoder().encode(stringifyDeep(state)));
   const env = Object.entries({ ...port.env(), [RESTORE_FD_VARIABLE]: String(fd) })
     .map(([k, v]) => `${k}=${v}`);
   try {

@@ -24,6 +24,7 @@
 import type { LogPriority } from "./options.ts";
 import type { Clock, Machine, MountPoint, RebootCommand } from "./ports.ts";
 import type { PowerAction } from "../protocol/methods.ts";
+import { MS } from "../sys/machine.ts";
 
 export type { PowerAction };
 
@@ -102,8 +103,6 @@ export function readOnlyPlan(mounts: readonly MountPoint[]): ReadOnlyAction[] {
 }
 
 const SIGNALS = { SIGTERM: 15, SIGKILL: 9 } as const;
-const MS_RDONLY = 1;
-const MS_REMOUNT = 32;
 
 /** What the final phase acts through. */
 export interface FinalPorts {
@@ -184,7 +183,7 @@ function readOnly(ports: FinalPorts): void {
       } catch { /* busy: remount read-only instead */ }
     }
     try {
-      machine.mount("", target, "", MS_REMOUNT | MS_RDONLY, null);
+      machine.mount("", target, "", MS.REMOUNT | MS.RDONLY, null);
     } catch (e) {
       log("warn", `Cannot remount ${target} read-only: ${e instanceof Error ? e.message : e}`);
     }

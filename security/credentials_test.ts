@@ -1,24 +1,7 @@
 import assert from "node:assert/strict";
 import { SpawnError } from "./spawn_error.ts";
 import { NO_CREDENTIALS, resolveCredentials } from "./credentials.ts";
-
-const PASSWD = [
-  "root:x:0:0:root:/root:/bin/bash",
-  "# a comment",
-  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
-  "broken line",
-  "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin",
-  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
-  "",
-].join("\n");
-
-const GROUP = [
-  "root:x:0:",
-  "adm:x:4:syslog,www-data",
-  "www-data:x:33:",
-  "video:x:44:www-data,root",
-  "nogroup:x:65534:",
-].join("\n");
+import { GROUP, PASSWD } from "../tests/fakes/account_files.ts";
 
 const ROOT = { euid: 0, egid: 0 };
 

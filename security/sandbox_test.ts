@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { NO_CREDENTIALS } from "./credentials.ts";
 import {
   bwrapOptions,
   MONITOR_IGNORED_SIGNALS,
@@ -8,25 +7,15 @@ import {
   NO_SANDBOX,
   privilegeOptions,
   requiredDirectories,
-  type SetupSpec,
   TOOL_NAMES,
   wrapCommand,
 } from "./sandbox.ts";
 import { SpawnError } from "./spawn_error.ts";
+import { BASE_SETUP as BASE, SLEEP_ARGV as ARGV } from "../tests/fakes/setup_spec.ts";
 
-const BASE: SetupSpec = {
-  process: "main",
-  umask: 0o022,
-  nice: null,
-  limits: {},
-  chroot: null,
-  chdir: null,
-  credentials: NO_CREDENTIALS,
-  daemonUmask: 0o022,
-  daemonNice: 0,
-};
-const ARGV = ["/bin/sleep", "5"];
 const SIGNALS = MONITOR_IGNORED_SIGNALS.join(",");
+/** bwrap's /dev and fresh /proc, after the root bind of every sandbox. */
+const DEV_PROC = ["--dev-bind", "/dev", "/dev", "--proc", "/proc"];
 
 Deno.test("MONITOR_IGNORED_SIGNALS spares KILL, CHLD, CONT, STOP and glibc's 32 and 33", () => {
   for (const n of [9, 17, 18, 19, 32, 33]) assert.equal(MONITOR_IGNORED_SIGNALS.includes(n), false);
@@ -58,11 +47,7 @@ Deno.test("bwrapOptions() binds / read-write by default, with /dev and a fresh /
     "--bind",
     "/",
     "/",
-    "--dev-bind",
-    "/dev",
-    "/dev",
-    "--proc",
-    "/proc",
+    ...DEV_PROC,
     "--unshare-uts",
     "--hostname",
     "box",
@@ -84,11 +69,7 @@ Deno.test("bwrapOptions() for the full sandbox: read-only /, private /tmp, paths
     "--ro-bind",
     "/",
     "/",
-    "--dev-bind",
-    "/dev",
-    "/dev",
-    "--proc",
-    "/proc",
+    ...DEV_PROC,
     "--perms",
     "1777",
     "--tmpfs",
@@ -166,11 +147,7 @@ Deno.test("wrapCommand() puts env and bwrap outermost, restoring signals inside"
     "--bind",
     "/",
     "/",
-    "--dev-bind",
-    "/dev",
-    "/dev",
-    "--proc",
-    "/proc",
+    ...DEV_PROC,
     "--unshare-net",
     "--die-with-parent",
     "--",

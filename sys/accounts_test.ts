@@ -1,23 +1,6 @@
 import assert from "node:assert/strict";
 import { parseGroup, parsePasswd, readAccountFiles } from "./accounts.ts";
-
-const PASSWD = [
-  "root:x:0:0:root:/root:/bin/bash",
-  "# a comment",
-  "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
-  "broken line",
-  "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin",
-  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
-  "",
-].join("\n");
-
-const GROUP = [
-  "root:x:0:",
-  "adm:x:4:syslog,www-data",
-  "www-data:x:33:",
-  "video:x:44:www-data,root",
-  "nogroup:x:65534:",
-].join("\n");
+import { GROUP, PASSWD } from "../tests/fakes/account_files.ts";
 
 Deno.test("parsePasswd() and parseGroup() skip comments and malformed lines", () => {
   assert.deepEqual(parsePasswd(PASSWD).map((u) => u.name), [

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { LibcError, readFileBytes } from "./libc.ts";
+import { bindLibc, LibcError, readFileBytes } from "./libc.ts";
 
 const SYMBOLS = {
   execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
@@ -15,25 +15,9 @@ const SYMBOLS = {
   pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
-
-function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
-}
-
-function errno(): number {
-  const p = sym().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
-function check(call: string, rc: number): number {
-  if (rc === -1) throw new LibcError(call, errno());
-  return rc;
-}
+const { sym, errno, check } = bindLibc(SYMBOLS);
 
 const encoder = new TextEncoder();
 const cstr = (s: string) => encoder.encode(`${s}\0`);

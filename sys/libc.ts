@@ -72,7 +72,9 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   11: "EAGAIN",
   12: "ENOMEM",
   13: "EACCES",
+  16: "EBUSY",
   17: "EEXIST",
+  19: "ENODEV",
   20: "ENOTDIR",
   21: "EISDIR",
   22: "EINVAL",
@@ -90,6 +92,11 @@ export function errnoNumber(code: string): number | null {
   return null;
 }
 
+/** The symbolic name of an errno value (`3` → `"ESRCH"`), or `"E<n>"` for values not in the table. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `E${errno}`;
+}
+
 /** A failed libc call: which call, the raw errno, its name and glibc's message. */
 export class LibcError extends Error {
   /** The libc function that failed. */
@@ -104,7 +111,7 @@ export class LibcError extends Error {
     this.name = "LibcError";
     this.call = call;
     this.errno = errno;
-    this.code = ERRNO_NAMES[errno] ?? `E${errno}`;
+    this.code = errnoName(errno);
   }
 }
 
@@ -123,6 +130,44 @@ export function strerror(err: number): string {
 function check(call: string, rc: number): number {
   if (rc === -1) throw new LibcError(call, errno());
   return rc;
+}
+
+const ERRNO_SYMBOL = {
+  __errno_location: { parameters: [], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** A module's own binding of libc symbols, from {@linkcode bindLibc}. */
+export interface LibcBinding<S extends Deno.ForeignLibraryInterface> {
+  /** The symbols (libc opened on the first call). */
+  readonly sym: () => Deno.DynamicLibrary<S & typeof ERRNO_SYMBOL>["symbols"];
+  /** The calling thread's `errno`, read through this binding; only meaningful right after a failed call. */
+  readonly errno: () => number;
+  /** `rc`, or {@linkcode LibcError} with `errno` when `rc` is -1. */
+  readonly check: (call: string, rc: number) => number;
+}
+
+/**
+ * Binds `symbols` of libc for another module of sys/ (a binding of its own keeps this file's
+ * symbol table to what it uses), opened lazily like this one, with the errno plumbing every
+ * binding needs. errno is read through the same binding as the call, so nothing (not even the
+ * first dlopen) runs between a failed call and its errno.
+ */
+export function bindLibc<const S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): LibcBinding<S> {
+  let bound: Deno.DynamicLibrary<S & typeof ERRNO_SYMBOL> | null = null;
+  const sym = () => (bound ??= Deno.dlopen("libc.so.6", { ...symbols, ...ERRNO_SYMBOL })).symbols;
+  const errno = () => {
+    // The intersection with a generic S hides the symbol's own type: name it.
+    const own = sym() as Deno.StaticForeignLibraryInterface<typeof ERRNO_SYMBOL>;
+    const p = own.__errno_location();
+    return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+  };
+  const check = (call: string, rc: number) => {
+    if (rc === -1) throw new LibcError(call, errno());
+    return rc;
+  };
+  return { sym, errno, check };
 }
 
 const PR_SET_CHILD_SUBREAPER = 36;

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { bindLibc, errnoName } from "./libc.ts";
+
 const SYMBOLS = {
   mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
   umount2: { parameters: ["buffer", "i32"], result: "i32" },
@@ -23,27 +25,9 @@ const SYMBOLS = {
   chdir: { parameters: ["buffer"], result: "i32" },
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   execv: { parameters: ["buffer", "buffer"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
-
-function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
-}
-
-const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  13: "EACCES",
-  16: "EBUSY",
-  19: "ENODEV",
-  20: "ENOTDIR",
-  22: "EINVAL",
-  30: "EROFS",
-};
+const { sym, errno } = bindLibc(SYMBOLS);
 
 /** A failed system call. */
 export class MachineCallError extends Error {
@@ -53,18 +37,13 @@ export class MachineCallError extends Error {
   readonly code: string;
 
   constructor(call: string, errno: number) {
-    const code = ERRNO_NAMES[errno] ?? `E${errno}`;
+    const code = errnoName(errno);
     super(`${call}() failed: ${code}`);
     this.name = "MachineCallError";
     this.call = call;
     this.errno = errno;
     this.code = code;
   }
-}
-
-function errno(): number {
-  const p = sym().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
 }
 
 function check(call: string, rc: number): number {

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { bindLibc } from "./libc.ts";
+
 const SYMBOLS = {
   posix_spawnp: {
     parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
@@ -51,20 +53,9 @@ const SYMBOLS = {
   isatty: { parameters: ["i32"], result: "i32" },
   tcgetpgrp: { parameters: ["i32"], result: "i32" },
   getpgrp: { parameters: [], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
-
-function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
-}
-
-function errno(): number {
-  const p = sym().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
+const { sym, errno } = bindLibc(SYMBOLS);
 
 /** `sizeof(sigset_t)` on glibc: 1024 signal bits. */
 export const SIGSET_BYTES = 128;

@@ -37,6 +37,18 @@ export function listChildren(pid: ProcPid = "self"): number[] {
   return out;
 }
 
+/** Every descendant of process `pid`, breadth first (children, then theirs), from /proc. */
+export function listDescendants(pid: ProcPid = "self"): number[] {
+  const out: number[] = [];
+  const queue = listChildren(pid);
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    out.push(p);
+    queue.push(...listChildren(p));
+  }
+  return out;
+}
+
 /** The first child listed by the main thread of `pid`, or `null` when it has none (or is gone). */
 export function firstChild(pid: number): number | null {
   const first = readText(`/proc/${pid}/task/${pid}/children`)?.trim().split(" ")[0] ?? "";

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   firstChild,
   listChildren,
+  listDescendants,
   listPids,
   parseProcStat,
   readCmdline,
@@ -53,6 +54,29 @@ Deno.test("procfs readers see a live child and return null once it is gone", asy
   assert.equal(readEnviron(pid), null);
   assert.equal(readCmdline(pid), null);
   assert.deepEqual(listChildren(pid), []);
+});
+
+Deno.test("listDescendants() finds a grandchild after its parent", async () => {
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", "/bin/sleep 30 & echo $!; wait"],
+    stdin: "null",
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  let grandchild = 0;
+  try {
+    const { value } = await reader.read();
+    grandchild = Number(new TextDecoder().decode(value).trim());
+    const all = listDescendants();
+    assert.ok(all.indexOf(child.pid) >= 0 && all.indexOf(child.pid) < all.indexOf(grandchild));
+    assert.deepEqual(listDescendants(child.pid), [grandchild]);
+  } finally {
+    reader.releaseLock();
+    await child.stdout.cancel();
+    if (grandchild > 0) Deno.kill(grandchild, "SIGKILL");
+    child.kill("SIGKILL");
+    await child.status;
+  }
 });
 
 Deno.test("parseMountInfo() reads mount points, types and sources, decoding escapes", async () => {

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { bindLibc } from "./libc.ts";
 import { sigset } from "./posix_spawn.ts";
 
 const SYMBOLS = {
@@ -16,12 +17,7 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
-
-function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
-}
+const { sym } = bindLibc(SYMBOLS);
 
 const SFD_CLOEXEC = 0o2000000;
 /** `sizeof(struct signalfd_siginfo)`; `ssi_signo` is its first (u32) field. */

@@ -5,16 +5,8 @@
 # With --keep the daemon is left running and the commands to use it are printed.
 set -eu
 root=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
-"$root/tools/install-deno.sh" >/dev/null
-work=$(mktemp -d "${TMPDIR:-/tmp}/daybreak-demo.XXXXXX")
-mkdir -m 700 "$work/run"
-sock="$work/initctl.sock"
-XDG_RUNTIME_DIR="$work/run" XDG_CACHE_HOME="$work/cache" \
-  "$root/bin/init" --user --confdir "$root/examples" --socket "$sock" >"$work/init.log" 2>&1 &
-daemon=$!
-i=0
-while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-initctl() { "$root/bin/initctl" --socket "$sock" "$@"; }
+session=demo
+. "$root/tools/example-session.sh"
 sleep 0.5 # let the startup jobs settle
 echo "\$ initctl list"
 initctl list

@@ -1,30 +1,7 @@
 import assert from "node:assert/strict";
-import type { ConfDirEntry, ConfFileSystem } from "./conf_loader.ts";
+import { MemoryConfFs as MemoryFs } from "../../tests/fakes/memory_conf_fs.ts";
 import { loadConfiguration } from "./conf_loader.ts";
 import { configSources } from "./conf_sources.ts";
-
-/** An in-memory tree: file paths map to their text. */
-class MemoryFs implements ConfFileSystem {
-  constructor(readonly files: Record<string, string>, readonly unreadable = new Set<string>()) {}
-  readDir(path: string): Promise<ConfDirEntry[] | null> {
-    const prefix = path.endsWith("/") ? path : `${path}/`;
-    const names = new Map<string, boolean>();
-    for (const f of Object.keys(this.files)) {
-      if (!f.startsWith(prefix)) continue;
-      const rest = f.slice(prefix.length);
-      const slash = rest.indexOf("/");
-      names.set(slash < 0 ? rest : rest.slice(0, slash), slash >= 0);
-    }
-    if (names.size === 0) return Promise.resolve(null);
-    return Promise.resolve(
-      [...names].map(([name, isDirectory]) => ({ name, isDirectory, isFile: !isDirectory })),
-    );
-  }
-  readTextFile(path: string): Promise<string | null> {
-    if (this.unreadable.has(path)) return Promise.reject(new Error("Permission denied"));
-    return Promise.resolve(this.files[path] ?? null);
-  }
-}
 
 const dirs = (...d: string[]) => d.map((path) => ({ path, kind: "dir" as const }));
 

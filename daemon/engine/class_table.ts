@@ -12,6 +12,7 @@ import type { JobClassSpec } from "../../parser/types.ts";
 import { eventNames } from "./event_operator.ts";
 import { ExprTracker } from "./expr_tracker.ts";
 import type { InstanceId } from "./types.ts";
+import { stringifyDeep } from "./plain_data.ts";
 
 /** One job name and its registered definition. */
 export interface ClassSlot {
@@ -199,7 +200,10 @@ export class ClassTable {
   }
 }
 
-/** Whether two definitions are identical (a reload of an unchanged file changes nothing). */
+/**
+ * Whether two definitions are identical (a reload of an unchanged file changes nothing). Not
+ * `JSON.stringify`: a deep `start on` overflows its stack (see plain_data.ts).
+ */
 function sameSpec(a: JobClassSpec, b: JobClassSpec): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+  return a === b || stringifyDeep(a) === stringifyDeep(b);
 }

@@ -21,6 +21,7 @@ import type { ClassSlot } from "./class_table.ts";
 import type { EventProgress, EventWaiter, QueuedEvent } from "./event_queue.ts";
 import { ExprTracker, type TrackerState } from "./expr_tracker.ts";
 import type { LoopGuardState } from "./loop_guard.ts";
+import { cloneDeep } from "./plain_data.ts";
 import type { RuntimeParts } from "./runtime.ts";
 import type { Instance, InstanceId } from "./types.ts";
 
@@ -127,7 +128,8 @@ export function snapshotParts(parts: RuntimeParts): EngineSnapshot {
     cls: ref(inst.cls),
     stopOn: parts.stopOn.get(inst.id)?.exportState() ?? null,
   }));
-  return structuredClone({
+  // Not structuredClone: a deep `start on` overflows its stack (see plain_data.ts).
+  return cloneDeep({
     version: SNAPSHOT_VERSION,
     specs,
     classes,
@@ -164,7 +166,7 @@ export function restoreParts(snap: EngineSnapshot, options: RestoreOptions = {})
   if (snap.version !== SNAPSHOT_VERSION) {
     throw new SnapshotError(`version ${String(snap.version)}, expected ${SNAPSHOT_VERSION}`);
   }
-  const snapData = structuredClone(snap);
+  const snapData = cloneDeep(snap);
   const specs = snapData.specs;
   const spec = (i: number): JobClassSpec => {
     const s = specs[i];

@@ -33,7 +33,7 @@ import {
 } from "../../sys/posix_spawn.ts";
 import { type ContainerOptions, InitUsageError, parseContainerOptions } from "../options.ts";
 import { claimChild, Reaper, releaseChild } from "../supervisor/reaper.ts";
-import { listChildren, readProcStat } from "../../sys/procfs.ts";
+import { listDescendants, readProcStat } from "../../sys/procfs.ts";
 import { readText, strerror } from "../../sys/libc.ts";
 import { watchBlockedSignals } from "../../sys/signalfd.ts";
 import { type Sidecars, startSidecars } from "./container_sidecars.ts";
@@ -330,7 +330,7 @@ async function finish(
  * returns as soon as none is left (zombies are reaped by whichever reaper runs).
  */
 export async function terminateRemaining(gracePeriod: number, scan: () => void): Promise<void> {
-  const live = () => descendants().filter((p) => readProcStat(p)?.state !== "Z");
+  const live = () => listDescendants().filter((p) => readProcStat(p)?.state !== "Z");
   let pids = live();
   if (pids.length === 0) return; // the usual case: exit at once
   for (const p of pids) sendSignal(p, SIGTERM);
@@ -349,18 +349,6 @@ export async function terminateRemaining(gracePeriod: number, scan: () => void):
     pids = live();
   }
   scan();
-}
-
-/** Every descendant of init, from /proc. */
-function descendants(): number[] {
-  const out: number[] = [];
-  const queue = listChildren();
-  while (queue.length > 0) {
-    const p = queue.shift()!;
-    out.push(p);
-    queue.push(...listChildren(p));
-  }
-  return out;
 }
 
 function isDirectory(path: string): boolean {

@@ -13,10 +13,7 @@
 import type { LogWriter } from "../log.ts";
 import type { Machine } from "../ports.ts";
 import { DEFAULT_PATH } from "./mode.ts";
-
-const MS_NOSUID = 2;
-const MS_NODEV = 4;
-const MS_NOEXEC = 8;
+import { MS } from "../../sys/machine.ts";
 
 /** A file system PID 1 mounts when it is missing. */
 export interface EarlyMount {
@@ -33,29 +30,29 @@ export const EARLY_MOUNTS: readonly EarlyMount[] = [
     source: "sysfs",
     target: "/sys",
     fsType: "sysfs",
-    flags: MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    flags: MS.NOSUID | MS.NODEV | MS.NOEXEC,
     data: null,
   },
-  { source: "devtmpfs", target: "/dev", fsType: "devtmpfs", flags: MS_NOSUID, data: "mode=0755" },
+  { source: "devtmpfs", target: "/dev", fsType: "devtmpfs", flags: MS.NOSUID, data: "mode=0755" },
   {
     source: "devpts",
     target: "/dev/pts",
     fsType: "devpts",
-    flags: MS_NOSUID | MS_NOEXEC,
+    flags: MS.NOSUID | MS.NOEXEC,
     data: "gid=5,mode=620,ptmxmode=000",
   },
   {
     source: "tmpfs",
     target: "/dev/shm",
     fsType: "tmpfs",
-    flags: MS_NOSUID | MS_NODEV,
+    flags: MS.NOSUID | MS.NODEV,
     data: "mode=1777",
   },
   {
     source: "tmpfs",
     target: "/run",
     fsType: "tmpfs",
-    flags: MS_NOSUID | MS_NODEV,
+    flags: MS.NOSUID | MS.NODEV,
     data: "mode=0755",
   },
 ];

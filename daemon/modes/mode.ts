@@ -7,6 +7,7 @@
  */
 
 import type { ConfSource } from "../conf/conf_sources.ts";
+import type { JobClassSpec } from "../../parser/types.ts";
 import type { EngineOptions } from "../engine/engine.ts";
 import type { SpawnDefaults } from "../engine_driver.ts";
 import type { LogWriter } from "../log.ts";
@@ -95,6 +96,11 @@ export interface Mode {
   readonly startupEvents: readonly ModeEvent[];
   /** `init --metrics ADDR`: where to serve Prometheus metrics; absent or null: nowhere. */
   readonly metrics?: MetricsAddress | null;
+  /**
+   * Jobs the mode adds to what the configuration holds (PID 1: the providers of the boot events
+   * no configured job emits, docs/pid1.md#built-in-providers); absent: none.
+   */
+  supplementJobs?(loaded: readonly JobClassSpec[]): readonly JobClassSpec[];
   /** Whether the daemon runs as PID 1 (reported by `initctl version --json` and the like). */
   readonly pid1: boolean;
   /**

@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { JobClassSpec } from "../../parser/types.ts";
+import { supplementJobs } from "../conf/builtin_jobs.ts";
 import { configSources } from "../conf/conf_sources.ts";
 import { daemonPaths, type InitOptions } from "../options.ts";
 import type { DaemonHost, Machine, SignalName } from "../ports.ts";
@@ -48,7 +50,12 @@ export function systemMode(
   options: InitOptions,
   rawEnv: Readonly<Record<string, string>>,
   host: Pick<DaemonHost, "pid" | "euid">,
-  boot: { readonly consoleAttached: boolean; readonly machine: Machine } | null = null,
+  boot: {
+    readonly consoleAttached: boolean;
+    readonly machine: Machine;
+    /** The providers of the boot events (docs/pid1.md#built-in-providers). */
+    readonly builtinJobs?: readonly JobClassSpec[];
+  } | null = null,
 ): Mode {
   const env = daemonEnvironment(rawEnv);
   // On the console, the daemon's messages move to the kernel log once jobs may own it.
@@ -90,6 +97,10 @@ export function systemMode(
     metrics: options.metrics ?? null,
     pid1,
     machineShutdown: pid1,
+    ...(boot?.builtinJobs === undefined ? {} : {
+      supplementJobs: (loaded: readonly JobClassSpec[]) =>
+        supplementJobs(loaded, boot.builtinJobs ?? []),
+    }),
     started: () => {
       if (boot !== null) writer?.toKernelLog(boot.machine);
     },

@@ -25,6 +25,28 @@ export function initArgv(setup: Setup, args: readonly string[], init = INIT): st
     : [init, ...args];
 }
 
+/**
+ * Runs `sh -c SCRIPT` from the checkout as PID 1 of a new PID namespace with a private mount
+ * namespace (for scripts that mount over /run, /var/log or /etc before they exec init).
+ */
+export function shInNamespaces(script: string): Promise<Deno.CommandOutput> {
+  return new Deno.Command("unshare", {
+    args: [
+      "--mount",
+      "--propagation",
+      "private",
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "sh",
+      "-c",
+      script,
+    ],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
+}
+
 /** A running init; `await using` kills whatever it left. */
 export interface RunningInit extends AsyncDisposable {
   /** The process the test spawned (unshare, or init itself). */

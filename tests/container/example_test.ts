@@ -5,28 +5,14 @@
  * `docker stop` (SIGTERM to PID 1) ending it with the app's status.
  */
 import assert from "node:assert/strict";
-import { ROOT } from "./_harness.ts";
+import { shInNamespaces } from "./_harness.ts";
 
 Deno.test("the container example runs, answers initctl, stops cleanly on SIGTERM", async () => {
   const script = "mount -t tmpfs none /var/log && mount -t tmpfs none /run && " +
     "(sleep 7; bin/initctl list | sort; kill -TERM 1) & " +
     "exec bin/init --container --confdir examples/container/sidecars --grace-period 2 -- " +
     "examples/container/app/server.sh";
-  const out = await new Deno.Command("unshare", {
-    args: [
-      "--mount",
-      "--propagation",
-      "private",
-      "--pid",
-      "--fork",
-      "--mount-proc",
-      "sh",
-      "-c",
-      script,
-    ],
-    cwd: ROOT,
-    stdin: "null",
-  }).output();
+  const out = await shInNamespaces(script);
   const stdout = new TextDecoder().decode(out.stdout);
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isAlive } from "../helpers/procfs.ts";
-import { ROOT, SETUPS, startInit, tempDir } from "./_harness.ts";
+import { ROOT, SETUPS, shInNamespaces, startInit, tempDir } from "./_harness.ts";
 
 const INITCTL = `${ROOT}/bin/initctl`;
 
@@ -107,21 +107,7 @@ Deno.test("[pidns] without --confdir, job files come from /etc/init when it exis
     `printf 'start on started main\\ntask\\nconsole output\\nexec echo etc-init-ran\\n' ` +
     `>/etc/init/hello.conf && mount -t tmpfs none /run && mount -t tmpfs none /var/log && ` +
     `exec bin/init --container -- sh -c 'sleep 0.5; bin/initctl status hello'`;
-  const out = await new Deno.Command("unshare", {
-    args: [
-      "--mount",
-      "--propagation",
-      "private",
-      "--pid",
-      "--fork",
-      "--mount-proc",
-      "sh",
-      "-c",
-      script,
-    ],
-    cwd: ROOT,
-    stdin: "null",
-  }).output();
+  const out = await shInNamespaces(script);
   const stdout = new TextDecoder().decode(out.stdout);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.match(stdout, /etc-init-ran/);

@@ -32,7 +32,14 @@ const under = (dir: string) => (dir === "/" ? "/" : `${dir}/`);
 export class MemoryConfFs implements ConfFileSystem {
   #watches: FakeWatch[] = [];
 
-  constructor(readonly files: Record<string, string> = {}) {}
+  /**
+   * @param files the tree: each file's path and text
+   * @param unreadable files whose reads fail (as without permission)
+   */
+  constructor(
+    readonly files: Record<string, string> = {},
+    readonly unreadable: ReadonlySet<string> = new Set(),
+  ) {}
 
   /** Directories being watched (live watches only). */
   get watched(): string[] {
@@ -109,6 +116,7 @@ export class MemoryConfFs implements ConfFileSystem {
   }
 
   readTextFile(path: string): Promise<string | null> {
+    if (this.unreadable.has(path)) return Promise.reject(new Error("Permission denied"));
     return Promise.resolve(this.files[path] ?? null);
   }
 }

@@ -12,7 +12,6 @@ const encoder = new TextEncoder();
 export class RawClient implements AsyncDisposable {
   readonly #conn: Deno.UnixConn;
   #buffer = "";
-  #scanned = 0;
   readonly #decoder = new TextDecoder();
   #closed = false;
 
@@ -34,19 +33,19 @@ export class RawClient implements AsyncDisposable {
   /** The next response line, parsed; null when the daemon closed the connection. */
   async response(): Promise<unknown> {
     const buf = new Uint8Array(65536);
+    // Pieces joined once: searching one growing string flattens it at every read (quadratic).
+    const parts: string[] = [this.#buffer];
     for (;;) {
-      // Search only what arrived since the last look: a long answer costs linear time.
-      const nl = this.#buffer.indexOf("\n", this.#scanned);
+      const last = parts[parts.length - 1]!;
+      const nl = last.indexOf("\n");
       if (nl >= 0) {
-        const line = this.#buffer.slice(0, nl);
-        this.#buffer = this.#buffer.slice(nl + 1);
-        this.#scanned = 0;
+        const line = parts.slice(0, -1).join("") + last.slice(0, nl);
+        this.#buffer = last.slice(nl + 1);
         return JSON.parse(line);
       }
-      this.#scanned = this.#buffer.length;
       const n = await this.#conn.read(buf);
       if (n === null) return null;
-      this.#buffer += this.#decoder.decode(buf.subarray(0, n), { stream: true });
+      parts.push(this.#decoder.decode(buf.subarray(0, n), { stream: true }));
     }
   }
 

@@ -28,6 +28,8 @@ export interface Ran {
 export interface Pid1 {
   /** The init's pid as the host sees it. */
   readonly pid: number;
+  /** The job directory (`--confdir`), on the host: jobs may be added or removed while it runs. */
+  readonly confdir: string;
   /** Runs a command inside the namespaces, as root with a clean environment. */
   inside(...argv: string[]): Promise<Ran>;
   /** `bin/initctl ARGS` inside. */
@@ -152,5 +154,5 @@ export async function startPid1(
     const text = await stop();
     throw new Error(`${e instanceof Error ? e.message : e}\ninit said:\n${text}`);
   }
-  return { pid, inside, initctl, rpc, ended, output, stop };
+  return { pid, confdir: `${dir}/conf`, inside, initctl, rpc, ended, output, stop };
 }

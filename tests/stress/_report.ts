@@ -36,10 +36,12 @@ export type Figure = number | string | boolean | null;
 export class StressReport {
   readonly #part: string;
   readonly #figures = new Map<string, Figure>();
-  readonly #t0 = performance.now();
+  readonly #t0: number;
 
-  constructor(part: string) {
+  /** `startedAt` (a `performance.now()` time) when the part began before its report was made. */
+  constructor(part: string, startedAt: number = performance.now()) {
     this.#part = part;
+    this.#t0 = startedAt;
   }
 
   /** Sets a figure (e.g. `inputs tried`, `failures`, `daemon alive`, `rss before KiB`). */

@@ -5,7 +5,7 @@
  * prints its figures (inputs tried, failures, data lost without a report, daemon alive, memory
  * before and after) and fails on any unexpected failure or unreported loss.
  *
- * `DAYBREAK_STRESS_LONG=1` makes the churn run longer (the `stress` task sets it with --long).
+ * The long mode (`--long`, see tests/stress/README.md) makes the churn run longer.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -20,9 +20,8 @@ import {
   type TestDaemon,
   waitFor,
 } from "../helpers/test_daemon.ts";
-import { reportFigures, rssKb } from "./_local_report.ts";
+import { rssKiB, scale, StressReport } from "./_report.ts";
 
-const LONG = Deno.env.get("DAYBREAK_STRESS_LONG") === "1";
 /** The log-directory faults mount a tmpfs in a mount namespace of their own: root only. */
 const ROOT_ONLY = { ignore: Deno.uid() !== 0 };
 const SIGKILL = 9;
@@ -53,6 +52,22 @@ async function sizeInNs(d: TestDaemon, path: string): Promise<number> {
   return Number(out.trim());
 }
 
+/** A part's report, with the daemon's memory before it. */
+function startReport(part: string, d: TestDaemon): StressReport {
+  return new StressReport(`faults/${part}`).set("rss before KiB", rssKiB(d.daemonPid));
+}
+
+/** Sets the figures every part prints (the daemon's state read now). */
+function commonFigures(
+  report: StressReport,
+  d: TestDaemon,
+  f: { inputs: number; failures: number; lost: number },
+): StressReport {
+  return report.set("inputs tried", f.inputs).set("failures", f.failures)
+    .set("data lost", f.lost).set("daemon alive", isAlive(d.daemonPid))
+    .set("rss after KiB", rssKiB(d.daemonPid));
+}
+
 /** Bytes the daemon reported as dropped for a job. */
 function reportedDrops(output: string, job: string): number {
   const re = new RegExp(`${job}: (\\d+) bytes of output dropped`, "g");
@@ -67,7 +82,7 @@ Deno.test(
     await using d = await startTestDaemon({
       "chatty.conf": `exec sh -c 'head -c ${written} /dev/zero | tr "\\\\0" x; exec sleep 60'\n`,
     }, { wrap: tmpfsCache("4m", 'mount -o remount,ro "$XDG_CACHE_HOME" &&') });
-    const before = rssKb(d.daemonPid);
+    const report = startReport("read-only-logdir", d);
     await d.ok("start", "chatty");
     await d.waitForOutput(/chatty: \d+ bytes of output dropped/);
     const cache = join(d.dir, "cache");
@@ -80,15 +95,8 @@ Deno.test(
     }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
     const dropped = reportedDrops(d.output, "chatty");
     const lost = written - inFile - dropped;
-    reportFigures("faults/read-only-logdir", {
-      inputs: written,
-      failures: 0,
-      lost,
-      daemonAlive: isAlive(d.daemonPid),
-      rssBeforeKb: before,
-      rssAfterKb: rssKb(d.daemonPid),
-      extra: { "bytes-in-file": inFile, "bytes-reported-dropped": dropped },
-    });
+    commonFigures(report, d, { inputs: written, failures: 0, lost })
+      .set("bytes in file", inFile).set("bytes reported dropped", dropped).print();
     assert.ok(dropped > 0, "the read-only directory dropped something, and said so");
     assert.equal(lost, 0, d.output);
     await d.ok("stop", "chatty");
@@ -108,7 +116,7 @@ Deno.test(
     }, {
       wrap: tmpfsCache("2m", 'head -c 1500000 /dev/zero > "$XDG_CACHE_HOME/ballast" &&'),
     });
-    const before = rssKb(d.daemonPid);
+    const report = startReport("full-logdir", d);
     await d.ok("start", "filler");
     await d.waitForOutput(/filler: \d+ bytes of output dropped/);
     const log = join(d.logDir, "filler.log");
@@ -121,15 +129,8 @@ Deno.test(
     }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
     const dropped = reportedDrops(d.output, "filler");
     const lost = first + second - inFile - dropped;
-    reportFigures("faults/full-logdir", {
-      inputs: first + second,
-      failures: 0,
-      lost,
-      daemonAlive: isAlive(d.daemonPid),
-      rssBeforeKb: before,
-      rssAfterKb: rssKb(d.daemonPid),
-      extra: { "bytes-in-file": inFile, "bytes-reported-dropped": dropped },
-    });
+    commonFigures(report, d, { inputs: first + second, failures: 0, lost })
+      .set("bytes in file", inFile).set("bytes reported dropped", dropped).print();
     assert.ok(dropped > 0);
     assert.equal(lost, 0, d.output);
     const tail = await inDaemonNs(d, "tail", "-c", "1000", log);
@@ -149,7 +150,7 @@ Deno.test("fault: jobs whose programs do not exist fail to start, are logged, an
       : `respawn\nexec /nonexistent/daybreak-missing-${i}\n`;
   }
   await using d = await startTestDaemon(files);
-  const before = rssKb(d.daemonPid);
+  const report = startReport("missing-binaries", d);
   await d.ok("start", "ok");
   let failures = 0;
   for (let i = 0; i < n; i++) {
@@ -162,15 +163,8 @@ Deno.test("fault: jobs whose programs do not exist fail to start, are logged, an
   const answered = await probeList(d.socket, 1000);
   assert.match(await d.ok("status", "ok"), /^ok start\/running, process \d+\n$/);
   await d.assertNoZombies();
-  reportFigures("faults/missing-binaries", {
-    inputs: n,
-    failures,
-    lost: 0,
-    daemonAlive: isAlive(d.daemonPid),
-    rssBeforeKb: before,
-    rssAfterKb: rssKb(d.daemonPid),
-    extra: { "list-ms": answered === null ? "none" : Math.round(answered) },
-  });
+  commonFigures(report, d, { inputs: n, failures, lost: 0 })
+    .set("list ms", answered === null ? "none" : Math.round(answered)).print();
   assert.equal(failures, 0, d.output);
   assert.notEqual(answered, null);
   await d.ok("stop", "ok");
@@ -192,11 +186,11 @@ Deno.test("fault: confdirs and job files churned for a while; the loaded set the
     await using d = await startTestDaemon({ "fixed.conf": "exec sleep 60\n" }, {
       args: dirs.flatMap((p) => ["--append-confdir", p]),
     });
-    const before = rssKb(d.daemonPid);
+    const report = startReport("confdir-churn", d);
     const seed = Number(Deno.env.get("DAYBREAK_STRESS_SEED") ?? Date.now() % 100000);
     const rnd = prng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-    const end = performance.now() + (LONG ? 60_000 : 3000);
+    const end = performance.now() + scale(3000, 60_000);
     let ops = 0;
     let errors = 0;
     const probes: (number | null)[] = [];
@@ -255,15 +249,11 @@ Deno.test("fault: confdirs and job files churned for a while; the loaded set the
       return JSON.stringify(w) === JSON.stringify(h) ? true : null;
     }, { timeoutMs: 5000 }).catch(() => false);
     const slow = probes.filter((p) => p === null).length;
-    reportFigures("faults/confdir-churn", {
+    commonFigures(report, d, {
       inputs: ops,
       failures: errors + slow + (matched ? 0 : 1),
       lost: matched ? 0 : 1,
-      daemonAlive: isAlive(d.daemonPid),
-      rssBeforeKb: before,
-      rssAfterKb: rssKb(d.daemonPid),
-      extra: { seed, probes: probes.length, "unanswered-probes": slow },
-    });
+    }).set("seed", seed).set("probes", probes.length).set("unanswered probes", slow).print();
     assert.ok(matched, `seed ${seed}: ${mismatch}`);
     assert.equal(errors, 0);
     assert.equal(slow, 0);
@@ -277,7 +267,7 @@ Deno.test("fault: SIGSTOP/SIGCONT of the daemon and of its jobs", async () => {
     "svc.conf": "respawn\nexec sleep 60\n",
     "frozen.conf": "kill timeout 1\nexec sleep 60\n",
   });
-  const before = rssKb(d.daemonPid);
+  const report = startReport("sigstop-sigcont", d);
   await d.ok("start", "svc");
   await d.ok("start", "frozen");
   let failures = 0;
@@ -309,15 +299,8 @@ Deno.test("fault: SIGSTOP/SIGCONT of the daemon and of its jobs", async () => {
   if (r.code !== 0 || isAlive(frozen)) failures++;
   await d.assertNoZombies();
   const zombies = childrenOf(d.daemonPid).length;
-  reportFigures("faults/sigstop-sigcont", {
-    inputs: 4,
-    failures,
-    lost: 0,
-    daemonAlive: isAlive(d.daemonPid),
-    rssBeforeKb: before,
-    rssAfterKb: rssKb(d.daemonPid),
-    extra: { "stop-of-stopped-job-ms": Math.round(stopMs), children: zombies },
-  });
+  commonFigures(report, d, { inputs: 4, failures, lost: 0 })
+    .set("stop of stopped job ms", Math.round(stopMs)).set("children", zombies).print();
   assert.equal(failures, 0, d.output);
   assert.ok(stopMs < 5000, `stop took ${stopMs} ms`);
   await d.ok("stop", "svc");

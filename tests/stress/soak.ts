@@ -19,7 +19,7 @@ import { connectSocket } from "../../protocol/client.ts";
 import { kill } from "../../sys/libc.ts";
 import { probeList } from "../helpers/rpc_probe.ts";
 import { isAlive, startTestDaemon } from "../helpers/test_daemon.ts";
-import { fdCount, reportFigures, rssKb } from "./_local_report.ts";
+import { fdCount, rssKiB, StressReport } from "./_report.ts";
 
 /** One sample of the daemon. */
 export interface SoakSample {
@@ -45,6 +45,8 @@ export interface SoakResult {
   readonly fdsAfter: number | null;
   /** Exit status of the daemon on SIGTERM at the end. */
   readonly exitCode: number;
+  /** When the soak began (a `performance.now()` time). */
+  readonly startedAt: number;
 }
 
 const JOBS: Record<string, string> = {
@@ -87,7 +89,7 @@ export async function soak(
   const samples: SoakSample[] = [];
   const t0 = performance.now();
   const sample = () => {
-    const x = { atMs: Math.round(performance.now() - t0), rssKb: rssKb(pid), fds: fdCount(pid) };
+    const x = { atMs: Math.round(performance.now() - t0), rssKb: rssKiB(pid), fds: fdCount(pid) };
     samples.push(x);
     onSample?.(x);
   };
@@ -186,6 +188,7 @@ export async function soak(
       fdsBefore,
       fdsAfter: last.fds,
       exitCode,
+      startedAt: t0,
     };
   } finally {
     client.close();
@@ -193,22 +196,20 @@ export async function soak(
   }
 }
 
-/** Prints a soak's figures; returns the line. */
-export function reportSoak(name: string, r: SoakResult): string {
-  return reportFigures(name, {
-    inputs: r.ops,
-    failures: r.failures,
-    lost: 0,
-    daemonAlive: r.daemonAlive,
-    rssBeforeKb: r.rssBeforeKb,
-    rssAfterKb: r.rssAfterKb,
-    extra: {
-      fds: `${r.fdsBefore}→${r.fdsAfter}`,
-      samples: r.samples.length,
-      "slowest-list-ms": r.slowestProbeMs === null ? "none" : Math.round(r.slowestProbeMs),
-      "exit-on-sigterm": r.exitCode,
-    },
-  });
+/** Prints a soak's figures (see tests/stress/README.md). */
+export function reportSoak(name: string, r: SoakResult): void {
+  new StressReport(name, r.startedAt)
+    .set("inputs tried", r.ops)
+    .set("failures", r.failures)
+    .set("data lost", 0)
+    .set("daemon alive", r.daemonAlive)
+    .set("rss before KiB", r.rssBeforeKb)
+    .set("rss after KiB", r.rssAfterKb)
+    .set("fds before/after", `${r.fdsBefore}/${r.fdsAfter}`)
+    .set("samples", r.samples.length)
+    .set("slowest list ms", r.slowestProbeMs === null ? "none" : Math.round(r.slowestProbeMs))
+    .set("exit on SIGTERM", r.exitCode)
+    .print();
 }
 
 if (import.meta.main) {

@@ -360,11 +360,3 @@ export async function startSystem(dir: string, opts: { console: boolean }): Prom
   }
   return { init, inside, levels, ended, stop };
 }
-
-/** Announces what mounting and networking would; rc-sysinit then enters the default level. */
-export async function bootEvents(system: System): Promise<void> {
-  for (const event of ["filesystem", "static-network-up"]) {
-    const r = await system.inside("initctl", "emit", "--no-wait", event);
-    if (r.code !== 0) throw new Error(`initctl emit ${event}: ${r.stderr}`);
-  }
-}

@@ -20,7 +20,6 @@
 
 import assert from "node:assert/strict";
 import {
-  bootEvents,
   fetchDebs,
   hostMissing,
   PACKAGES,
@@ -69,7 +68,6 @@ for (const path of PATHS) {
       let console = "";
       let ending: Awaited<ReturnType<typeof system.ended>> = null;
       try {
-        await bootEvents(system);
         await system.levels("N 2");
         await waitFor(
           "cron",

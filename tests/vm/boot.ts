@@ -17,6 +17,8 @@ export interface BootOptions {
   readonly timeoutMs?: number;
   /** Extra kernel command-line words, after `console=ttyS0 panic=-1 quiet`. @default "" */
   readonly append?: string;
+  /** Raw disk images attached as virtio disks, `/dev/vda` first (the guest needs virtio_blk). */
+  readonly drives?: readonly string[];
 }
 
 /** What a boot produced. */
@@ -46,6 +48,7 @@ export async function bootVm(options: BootOptions): Promise<BootResult> {
     ["-accel", "tcg", "-m", String(options.memoryMb ?? 1024), "-smp", "1"],
     ["-nographic", "-no-reboot", "-nic", "none"],
     ["-kernel", options.kernel, "-initrd", options.initrd, "-append", append],
+    (options.drives ?? []).flatMap((d) => ["-drive", `file=${d},if=virtio,format=raw`]),
   ].flat();
   const started = performance.now();
   const child = new Deno.Command(QEMU, { args, stdin: "null", stdout: "piped", stderr: "piped" })

@@ -14,10 +14,11 @@ import { runTool, vmCacheDir, VmSetupError, withFileLock } from "./_host.ts";
 import { buildDist } from "../../tools/dist.ts";
 import { install } from "../../tools/install.ts";
 
-/** A file for the guest: copied from the host, or given as text. */
+/** A file for the guest: copied from the host, given as text, or a symlink to `symlink`. */
 export type GuestFile =
   | { readonly hostPath: string; readonly mode?: number }
-  | { readonly text: string; readonly mode?: number };
+  | { readonly text: string; readonly mode?: number }
+  | { readonly symlink: string };
 
 /** Options of {@linkcode buildInitramfs}. */
 export interface InitramfsOptions {
@@ -157,7 +158,11 @@ async function addRepoTree(tree: Tree, hostDir: string, rel: string): Promise<vo
     if (rel === ".deno_dir" && entry.name !== "npm") continue;
     const hostPath = join(hostDir, entry.name);
     const guestPath = `${GUEST_DAYBREAK_ROOT}/${relPath}`;
-    if (entry.isSymlink) {
+    if (entry.isSymlink && relPath === ".deno_dir") {
+      // A work tree may share its cache through a symlink: the guest needs the files.
+      tree.dir(guestPath);
+      await addRepoTree(tree, await Deno.realPath(hostPath), relPath);
+    } else if (entry.isSymlink) {
       tree.set(guestPath, { kind: "symlink", target: await Deno.readLink(hostPath) });
     } else if (entry.isDirectory) {
       tree.dir(guestPath);
@@ -206,7 +211,9 @@ async function addFiles(tree: Tree, files: Readonly<Record<string, GuestFile>>):
     if (!path.startsWith("/")) {
       throw new VmSetupError(`add ${path} to the initramfs`, "guest paths must be absolute");
     }
-    if ("text" in file) {
+    if ("symlink" in file) {
+      tree.set(path, { kind: "symlink", target: file.symlink });
+    } else if ("text" in file) {
       tree.set(path, { kind: "text", mode: file.mode ?? 0o644, text: file.text });
     } else if (
       (await isElf(file.hostPath)) && ((await Deno.stat(file.hostPath)).mode ?? 0) & 0o111

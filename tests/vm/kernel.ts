@@ -16,6 +16,7 @@ export const VM_HOST_PACKAGES: readonly string[] = [
   "cpio",
   "busybox-static",
   "apparmor",
+  "e2fsprogs",
 ];
 
 const APT_ENV = { DEBIAN_FRONTEND: "noninteractive" };
@@ -26,7 +27,7 @@ async function isInstalled(pkg: string): Promise<boolean> {
 }
 
 /** Runs an apt command; if it fails, refreshes the package lists once and tries again. */
-async function aptWithUpdate(step: string, args: string[], cwd?: string): Promise<void> {
+export async function aptWithUpdate(step: string, args: string[], cwd?: string): Promise<void> {
   const options = { env: APT_ENV, ...(cwd === undefined ? {} : { cwd }) };
   let out = await runTool("apt-get", args, options);
   if (out.code === 0) return;

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { bootVm, verdict } from "./boot.ts";
 import { buildInitramfs, type GuestFile } from "./initramfs.ts";
 import { ensureVmHostPackages, obtainKernel, VmSetupError } from "./kernel.ts";
+import { obtainKernelModules } from "./modules.ts";
 
 /** Whether VM tests can run here: the kernel path, or why they are skipped. */
 export type VmHost =
@@ -62,6 +63,13 @@ export interface VmScenario {
   readonly timeoutMs?: number;
   /** Extra kernel command-line words. @default "" */
   readonly append?: string;
+  /** Raw disk images attached as virtio disks (`/dev/vda`…); see `BootOptions.drives`. */
+  readonly drives?: readonly string[];
+  /**
+   * Kernel modules (and those they depend on) put in `/lib/modules/vm/NN-NAME.ko`, numbered in
+   * load order: `for m in /lib/modules/vm/*.ko; do insmod "$m"; done` loads them.
+   */
+  readonly modules?: readonly string[];
 }
 
 /** The outcome of {@linkcode runVmScenario}. */
@@ -76,6 +84,8 @@ export interface VmScenarioResult {
   readonly buildMs: number;
   /** Milliseconds QEMU ran. */
   readonly bootMs: number;
+  /** QEMU's exit code (0 after a guest power-off), `null` when it was killed. */
+  readonly exitCode: number | null;
 }
 
 /**
@@ -90,13 +100,22 @@ export async function runVmScenario(scenario: VmScenario): Promise<VmScenarioRes
     ? scenario.script
     : `#!/bin/sh\n${scenario.script}`;
   const buildStart = performance.now();
+  const modules = scenario.modules === undefined || scenario.modules.length === 0
+    ? []
+    : await obtainKernelModules(ready.kernel, scenario.modules);
+  const moduleFiles = Object.fromEntries(
+    modules.map((m, i) => [
+      `/lib/modules/vm/${String(i).padStart(2, "0")}-${m.name}.ko`,
+      { hostPath: m.path },
+    ]),
+  );
   const initrd = await buildInitramfs({
     withDeno: scenario.withDeno ?? false,
     withAppArmor: scenario.withAppArmor ?? false,
     withDaybreak: scenario.withDaybreak ?? false,
     withDist: scenario.withDist ?? false,
     compression: scenario.compression ?? "gzip",
-    files: { "/scenario": { text: script, mode: 0o755 }, ...scenario.files },
+    files: { "/scenario": { text: script, mode: 0o755 }, ...moduleFiles, ...scenario.files },
   });
   const buildMs = Math.round(performance.now() - buildStart);
   const boot = await bootVm({
@@ -105,6 +124,7 @@ export async function runVmScenario(scenario: VmScenario): Promise<VmScenarioRes
     ...(scenario.memoryMb === undefined ? {} : { memoryMb: scenario.memoryMb }),
     ...(scenario.timeoutMs === undefined ? {} : { timeoutMs: scenario.timeoutMs }),
     ...(scenario.append === undefined ? {} : { append: scenario.append }),
+    ...(scenario.drives === undefined ? {} : { drives: scenario.drives }),
   });
   const found = verdict(boot.serial);
   const failed = [...found.failed];
@@ -115,7 +135,14 @@ export async function runVmScenario(scenario: VmScenario): Promise<VmScenarioRes
         : `vm: no VM-DONE (QEMU exited with ${boot.exitCode})`,
     );
   }
-  return { passed: found.passed, failed, serial: boot.serial, buildMs, bootMs: boot.wallMs };
+  return {
+    passed: found.passed,
+    failed,
+    serial: boot.serial,
+    buildMs,
+    bootMs: boot.wallMs,
+    exitCode: boot.exitCode,
+  };
 }
 
 /**
