@@ -104,9 +104,12 @@ Deno.test("[pidns] without --confdir, job files come from /etc/init when it exis
   await Deno.mkdir(join(dir.path, "work"));
   const script = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir.path}/upper,` +
     `workdir=${dir.path}/work /etc && mkdir /etc/init && ` +
-    `printf 'start on started main\\ntask\\nconsole output\\nexec echo etc-init-ran\\n' ` +
+    `printf 'start on started main\\ntask\\nconsole output\\nexec sh -c "echo etc-init-ran; ` +
+    `touch /run/hello-ran"\\n' ` +
     `>/etc/init/hello.conf && mount -t tmpfs none /run && mount -t tmpfs none /var/log && ` +
-    `exec bin/init --container -- sh -c 'sleep 0.5; bin/initctl status hello'`;
+    // The main process waits (20 s at most, a loaded machine) until the sidecar task has run.
+    `exec bin/init --container -- sh -c 'for i in $(seq 100); do ` +
+    `[ -e /run/hello-ran ] && break; sleep 0.2; done; sleep 0.2; bin/initctl status hello'`;
   const out = await shInNamespaces(script);
   const stdout = new TextDecoder().decode(out.stdout);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
