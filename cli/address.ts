@@ -1,7 +1,7 @@
 /**
- * Finding the daemon (spec §7.1, §8): `--socket PATH`; else `$UPSTART_SESSION`;
- * else, for a non-root caller, that user's one live session announced in
- * `$XDG_RUNTIME_DIR/upstart/sessions/PID.session` (or
+ * Finding the daemon (see docs/tools.md#conventions, docs/behaviour.md#user-session): `--socket
+ * PATH`; else `$UPSTART_SESSION`; else, for a non-root caller, that user's one live session
+ * announced in `$XDG_RUNTIME_DIR/upstart/sessions/PID.session` (or
  * `/run/user/UID/upstart/sessions`); else the system socket.
  *
  * An explicit address (`--socket`, `$UPSTART_SESSION`) is the only one tried:
@@ -102,7 +102,7 @@ export interface ConnectOptions {
   readonly connect?: (path: string) => Promise<RpcClient>;
 }
 
-/** Upstart's message for `--user` without a session (spec §7.1). */
+/** Upstart's message for `--user` without a session (see docs/tools.md#conventions). */
 export const NO_SESSION_MESSAGE =
   "UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.";
 

@@ -2,7 +2,7 @@
  * initctl's command-line parser, after libnih's: long options with `=VALUE`
  * or a separate value, grouped short flags (`-nq`), short options with an
  * attached or separate value, `--` ending options, and options mixed freely
- * with arguments (spec §7.6). Hand-written because `node:util` costs about
+ * with arguments (see docs/tools.md#shortcuts). Hand-written because `node:util` costs about
  * 5 ms at start-up; errors carry libnih's wording.
  *
  * @module

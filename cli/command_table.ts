@@ -9,7 +9,7 @@
 import type { OptionDef } from "./args.ts";
 import type { CommandContext, CommandRun } from "./context.ts";
 
-/** The groups `initctl help` lists commands under (spec §7.4). */
+/** The groups `initctl help` lists commands under (see docs/tools.md#event-and-config-commands). */
 export type CommandGroup =
   | "Job commands"
   | "Event commands"
@@ -38,7 +38,7 @@ export interface CommandSpec {
   readonly run: CommandRun;
 }
 
-/** Options every command accepts (spec §7.1). */
+/** Options every command accepts (see docs/tools.md#conventions). */
 export const GLOBAL_OPTIONS: readonly OptionDef[] = [
   { long: "socket", arg: "PATH", help: "connect to the daemon listening on PATH" },
   { long: "system", help: "connect to the system daemon" },

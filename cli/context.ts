@@ -1,6 +1,6 @@
 /**
  * What an initctl command receives, and the helpers several commands share:
- * the caller's own instance (spec §5.10) and the `KEY=VALUE` check.
+ * the caller's own instance (see docs/behaviour.md#from-inside-a-job) and the `KEY=VALUE` check.
  *
  * @module
  */
@@ -49,7 +49,10 @@ export interface CommandContext {
 /** Runs one command; resolves to the exit status. */
 export type CommandRun = (ctx: CommandContext) => Promise<number>;
 
-/** The job instance initctl runs in (spec §5.10), from `UPSTART_JOB`/`UPSTART_INSTANCE`. */
+/**
+ * The job instance initctl runs in (see docs/behaviour.md#from-inside-a-job), from
+ * `UPSTART_JOB`/`UPSTART_INSTANCE`.
+ */
 export interface CallerInstance {
   readonly job: string;
   readonly instance: string;
@@ -76,7 +79,10 @@ export interface JobTarget {
   readonly env: string[];
   /** The instance name, given only when acting on the caller's own instance. */
   readonly instance?: string;
-  /** True when acting on the caller's own instance: never wait (spec §5.10). */
+  /**
+   * True when acting on the caller's own instance: never wait (see
+   * docs/behaviour.md#from-inside-a-job).
+   */
   readonly own: boolean;
 }
 

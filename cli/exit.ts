@@ -1,5 +1,5 @@
 /**
- * What initctl prints for an error and its exit status (spec §7.1): every
+ * What initctl prints for an error and its exit status (see docs/tools.md#conventions): every
  * error goes to stderr as `PROGNAME: MESSAGE`, usage errors add Upstart's
  * ``Try `PROGNAME --help' for more information.``; the daemon's errors exit
  * with the status of their row in the protocol's error table
@@ -34,7 +34,7 @@ export class CommandError extends Error {
 
 /**
  * One error line as libnih prints it: `PROG: MESSAGE`, except that the space
- * is left out when the message's first word ends with `:` (spec §7.1).
+ * is left out when the message's first word ends with `:` (see docs/tools.md#conventions).
  *
  * @param prog the program name
  * @param message the message; multi-line messages are kept as they are

@@ -1,5 +1,6 @@
 /**
- * `init-checkconf [-s] [--json] [--upstart] FILE...`: checks job files offline (spec §7.8).
+ * `init-checkconf [-s] [--json] [--upstart] FILE...`: checks job files offline (see
+ * docs/tools.md#init-checkconf).
  *
  * Upstart started a throw-away session to load the file; daybreak parses it
  * directly with the daemon's own parser, applies the `.override` beside it as

@@ -1,6 +1,6 @@
 /**
  * `initctl [OPTION]... COMMAND [OPTION]... [ARG]...` and its shortcuts
- * `start`, `stop`, `restart`, `reload`, `status` (spec §7): parses the command
+ * `start`, `stop`, `restart`, `reload`, `status` (see docs/tools.md#tools): parses the command
  * line, connects to the daemon on first need, runs the command, and maps
  * every failure to a message and exit status through `exit.ts`.
  *
@@ -19,7 +19,7 @@ import { type CliEnv, type CommandContext, ENV_NAMES } from "./context.ts";
 import { reportError, UsageError } from "./exit.ts";
 import { type CliOutput, processOutput } from "./io.ts";
 
-/** Names under which the program is a single command (spec §7.6). */
+/** Names under which the program is a single command (see docs/tools.md#shortcuts). */
 export const SHORTCUTS: ReadonlySet<string> = new Set([
   "start",
   "stop",
@@ -159,7 +159,7 @@ function parseInvocation(argv: readonly string[], prog: string): Invocation {
 
 /**
  * Runs initctl (or a shortcut) and returns its exit status: 0 on success, 1
- * on any error (spec §7.1), or what the command decides (`check-config`).
+ * on any error (see docs/tools.md#conventions), or what the command decides (`check-config`).
  *
  * @param argv the arguments, without the program name
  * @param options output, program name, environment, and test seams

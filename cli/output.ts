@@ -1,5 +1,5 @@
 /**
- * initctl's result formats: the §7.2 status line byte for byte, the `list`
+ * initctl's result formats: the docs/tools.md#status-line status line byte for byte, the `list`
  * listing, and the single JSON document of `--json`.
  *
  * @module
@@ -8,7 +8,7 @@
 import type { InstanceStatus, Result } from "../protocol/methods.ts";
 import { PROCESS_NAMES } from "../parser/types.ts";
 
-/** The order live processes are listed in (spec §7.2). */
+/** The order live processes are listed in (see docs/tools.md#status-line). */
 export const PROCESS_ORDER: readonly string[] = PROCESS_NAMES;
 
 // When one of these is the first live process, the first line omits its name.
@@ -23,7 +23,7 @@ function byProcessOrder(a: { process: string }, b: { process: string }): number 
 
 /**
  * The status of one instance as `start`, `stop`, `status` and `list` print it
- * (spec §7.2): `NAME [(INSTANCE)] GOAL/STATE`, the first live process on that
+ * (see docs/tools.md#status-line): `NAME [(INSTANCE)] GOAL/STATE`, the first live process on that
  * line (`, process PID` or `, (PNAME) process PID`), each further one on its
  * own line as `⇥PNAME process PID`.
  *
@@ -76,7 +76,7 @@ export function sortListing(jobs: JobListing): JobListing {
 
 /**
  * The `initctl list` output: one status line per instance, `NAME stop/waiting`
- * for a job without instances (spec §7.3).
+ * for a job without instances (see docs/tools.md#job-commands).
  *
  * @param jobs the `job.list` result
  * @returns the lines, each ending in a newline

@@ -20,7 +20,7 @@ function status(
   };
 }
 
-Deno.test("formatStatus() reproduces the observed status lines of spec §7.2", async (t) => {
+Deno.test("formatStatus() reproduces the observed status lines of docs/tools.md#status-line", async (t) => {
   const cases: [InstanceStatus, string][] = [
     [status("svc", "start", "running", [["main", 17017]]), "svc start/running, process 17017"],
     [status("abstract", "start", "running"), "abstract start/running"],

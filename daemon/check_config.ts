@@ -1,6 +1,6 @@
 /**
- * `initctl check-config` (spec §7.4): a static check that every event a
- * job's `start on`/`stop on` waits for can happen — some job `emits` it
+ * `initctl check-config` (see docs/tools.md#event-and-config-commands): a static check that every
+ * event a job's `start on`/`stop on` waits for can happen — some job `emits` it
  * (glob-matched), init emits it itself, or the caller said to ignore it — and
  * that every job named by a job event exists. Pure.
  *
@@ -10,7 +10,7 @@
 import { fnmatch } from "../parser/fnmatch.ts";
 import type { EventExpr, JobClassSpec } from "../parser/types.ts";
 
-/** Events init itself emits (spec §6.1), known to every check. */
+/** Events init itself emits (see docs/events.md#init-events), known to every check. */
 export const INIT_EVENTS: readonly string[] = [
   "startup",
   "starting",

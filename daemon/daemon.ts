@@ -114,7 +114,8 @@ export class Daemon {
     for (const d of mode.directories) await host.ensureDir(d.path, d.mode);
     ports.spawner.reportTo?.((p, m) => log.log(p, m));
 
-    // State changes, exits, events and RPC calls, for the timeline and the metrics (docs/seeing.md).
+    // State changes, exits, events and RPC calls, for the timeline and the metrics
+    // (docs/seeing.md).
     const observed = new Observed(() => ports.clock.now());
     const engineOptions = {
       onStateChange: observed.onStateChange,
@@ -362,8 +363,9 @@ export class Daemon {
   }
 
   /**
-   * Ends the session (spec §8): `session-end`, no respawns, every job stopped; anything still
-   * alive after the longest kill timeout is killed. The first call's `status` is the exit status.
+   * Ends the session (see docs/behaviour.md#user-session): `session-end`, no respawns, every job
+   * stopped; anything still alive after the longest kill timeout is killed. The first call's
+   * `status` is the exit status.
    */
   shutdown(type: "shutdown" | "logout", status = 0): Promise<number> {
     if (this.#stopping !== null) return this.#stopping;
@@ -375,8 +377,9 @@ export class Daemon {
     this.#log.log("info", `Session ending (${type})`);
     this.#conf.close();
     const engine = this.#driver.engine;
-    // Spec §8: wait up to the largest kill timeout of any job (running instances may still use
-    // an older definition's), at least a second so that session-end jobs get to run.
+    // See docs/behaviour.md#user-session: wait up to the largest kill timeout of any job (running
+    // instances may still use an older definition's), at least a second so that session-end jobs
+    // get to run.
     const longest = Math.max(
       1,
       ...engine.list().flatMap((s) => [

@@ -280,7 +280,8 @@ export class EngineDriver {
     const main = effect.process === "main";
     let apparmorSwitch: string | null = null;
     if (main && cls.apparmorSwitch !== null) {
-      // Expanded against the process's own environment, as Upstart's child did (spec §3.6).
+      // Expanded against the process's own environment, as Upstart's child did (see
+      // docs/job-files.md#process-setup).
       try {
         apparmorSwitch = expand(cls.apparmorSwitch, envToMap(effect.env));
       } catch (e) {

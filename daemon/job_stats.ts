@@ -91,7 +91,8 @@ export class JobStats {
         if (f.startingAt !== null) f.startDurationMs = now - f.startingAt;
         break;
       case "stopping":
-        // The main process ended while the goal stayed start: Upstart's respawn (spec §5.7).
+        // The main process ended while the goal stayed start: Upstart's respawn (see
+        // docs/behaviour.md#respawn).
         if (inst.goal !== "stop" && !inst.restarting && from === "running") f.respawns++;
         f.runningAt = null;
         break;

@@ -1,5 +1,5 @@
 /**
- * The daemon's own log (spec §9.2), on logtape.
+ * The daemon's own log (see docs/behaviour.md#daemon-log), on logtape.
  *
  * Upstart's priorities (debug < info < message < warn < error < fatal) map
  * onto logtape's levels one to one; the minimum priority can change at run
@@ -147,7 +147,8 @@ export class DaemonLog {
 
 /**
  * libnih's `PROG: MESSAGE`, without the space when the message's first word
- * ends with a colon (`init:/etc/init/x.conf:2: Unknown stanza`, spec §1.5).
+ * ends with a colon (`init:/etc/init/x.conf:2: Unknown stanza`,
+ * docs/configuration.md#parse-failures).
  */
 export function prefixed(prog: string, message: string): string {
   const firstWord = message.split(" ", 1)[0] ?? "";

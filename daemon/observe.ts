@@ -143,7 +143,8 @@ const JOB_EVENT_NAMES = new Set(["starting", "started", "stopping", "stopped"]);
 
 /**
  * The job whose job event started an instance: its environment holds the
- * event's `JOB` when `UPSTART_EVENTS` names a job event (spec §5.2, §5.4).
+ * event's `JOB` when `UPSTART_EVENTS` names a job event (see docs/behaviour.md#environment,
+ * docs/events.md#job-events).
  */
 function causeJob(env: readonly string[]): string | null {
   const events = env.findLast((e) => e.startsWith("UPSTART_EVENTS="))?.slice(15).split(" ") ?? [];

@@ -1,7 +1,7 @@
 /**
- * `init` command-line options (spec §10) and the paths they lead to in
- * system and user mode (spec §1.1, §8, §9.1). Pure: the environment, uid and
- * pid come in as data.
+ * `init` command-line options (see docs/behaviour.md#init-daemon) and the paths they lead to in
+ * system and user mode (see docs/configuration.md#sources, docs/behaviour.md#user-session,
+ * docs/behaviour.md#job-logs). Pure: the environment, uid and pid come in as data.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import type { ConsoleMode } from "../parser/types.ts";
 import { SESSION_DIR_RELATIVE, SYSTEM_SOCKET } from "../protocol/addresses.ts";
 import { type MetricsAddress, MetricsAddressError, parseMetricsAddress } from "./metrics_server.ts";
 
-/** Log priorities, lowest first (spec §9.2). */
+/** Log priorities, lowest first (see docs/behaviour.md#daemon-log). */
 export const LOG_PRIORITIES = ["debug", "info", "message", "warn", "error", "fatal"] as const;
 export type LogPriority = typeof LOG_PRIORITIES[number];
 
@@ -37,7 +37,10 @@ export interface InitOptions {
   readonly inheritEnv: boolean;
   readonly defaultConsole: ConsoleMode;
   readonly logPriority: LogPriority;
-  /** Fixes of Upstart bugs (spec §11), off by default; see `daemon/engine/engine.ts`. */
+  /**
+   * Fixes of Upstart bugs (see docs/behaviour.md#upstart-fixes), off by default; see
+   * `daemon/engine/engine.ts`.
+   */
   readonly fixes: UpstartFixes;
   readonly help: boolean;
   readonly version: boolean;
@@ -47,7 +50,7 @@ export interface InitOptions {
   readonly logTimestamps?: boolean;
 }
 
-/** The engine's §11 options, as `init` flags set them. */
+/** The engine's docs/behaviour.md#upstart-fixes options, as `init` flags set them. */
 export interface UpstartFixes {
   /** `--restart-keeps-env` */
   readonly restartKeepsEnv: boolean;
@@ -61,7 +64,9 @@ export interface UpstartFixes {
   readonly respawnBackoff: { readonly baseMs: number; readonly maxMs: number } | null;
 }
 
-/** A bad option value (spec §10: an invalid `--default-console` is fatal). */
+/**
+ * A bad option value (see docs/behaviour.md#init-daemon: an invalid `--default-console` is fatal).
+ */
 export class InitUsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -187,7 +192,10 @@ export function parseInitOptions(argv: readonly string[]): InitOptions {
 /** Where a daemon keeps its files. */
 export interface DaemonPaths {
   readonly socket: string;
-  /** `null` when there is no `XDG_RUNTIME_DIR` (no session file is written, spec §8). */
+  /**
+   * `null` when there is no `XDG_RUNTIME_DIR` (no session file is written,
+   * docs/behaviour.md#user-session).
+   */
   readonly sessionFile: string | null;
   readonly logDir: string;
 }

@@ -59,7 +59,7 @@ Deno.test("parseInitOptions() reads every option and ignores unknown words", () 
   assert.equal(parseInitOptions(["-q"]).logPriority, "error");
 });
 
-Deno.test("parseInitOptions() turns on the §11 fixes by flag", () => {
+Deno.test("parseInitOptions() turns on the docs/behaviour.md#upstart-fixes fixes by flag", () => {
   const o = parseInitOptions([
     "--restart-keeps-env",
     "--restart-full-cycle",
@@ -96,7 +96,7 @@ Deno.test("parseInitOptions() rejects bad values with a clear error", () => {
   }
 });
 
-Deno.test("daemonPaths() places user-mode files per spec §8 and §9.1", () => {
+Deno.test("daemonPaths() places user-mode files per docs/behaviour.md#user-session and docs/behaviour.md#job-logs", () => {
   const user = parseInitOptions(["--user"]);
   const env = { HOME: "/home/u", XDG_RUNTIME_DIR: "/run/user/1000", XDG_CACHE_HOME: "/c" };
   assert.deepEqual(daemonPaths(user, { env, pid: 42, uid: 1000 }), {

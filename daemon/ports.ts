@@ -18,9 +18,12 @@ export type { SandboxSpec };
 /** How a process ended: an exit status, or the number of the signal that killed it. */
 export type { ExitStatus };
 
-/** Everything needed to start one process of one job instance (spec §3.2, §3.6). */
+/**
+ * Everything needed to start one process of one job instance (see
+ * docs/job-files.md#process-stanzas, docs/job-files.md#process-setup).
+ */
 export interface SpawnRequest {
-  /** Job name (spec §1.3), e.g. `net/apache`; names the log file. */
+  /** Job name (see docs/configuration.md#job-names), e.g. `net/apache`; names the log file. */
   readonly job: string;
   /** Instance name; `""` for single-instance jobs. */
   readonly instance: string;
@@ -56,8 +59,8 @@ export interface SpawnRequest {
 }
 
 /**
- * A process whose pid the job supervises after `expect` settled (spec §5.8): the forked daemon
- * for `expect fork`/`daemon`, or the spawned process itself.
+ * A process whose pid the job supervises after `expect` settled (see docs/behaviour.md#expect): the
+ * forked daemon for `expect fork`/`daemon`, or the spawned process itself.
  */
 export interface TrackedProcess {
   readonly pid: number;
@@ -128,8 +131,8 @@ export interface ProcessSpawner {
   /** @throws {SpawnError} when the process could not be started. */
   spawn(req: SpawnRequest): SpawnedProcess;
   /**
-   * Sends `signal` to `pid`, or to its whole process group when `group` is set (spec §5.9).
-   * A process that is already gone is not an error.
+   * Sends `signal` to `pid`, or to its whole process group when `group` is set (see
+   * docs/behaviour.md#stopping). A process that is already gone is not an error.
    */
   kill(pid: number, signal: number, opts: { readonly group: boolean }): void;
 }

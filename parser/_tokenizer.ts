@@ -1,7 +1,8 @@
 /**
  * The libnih configuration lexer (`nih/config.c`) that Upstart job files are read with
- * (spec §2). Positions follow libnih: `line` counts every newline the lexer has stepped over,
- * so an error's line is where the lexer stood when it gave up (spec §2.6).
+ * (see docs/job-files.md#syntax). Positions follow libnih: `line` counts every newline the lexer
+ * has stepped over, so an error's line is where the lexer stood when it gave up (see
+ * docs/job-files.md#error-lines).
  *
  * @module
  */
@@ -25,7 +26,7 @@ export interface Mark {
   readonly line: number;
 }
 
-/** libnih's whitespace class: space, TAB and CR (spec §2.1). */
+/** libnih's whitespace class: space, TAB and CR (see docs/job-files.md#characters). */
 export function isSpace(c: number): boolean {
   return c === SP || c === TAB || c === CR;
 }
@@ -114,7 +115,7 @@ export class Lexer {
 
   /**
    * `nih_config_next_token`: one token ended by unquoted, unescaped whitespace, `#` or newline
-   * (and `(`/`)` when `parens`), then the whitespace after it (spec §2.3).
+   * (and `(`/`)` when `parens`), then the whitespace after it (see docs/job-files.md#arguments).
    *
    * @param dequote Remove quotes and `\\`/`\␣` escapes (an "argument"); false keeps it raw.
    * @param parens Also stop at `(` and `)` (event expressions).
@@ -158,8 +159,8 @@ export class Lexer {
   }
 
   /**
-   * `nih_config_parse_command`: the raw rest of the line (spec §2.4), then the comment and
-   * newline after it. The caller has checked {@linkcode Lexer.hasToken}.
+   * `nih_config_parse_command`: the raw rest of the line (see docs/job-files.md#command-lines),
+   * then the comment and newline after it. The caller has checked {@linkcode Lexer.hasToken}.
    *
    * @returns The command line with quotes and escapes kept, continuations folded.
    */
@@ -190,8 +191,8 @@ export class Lexer {
   }
 
   /**
-   * `nih_config_parse_block`: the lines up to `end TYPE` (spec §2.5), with the common leading
-   * whitespace removed; the cursor ends past the terminator line.
+   * `nih_config_parse_block`: the lines up to `end TYPE` (see docs/job-files.md#script-blocks),
+   * with the common leading whitespace removed; the cursor ends past the terminator line.
    *
    * @param type The block word, `script`.
    * @returns The block text, every line ending in `\n`.

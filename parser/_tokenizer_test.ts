@@ -10,7 +10,7 @@ function args(text: string): string[] {
   return out;
 }
 
-Deno.test("Lexer.arg() dequotes per the spec §2.3 table", async (t) => {
+Deno.test("Lexer.arg() dequotes per the docs/job-files.md#arguments table", async (t) => {
   const cases: [string, string[]][] = [
     ["a b\tc", ["a", "b", "c"]],
     ["\"a b\" 'c d'", ["a b", "c d"]],
@@ -108,7 +108,7 @@ Deno.test("Lexer.skipComment() accepts a comment or line end and rejects a token
   );
 });
 
-Deno.test("Lexer.command() returns the raw rest of the line (spec §2.4)", async (t) => {
+Deno.test("Lexer.command() returns the raw rest of the line (see docs/job-files.md#command-lines)", async (t) => {
   const cases: [string, string][] = [
     ["foo#bar", "foo"],
     ["foo  bar   \t", "foo  bar"],
@@ -141,7 +141,7 @@ function block(text: string): { text: string; rest: string; line: number } {
   return { text: out, rest: lex.src.slice(lex.pos), line: lex.line };
 }
 
-Deno.test("Lexer.block() strips the common indentation (spec §2.5)", async (t) => {
+Deno.test("Lexer.block() strips the common indentation (see docs/job-files.md#script-blocks)", async (t) => {
   await t.step("same indentation everywhere", () => {
     assert.equal(block("    a\n    b\n      c\nend script\n").text, "a\nb\n  c\n");
   });

@@ -1,12 +1,13 @@
 /**
- * The one error the job-file parser throws, with Upstart's exact messages (spec §12.1).
+ * The one error the job-file parser throws, with Upstart's exact messages (see
+ * docs/job-files.md#parse-errors).
  *
  * @module
  */
 
 /**
- * What went wrong: one value per Upstart parse error (spec §12.1), then daybreak's own for
- * the arguments of its extension stanzas.
+ * What went wrong: one value per Upstart parse error (see docs/job-files.md#parse-errors), then
+ * daybreak's own for the arguments of its extension stanzas.
  */
 export type JobSyntaxErrorKind =
   | "EXPECTED_TOKEN"
@@ -77,7 +78,7 @@ export const OOM_SCORE_MESSAGE = "Illegal oom score adjustment, expected -999 to
 
 /** Where an error happened, and which variant of the message to use. */
 export interface JobSyntaxErrorInit {
-  /** 1-based line, as Upstart reports it (spec §2.6). */
+  /** 1-based line, as Upstart reports it (see docs/job-files.md#error-lines). */
   readonly line: number;
   /** 1-based column of the offending token (a daybreak addition). */
   readonly column: number;

@@ -1,6 +1,6 @@
 /**
- * `start on` / `stop on` event expressions (spec §4.1), parsed the way Upstart's `parse_on`
- * does: an operator stack, one precedence level, groups that may span lines.
+ * `start on` / `stop on` event expressions (see docs/events.md#grammar), parsed the way Upstart's
+ * `parse_on` does: an operator stack, one precedence level, groups that may span lines.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Upstart's `$VAR` expansion (spec §5.2), used for instance names,
+ * Upstart's `$VAR` expansion (see docs/behaviour.md#environment), used for instance names,
  * `apparmor switch`, `cgroup` names and event-match patterns.
  *
  * The algorithm mirrors Upstart's `environ_expand()`: a single left-to-right
@@ -15,7 +15,7 @@
 export type ExpansionErrorKind = "UNKNOWN_PARAMETER" | "EXPECTED_OPERATOR" | "MISMATCHED_BRACES";
 
 /**
- * An expansion failure, with Upstart's message text (spec §5.2).
+ * An expansion failure, with Upstart's message text (see docs/behaviour.md#environment).
  *
  * @example Usage
  * ```ts
@@ -133,7 +133,7 @@ class Expander {
     }
     this.#pos++;
     const name = this.#until("name");
-    // Upstart reports an invalid name as "Illegal parameter"; the spec (§5.2)
+    // Upstart reports an invalid name as "Illegal parameter"; docs/behaviour.md#environment
     // files `${NAME?x}` and friends under "Expected operator", so we do too.
     if (!VALID_NAME.test(name)) throw new ExpansionError("EXPECTED_OPERATOR");
 
@@ -177,7 +177,7 @@ class Expander {
 
 /**
  * Expands every `$NAME`, `${NAME}`, `${NAME-w}`, `${NAME:-w}`, `${NAME+w}`,
- * `${NAME:+w}` and `${}` reference in `template` (spec §5.2).
+ * `${NAME:+w}` and `${}` reference in `template` (see docs/behaviour.md#environment).
  *
  * @param template the text to expand
  * @param env the variables available to the expansion

@@ -1,6 +1,6 @@
 /**
  * The JSON view of a job class: only what differs from the defaults of spec
- * §3.7, keyed by stanza name with `_` for spaces and hyphens. This is the
+ * docs/job-files.md#defaults, keyed by stanza name with `_` for spaces and hyphens. This is the
  * `fields` object of `init-checkconf --json` (and of `initctl show-config --json`).
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * POSIX `fnmatch(pattern, value, 0)` as glibc implements it in the C locale
- * (spec §4.2 step 3): `*` also matches `/` and leading dots, `?` one
+ * (see docs/events.md#matching step 3): `*` also matches `/` and leading dots, `?` one
  * character, `[...]` / `[!...]` / `[^...]` sets with ranges and `[:class:]`,
  * `]` literal when first in a set, backslash escapes, and an unterminated `[`
  * matching itself literally.

@@ -1,5 +1,6 @@
 /**
- * Job files and overrides → {@linkcode JobClassSpec} (spec §1.4, §2, §3).
+ * Job files and overrides → {@linkcode JobClassSpec} (see docs/configuration.md#overrides,
+ * docs/job-files.md#syntax, docs/job-files.md#stanzas).
  *
  * @module
  */
@@ -11,11 +12,14 @@ import type { JobClassSpec } from "./types.ts";
 
 /** Options for {@linkcode parseJobConfig}. */
 export interface ParseJobOptions {
-  /** Job name (spec §1.3). */
+  /** Job name (see docs/configuration.md#job-names). */
   readonly name: string;
   /** Path reported in errors and stored as `file` (unless `base` is given). */
   readonly file?: string | null;
-  /** Parse into a copy of this spec instead of the defaults (how overrides apply, §1.4). */
+  /**
+   * Parse into a copy of this spec instead of the defaults (how overrides apply,
+   * docs/configuration.md#overrides).
+   */
   readonly base?: JobClassSpec;
   /**
    * Told about every stanza before it is parsed, with the 1-based line and column of its
@@ -25,8 +29,8 @@ export interface ParseJobOptions {
 }
 
 /**
- * The record of a job file with no stanzas (spec §3.7). Fields that depend on how init runs
- * (`console`, `umask`, `nice`, `oomScoreAdj`) are null: "not stated".
+ * The record of a job file with no stanzas (see docs/job-files.md#defaults). Fields that depend on
+ * how init runs (`console`, `umask`, `nice`, `oomScoreAdj`) are null: "not stated".
  *
  * @param name Job name.
  * @param file Path of the `.conf`, if any.
@@ -98,8 +102,9 @@ function toDraft(spec: JobClassSpec): JobDraft {
 }
 
 /**
- * Parses a job file (spec §2, §3). With `base`, the stanzas are applied on top of a copy of
- * it: single values replace, lists append, `manual` clears `start on` (spec §1.4).
+ * Parses a job file (see docs/job-files.md#syntax, docs/job-files.md#stanzas). With `base`, the
+ * stanzas are applied on top of a copy of it: single values replace, lists append, `manual` clears
+ * `start on` (see docs/configuration.md#overrides).
  *
  * @example
  * ```ts
@@ -138,8 +143,8 @@ export function parseJobConfig(text: string, options: ParseJobOptions): JobClass
 }
 
 /**
- * Applies an override file to a parsed job (spec §1.4). daybreak treats a broken override as
- * absent: on error nothing is returned and the caller keeps `base`.
+ * Applies an override file to a parsed job (see docs/configuration.md#overrides). daybreak treats a
+ * broken override as absent: on error nothing is returned and the caller keeps `base`.
  *
  * @param base The job parsed from its `.conf`.
  * @param text The override's contents.

@@ -9,7 +9,7 @@ function ev(event: string): EventExpr {
   return { kind: "match", event, args: [] };
 }
 
-Deno.test("JobSyntaxError carries Upstart's exact messages (spec §12.1)", () => {
+Deno.test("JobSyntaxError carries Upstart's exact messages (see docs/job-files.md#parse-errors)", () => {
   const messages: Record<JobSyntaxErrorKind, string> = {
     EXPECTED_TOKEN: "Expected token",
     UNEXPECTED_TOKEN: "Unexpected token",
@@ -47,7 +47,7 @@ Deno.test("JobSyntaxError carries Upstart's exact messages (spec §12.1)", () =>
   assert.deepEqual([score.file, score.format()], [null, `1:1: ${score.message}`]);
 });
 
-Deno.test("defaultJobClass() is the spec §3.7 record", () => {
+Deno.test("defaultJobClass() is the docs/job-files.md#defaults record", () => {
   assert.deepEqual(defaultJobClass("net/apache", "/etc/init/net/apache.conf"), {
     name: "net/apache",
     file: "/etc/init/net/apache.conf",
@@ -172,7 +172,7 @@ function conf(): JobClassSpec {
   return parseJobConfig(CONF, { name: "foo", file: "/etc/init/foo.conf" });
 }
 
-Deno.test("applyOverride() replaces single values and appends lists (spec §1.4)", () => {
+Deno.test("applyOverride() replaces single values and appends lists (see docs/configuration.md#overrides)", () => {
   const base = conf();
   const job = applyOverride(
     base,

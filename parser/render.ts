@@ -1,6 +1,6 @@
 /**
- * Text forms of event expressions: the canonical rendering of spec §4.1 and
- * the `initctl show-config [-e]` output of spec §7.4.
+ * Text forms of event expressions: the canonical rendering of docs/events.md#grammar and
+ * the `initctl show-config [-e]` output of docs/tools.md#event-and-config-commands.
  *
  * Every walk here is iterative (an explicit stack), never recursive: a job may
  * `start on` tens of thousands of alternatives, a tree that deep, and no
@@ -11,7 +11,7 @@
 
 import type { EventExpr, JobClassSpec, MatchArg } from "./types.ts";
 
-/** Job events, whose first argument names a job (spec §7.4). */
+/** Job events, whose first argument names a job (see docs/tools.md#event-and-config-commands). */
 const JOB_EVENTS: ReadonlySet<string> = new Set(["starting", "started", "stopping", "stopped"]);
 
 /** One argument as stored: a positional value as is, a named one as `K=V` / `K!=V`. */
@@ -20,7 +20,7 @@ function argText(arg: MatchArg): string {
 }
 
 /**
- * Renders an expression canonically (spec §4.1): every binary operator as
+ * Renders an expression canonically (see docs/events.md#grammar): every binary operator as
  * `(LEFT op RIGHT)`, a leaf as the event name and its arguments, dequoted and
  * single-space separated; a lone event is not parenthesised.
  *
@@ -149,7 +149,8 @@ export type ConditionStanza = "start on" | "stop on";
 
 /**
  * The `initctl show-config -e` lines of one condition, two-space indented:
- * `␣␣start on EVENT (job:[␣NAME], env:[␣ARG…])` per leaf (spec §7.4).
+ * `␣␣start on EVENT (job:[␣NAME], env:[␣ARG…])` per leaf (see
+ * docs/tools.md#event-and-config-commands).
  *
  * @param stanza `"start on"` or `"stop on"`
  * @param expr the condition
@@ -212,8 +213,8 @@ export interface ShowConfigOptions {
 }
 
 /**
- * The `initctl show-config` block of one job (spec §7.4): its name, then
- * `␣␣emits EVENT` per entry, then `␣␣start on …` and `␣␣stop on …` when set.
+ * The `initctl show-config` block of one job (see docs/tools.md#event-and-config-commands): its
+ * name, then `␣␣emits EVENT` per entry, then `␣␣start on …` and `␣␣stop on …` when set.
  *
  * @param job the job class (only its name, emits and conditions are used)
  * @param options `enumerate` for the `-e` form

@@ -16,7 +16,7 @@ const on = (event: string, ...args: MatchArg[]): EventExpr => ({ kind: "match", 
 const and = (left: EventExpr, right: EventExpr): EventExpr => ({ kind: "and", left, right });
 const or = (left: EventExpr, right: EventExpr): EventExpr => ({ kind: "or", left, right });
 
-/** The `complex` job of spec §7.4. */
+/** The `complex` job of docs/tools.md#event-and-config-commands. */
 const COMPLEX = {
   name: "complex",
   emits: ["boing", "blip"],
@@ -26,7 +26,7 @@ const COMPLEX = {
   stopOn: or(on("bar", eq("HELLO", "world"), eq("testing", "123")), on("stopping", pos("wibble"))),
 };
 
-Deno.test("renderEventExpr() reproduces the canonical forms of spec §4.1", () => {
+Deno.test("renderEventExpr() reproduces the canonical forms of docs/events.md#grammar", () => {
   // start on a and (b or c)
   assert.equal(renderEventExpr(and(on("a"), or(on("b"), on("c")))), "(a and (b or c))");
   // start on wibble or wobble or wiggle
@@ -47,7 +47,7 @@ Deno.test("renderEventExpr() writes positional, = and != arguments as stored", (
   assert.equal(renderEventExpr(on("startup")), "startup");
 });
 
-Deno.test("renderShowConfig() reproduces the show-config output of spec §7.4", () => {
+Deno.test("renderShowConfig() reproduces the show-config output of docs/tools.md#event-and-config-commands", () => {
   assert.equal(
     renderShowConfig(COMPLEX).join("\n") + "\n",
     `complex
@@ -59,7 +59,7 @@ Deno.test("renderShowConfig() reproduces the show-config output of spec §7.4", 
   );
 });
 
-Deno.test("renderShowConfig() reproduces the show-config -e output of spec §7.4", () => {
+Deno.test("renderShowConfig() reproduces the show-config -e output of docs/tools.md#event-and-config-commands", () => {
   assert.equal(
     renderShowConfig(COMPLEX, { enumerate: true }).join("\n") + "\n",
     `complex

@@ -1,6 +1,6 @@
 /**
- * Signal names accepted by `kill signal`, `reload signal` and `normal exit` (spec §12.3),
- * with their numbers on Linux x86_64.
+ * Signal names accepted by `kill signal`, `reload signal` and `normal exit` (see
+ * docs/job-files.md#signal-names), with their numbers on Linux x86_64.
  *
  * @module
  */

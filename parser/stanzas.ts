@@ -1,7 +1,7 @@
 /**
- * The 35 job-file stanzas of Upstart 1.13 (spec §3), one handler each, in Upstart's table order.
- * Handlers read their arguments from the lexer the way `init/parse_job.c` does, so errors land
- * on the same lines, and write into a mutable {@linkcode JobDraft}.
+ * The 35 job-file stanzas of Upstart 1.13 (see docs/job-files.md#stanzas), one handler each, in
+ * Upstart's table order. Handlers read their arguments from the lexer the way `init/parse_job.c`
+ * does, so errors land on the same lines, and write into a mutable {@linkcode JobDraft}.
  *
  * @module
  */
@@ -277,8 +277,8 @@ function cgroup({ lex, job }: StanzaContext): void {
 }
 
 /**
- * Keyword → handler, exactly Upstart 1.13's table (spec §3). Keywords match raw and
- * case-sensitively; use {@linkcode lookupStanza} rather than indexing with untrusted text.
+ * Keyword → handler, exactly Upstart 1.13's table (see docs/job-files.md#stanzas). Keywords match
+ * raw and case-sensitively; use {@linkcode lookupStanza} rather than indexing with untrusted text.
  */
 export const STANZAS = {
   instance: text("instance"),

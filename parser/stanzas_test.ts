@@ -55,7 +55,7 @@ Deno.test("single-argument text stanzas: value, default, last wins, one argument
   }
 });
 
-Deno.test("description rejects a continuation that starts with whitespace (spec §2.3 quirk)", () => {
+Deno.test("description rejects a continuation that starts with whitespace (see docs/job-files.md#arguments quirk)", () => {
   assert.deepEqual(failure("description foo\\\n  bar\n"), expected("UNEXPECTED_TOKEN", 2, 3));
   assert.equal(parse("description foo\\\nbar\n").description, "foo bar");
 });
@@ -358,7 +358,7 @@ Deno.test("cgroup takes 1 to 4 arguments and merges per controller and name", ()
   assert.deepEqual(failure("cgroup\n"), expected("EXPECTED_TOKEN", 1, 7));
 });
 
-Deno.test("parseSignal() knows the §12.3 names with or without SIG, case-sensitively", () => {
+Deno.test("parseSignal() knows the docs/job-files.md#signal-names names with or without SIG, case-sensitively", () => {
   const table: [string, number][] = [
     ["HUP", 1],
     ["INT", 2],

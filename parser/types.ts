@@ -1,7 +1,7 @@
 /**
  * The job-class model produced by the parser and run by the engine.
  *
- * Every field mirrors one Upstart 1.13 stanza (spec §3). Values are stored
+ * Every field mirrors one Upstart 1.13 stanza (see docs/job-files.md#stanzas). Values are stored
  * the way the engine needs them (signal numbers, octal masks as numbers),
  * and `jobClassFields()` in `parser/fields.ts` renders the JSON view that
  * `init-checkconf --json` prints.
@@ -10,8 +10,9 @@
  */
 
 /**
- * The six process slots of a job, spelled as Upstart spells them (spec §12.4), in the fixed
- * order status lines list live processes (spec §7.2).
+ * The six process slots of a job, spelled as Upstart spells them (see
+ * docs/behaviour.md#process-names), in the fixed order status lines list live processes (see
+ * docs/tools.md#status-line).
  *
  * @example
  * ```ts
@@ -45,13 +46,16 @@ export type ProcessSlot = typeof PROCESS_SLOTS[number];
 export interface ProcessSpec {
   /** true for `script … end script`, false for `exec COMMAND`. */
   readonly script: boolean;
-  /** The command line (raw, spec §2.4) or the script text (indent stripped, spec §2.5). */
+  /**
+   * The command line (raw, docs/job-files.md#command-lines) or the script text (indent stripped,
+   * docs/job-files.md#script-blocks).
+   */
   readonly command: string;
   /** 1-based line of the stanza that defined it. */
   readonly line: number;
 }
 
-/** One argument of an event match node (spec §4.1). */
+/** One argument of an event match node (see docs/events.md#grammar). */
 export type MatchArg =
   | { readonly kind: "positional"; readonly value: string }
   | {
@@ -61,19 +65,21 @@ export type MatchArg =
     readonly value: string;
   };
 
-/** An event expression tree (spec §4.1): `and`/`or` bind equally, left to right. */
+/**
+ * An event expression tree (see docs/events.md#grammar): `and`/`or` bind equally, left to right.
+ */
 export type EventExpr =
   | { readonly kind: "match"; readonly event: string; readonly args: readonly MatchArg[] }
   | { readonly kind: "and" | "or"; readonly left: EventExpr; readonly right: EventExpr };
 
-/** `console` stanza values (spec §3.6). */
+/** `console` stanza values (see docs/job-files.md#process-setup). */
 export type ConsoleMode = "none" | "log" | "output" | "owner";
 
-/** `expect` stanza values (spec §5.8). */
+/** `expect` stanza values (see docs/behaviour.md#expect). */
 export type ExpectMode = "none" | "stop" | "fork" | "daemon";
 
 /**
- * Resources accepted by `limit` (spec §3.6).
+ * Resources accepted by `limit` (see docs/job-files.md#process-setup).
  *
  * @example
  * ```ts
@@ -107,7 +113,7 @@ export type NormalExitValue =
   | { readonly kind: "status"; readonly value: number }
   | { readonly kind: "signal"; readonly name: string; readonly signal: number };
 
-/** One `cgroup` stanza entry after merging (spec §3.6). */
+/** One `cgroup` stanza entry after merging (see docs/job-files.md#process-setup). */
 export interface CgroupSpec {
   readonly controller: string;
   /** `$UPSTART_CGROUP` when not given. */
@@ -143,10 +149,10 @@ export interface DelegateSpec {
 /**
  * A fully parsed job class (one `.conf`, with its `.override` applied).
  *
- * Defaults follow spec §3.7. `null` means "not stated".
+ * Defaults follow docs/job-files.md#defaults. `null` means "not stated".
  */
 export interface JobClassSpec {
-  /** Job name derived from the path (spec §1.3), e.g. `net/apache`. */
+  /** Job name derived from the path (see docs/configuration.md#job-names), e.g. `net/apache`. */
   readonly name: string;
   /** Path of the `.conf` file, when parsed from a file. */
   readonly file: string | null;

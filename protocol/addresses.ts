@@ -1,7 +1,7 @@
 /**
- * Where daemons listen and how a session daemon announces itself (spec §8),
- * shared by the daemon (which writes) and initctl (which reads), so both agree
- * byte for byte. Dependency-free: initctl loads it on every run.
+ * Where daemons listen and how a session daemon announces itself (see
+ * docs/behaviour.md#user-session), shared by the daemon (which writes) and initctl (which reads),
+ * so both agree byte for byte. Dependency-free: initctl loads it on every run.
  *
  * A session daemon writes `$XDG_RUNTIME_DIR/upstart/sessions/PID.session`
  * holding one line `UPSTART_SESSION=unix:path=/abs/socket` (Upstart wrote a
@@ -23,7 +23,7 @@
  */
 export const SYSTEM_SOCKET = "/run/daybreak/initctl.sock";
 
-/** The session directory, relative to `$XDG_RUNTIME_DIR` (spec §8). */
+/** The session directory, relative to `$XDG_RUNTIME_DIR` (see docs/behaviour.md#user-session). */
 export const SESSION_DIR_RELATIVE = "upstart/sessions";
 
 /** The variable a session file sets, and that jobs of a session daemon see. */

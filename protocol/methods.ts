@@ -33,7 +33,10 @@ export { ERROR_CODES, type ErrorName } from "./errors.ts";
 // The wire types are written out, and each schema is checked against them, so that the types
 // the CLI imports (`import type`) need no zod.
 
-/** Identifies the calling job instance (initctl run inside a job, spec §5.10). */
+/**
+ * Identifies the calling job instance (initctl run inside a job,
+ * docs/behaviour.md#from-inside-a-job).
+ */
 export interface CallerInstance {
   job: string;
   instance: string;
@@ -48,7 +51,7 @@ export interface ProcessStatus {
   pid: number;
 }
 
-/** The status of one instance: what a §7.2 status line prints. */
+/** The status of one instance: what a docs/tools.md#status-line status line prints. */
 export interface InstanceStatus {
   job: string;
   instance: string;
@@ -59,9 +62,9 @@ export interface InstanceStatus {
 
 /**
  * Selects one instance of a job: by `env` (the instance name is expanded from
- * the class defaults plus `env`, spec §5.1), or, when `instance` is given, by
+ * the class defaults plus `env`, docs/behaviour.md#instances), or, when `instance` is given, by
  * that instance name directly (initctl run inside a job with no JOB argument
- * acts on its own instance, spec §5.10, sending `UPSTART_INSTANCE` here).
+ * acts on its own instance, docs/behaviour.md#from-inside-a-job, sending `UPSTART_INSTANCE` here).
  */
 export interface JobRequest {
   job: string;
@@ -342,9 +345,10 @@ export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
       warn: z.boolean().default(false),
     }).default({ ignoreEvents: [], warn: false }),
     result: z.object({
-      // One entry per job with problems; each problem is one unindented §7.4 line such as
-      // `start on: unknown event NAME` (initctl adds the two-space indent). `files` lists
-      // configuration files that failed to parse; `message` is the parser's text.
+      // One entry per job with problems; each problem is one unindented
+      // docs/tools.md#event-and-config-commands line such as `start on: unknown event NAME`
+      // (initctl adds the two-space indent). `files` lists configuration files that failed to
+      // parse; `message` is the parser's text.
       jobs: z.array(z.object({ job: z.string(), problems: z.array(z.string()) })),
       files: z.array(
         z.object({ file: z.string(), job: z.string().nullable(), message: z.string() }),

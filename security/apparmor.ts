@@ -1,8 +1,8 @@
 /**
- * AppArmor for a job (spec §3.6): probes whether the kernel has AppArmor, loads a job's profile
- * for the `security` state (`apparmor load`) with the real `apparmor_parser -r -W` (replace, and
- * write the cache, as Upstart did), and builds the `aa-exec` wrapper that starts the main
- * process confined (`apparmor switch`).
+ * AppArmor for a job (see docs/job-files.md#process-setup): probes whether the kernel has AppArmor,
+ * loads a job's profile for the `security` state (`apparmor load`) with the real `apparmor_parser
+ * -r -W` (replace, and write the cache, as Upstart did), and builds the `aa-exec` wrapper that
+ * starts the main process confined (`apparmor switch`).
  *
  * Unlike Ubuntu's Upstart, a failed load fails the job (PROCESS=security), and a job that asks
  * for AppArmor on a kernel without it fails with a message saying so — it never runs silently

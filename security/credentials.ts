@@ -1,6 +1,6 @@
 /**
  * `setuid` and `setgid` resolved to the ids and supplementary groups a job process runs with
- * (spec §3.6), from the account files of the process's root.
+ * (see docs/job-files.md#process-setup), from the account files of the process's root.
  *
  * Pure: account files are passed in as text.
  *

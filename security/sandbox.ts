@@ -1,9 +1,10 @@
 /**
- * The process-setup stanzas (spec §3.6) as a chain of real tools in front of the job's argv.
+ * The process-setup stanzas (see docs/job-files.md#process-setup) as a chain of real tools in front
+ * of the job's argv.
  *
- * `Deno.Command` has no hook between fork and exec (platform notes §3), so what Upstart does in
- * the child is done by small programs that each change one thing and exec the next, in
- * Upstart's order: rlimits (`prlimit`) → umask (`sh -c 'umask …; exec "$@"'`) → nice (`nice`) →
+ * `Deno.Command` has no hook between fork and exec (see docs/platform.md#processes), so what
+ * Upstart does in the child is done by small programs that each change one thing and exec the next,
+ * in Upstart's order: rlimits (`prlimit`) → umask (`sh -c 'umask …; exec "$@"'`) → nice (`nice`) →
  * [oom score: written by the parent right after spawn] → chroot + chdir + setuid/setgid
  * (`setpriv`, and `nsenter --root --wd -S` when chrooted). When no stanza needs a tool the argv is
  * returned untouched: that fast path is a plain spawn.
@@ -33,7 +34,7 @@
  * The sandbox stanzas (daybreak extensions, `docs/job-files.md`) as arguments for real tools:
  * `bwrap` (bubblewrap) for the namespace and mount stanzas, `setpriv` for `no-new-privileges`
  * and `capabilities`. Namespaces are never created inside the daemon: they are per thread there
- * (platform notes §2).
+ * (see docs/platform.md#ffi).
  *
  * bwrap cannot exec in place: it clones the sandboxed process and stays behind as its parent,
  * a monitor that exits with the child's status (128+N for a death by signal N). Three things
@@ -318,9 +319,10 @@ function groupOptions(c: Credentials): string[] {
 }
 
 /**
- * Wraps `argv` with the tools the stanzas need, in Upstart's order (spec §3.6 "Process setup
- * order"), inside the sandbox when one is asked for, with the AppArmor switch last (see the
- * module comment). The AppArmor `security` process skips every step, as in Upstart.
+ * Wraps `argv` with the tools the stanzas need, in Upstart's order (see
+ * docs/job-files.md#process-setup "Process setup order"), inside the sandbox when one is asked for,
+ * with the AppArmor switch last (see the module comment). The AppArmor `security` process skips
+ * every step, as in Upstart.
  *
  * @throws {SpawnError} `unable to sandbox: TOOL not found` when a sandbox tool is missing, and
  *   `unable to switch to apparmor profile NAME: aa-exec not found`.

@@ -3,11 +3,11 @@
  *
  * Upstart applies `limit`, `nice`, `setgid` and `setuid` in the forked child and reports a
  * failing step over a pipe, so the job fails with `Failed to spawn JOB PROCESS process: unable
- * to set "nofile" resource limit: Operation not permitted` (spec §3.6). daybreak's chain of
- * tools cannot report back before exec (a failing `prlimit` would only make the process exit
- * 1, and `nice(1)` carries on regardless). But the child starts with exactly the daemon's
- * limits, nice value and capabilities, and the kernel's rules for these calls are simple, so the
- * same failures are predicted here, from the same inputs, and reported with Upstart's texts.
+ * to set "nofile" resource limit: Operation not permitted` (see docs/job-files.md#process-setup).
+ * daybreak's chain of tools cannot report back before exec (a failing `prlimit` would only make the
+ * process exit 1, and `nice(1)` carries on regardless). But the child starts with exactly the
+ * daemon's limits, nice value and capabilities, and the kernel's rules for these calls are simple,
+ * so the same failures are predicted here, from the same inputs, and reported with Upstart's texts.
  *
  * Pure: the daemon's state is passed in.
  *

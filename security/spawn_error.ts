@@ -8,7 +8,7 @@
 
 /**
  * A spawn that failed before the program ran. `reason` is Upstart's text, logged as
- * `Failed to spawn JOB PROCESS process: REASON` (spec §3.6).
+ * `Failed to spawn JOB PROCESS process: REASON` (see docs/job-files.md#process-setup).
  */
 export class SpawnError extends Error {
   /** e.g. `unable to execute: No such file or directory`, `unable to find setuid user`. */

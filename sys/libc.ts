@@ -1,6 +1,6 @@
 /**
- * The one FFI binding of libc in the tree (platform notes §2), opened lazily on first use so that
- * modules importing this file cost nothing until a call is made. Needs only `--allow-ffi`.
+ * The one FFI binding of libc in the tree (see docs/platform.md#ffi), opened lazily on first use so
+ * that modules importing this file cost nothing until a call is made. Needs only `--allow-ffi`.
  *
  * File access to `/proc` (and to log files) also goes through here: Deno 2.9 refuses `/proc`
  * and `/dev` paths to its own file APIs unless run with `--allow-all`, and its `node:fs` drops
@@ -195,7 +195,7 @@ const WNOHANG = 1;
 
 /**
  * `waitpid(pid, &status, WNOHANG)` for one specific pid. Never pass -1 here: a global wait steals
- * Deno's own children (platform notes §3).
+ * Deno's own children (see docs/platform.md#processes).
  *
  * @throws {LibcError} `ECHILD` when `pid` is not (or no longer) our child.
  */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the pinned Deno from npm into tools/deno/ (kept apart from deno.json, see
-# shared platform notes §0) and fills the dependency cache from deno.lock.
+# docs/platform.md#environment) and fills the dependency cache from deno.lock.
 # Prints the path of the deno binary on stdout. Idempotent; safe to run at every set-up.
 set -eu
 DENO_VERSION=2.9.6

@@ -1,6 +1,6 @@
 /**
- * Configuration commands (spec §7.4): `show-config`, `check-config` and
- * `reload-configuration`.
+ * Configuration commands (see docs/tools.md#event-and-config-commands): `show-config`,
+ * `check-config` and `reload-configuration`.
  *
  * @module
  */
@@ -74,8 +74,8 @@ function showLines(j: JobConfig, enumerate: boolean): string[] {
 export type CheckReport = Result<"job.checkConfig">;
 
 /**
- * The `check-config` text (spec §7.4): for each job with problems its name,
- * then `␣␣start on: unknown event NAME`-style lines; then, beyond Upstart,
+ * The `check-config` text (see docs/tools.md#event-and-config-commands): for each job with problems
+ * its name, then `␣␣start on: unknown event NAME`-style lines; then, beyond Upstart,
  * each configuration file that failed to parse, as its job name (or path) and
  * `␣␣FILE: MESSAGE` (the message as is when it already starts with the path).
  *

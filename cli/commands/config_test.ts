@@ -5,7 +5,7 @@ import { formatCheckReport } from "./config.ts";
 
 type ShowJob = Result<"job.showConfig">["jobs"][0];
 
-// The `complex` job of spec §7.4.
+// The `complex` job of docs/tools.md#event-and-config-commands.
 const COMPLEX: ShowJob = {
   name: "complex",
   emits: ["boing", "blip"],
@@ -46,7 +46,7 @@ const PLAIN: ShowJob = {
   fields: {},
 };
 
-Deno.test("show-config prints each job's emits and conditions as spec §7.4 shows", async () => {
+Deno.test("show-config prints each job's emits and conditions as docs/tools.md#event-and-config-commands shows", async () => {
   const r = await runInitctl(["show-config"], {
     handlers: { "job.showConfig": () => ({ jobs: [PLAIN, COMPLEX] }) },
   });
@@ -92,7 +92,7 @@ Deno.test("show-config --json prints the jobs sorted; unknown jobs fail", async 
   assert.equal(unknown.stderr, "initctl: Unknown job: nosuch\n");
 });
 
-Deno.test("check-config prints jobs with problems (spec §7.4) and exits 1", async () => {
+Deno.test("check-config prints jobs with problems (see docs/tools.md#event-and-config-commands) and exits 1", async () => {
   const r = await runInitctl(["check-config"], {
     handlers: {
       "job.checkConfig": () => ({

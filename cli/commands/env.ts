@@ -1,5 +1,5 @@
 /**
- * Environment commands (spec §7.5): `list-env`, `get-env`, `set-env`,
+ * Environment commands (see docs/tools.md#environment-commands): `list-env`, `get-env`, `set-env`,
  * `unset-env`, `reset-env`. Inside a job they act on that instance's
  * environment unless `-g`; outside, on the global job environment.
  *

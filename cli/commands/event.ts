@@ -1,5 +1,5 @@
 /**
- * Event commands (spec §7.4): `emit [-n] EVENT [KEY=VALUE]...`.
+ * Event commands (see docs/tools.md#event-and-config-commands): `emit [-n] EVENT [KEY=VALUE]...`.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
- * Job commands (spec §7.3): `start`, `stop`, `restart`, `reload`, `status`,
+ * Job commands (see docs/tools.md#job-commands): `start`, `stop`, `restart`, `reload`, `status`,
  * `list` and `usage`. With no JOB inside a job they act on the caller's own
- * instance and never wait (spec §5.10).
+ * instance and never wait (see docs/behaviour.md#from-inside-a-job).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * `log JOB [KEY=VALUE]... [-n N] [-f]` (beyond Upstart): prints the last lines
- * of an instance's `console log` file (spec §9.1), whose path the daemon
+ * of an instance's `console log` file (see docs/behaviour.md#job-logs), whose path the daemon
  * gives, and with `-f` follows it until interrupted. The file's CRLF line ends
  * (written through a pty) are shown as LF.
  *

@@ -1,6 +1,6 @@
 /**
- * Other commands (spec §7.4): `version`, `--version`, `log-priority`,
- * `list-sessions`, `notify-disk-writeable`.
+ * Other commands (see docs/tools.md#event-and-config-commands): `version`, `--version`,
+ * `log-priority`, `list-sessions`, `notify-disk-writeable`.
  *
  * @module
  */
@@ -92,7 +92,7 @@ export async function listSessions(ctx: CommandContext): Promise<number> {
 
 /**
  * `notify-disk-writeable`: the daemon flushes the output it buffered for
- * logs while the disk was read-only (spec §9.1).
+ * logs while the disk was read-only (see docs/behaviour.md#job-logs).
  *
  * @param ctx the command's context
  * @returns the exit status

@@ -10,7 +10,7 @@
 import { type EnumeratedEvent, enumerateEventExpr } from "../../parser/render.ts";
 import type { EventExpr } from "../../parser/types.ts";
 
-/** The events every job emits itself (spec §5.4). */
+/** The events every job emits itself (see docs/events.md#job-events). */
 export const JOB_EVENTS: ReadonlySet<string> = new Set([
   "starting",
   "started",

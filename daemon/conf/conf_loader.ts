@@ -1,5 +1,5 @@
 /**
- * Loads every job of a list of configuration sources (spec §1.1–§1.5).
+ * Loads every job of a list of configuration sources (see docs/configuration.md#configuration).
  *
  * The file system arrives through {@linkcode ConfFileSystem}, so the loader
  * stays pure and tests use an in-memory tree. One broken file never stops
@@ -109,8 +109,9 @@ export async function loadConfiguration(
 
 /**
  * Parses one `.conf` and applies the first `.override` found from the first
- * source up to and including the `.conf`'s own source (spec §1.4). A broken
- * override is reported and treated as absent (daybreak's fix of §1.4).
+ * source up to and including the `.conf`'s own source (see docs/configuration.md#overrides). A
+ * broken override is reported and treated as absent (daybreak's fix of
+ * docs/configuration.md#overrides).
  */
 export async function loadJob(
   fs: ConfFileSystem,
@@ -203,7 +204,7 @@ async function walk(
 
 /**
  * `/etc/init.conf` has no stanzas: only blank and comment lines are valid
- * (spec §1.1); anything else is an `Unknown stanza`.
+ * (see docs/configuration.md#sources); anything else is an `Unknown stanza`.
  */
 async function checkInitConf(
   fs: ConfFileSystem,

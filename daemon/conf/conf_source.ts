@@ -1,7 +1,7 @@
 /**
  * Keeps the engine's job classes in step with the configuration sources
- * (spec §1.6): loads them, watches the directories through the file-system port,
- * debounces bursts of changes, and re-scans everything on each change (a
+ * (see docs/configuration.md#reload): loads them, watches the directories through the file-system
+ * port, debounces bursts of changes, and re-scans everything on each change (a
  * re-scan is cheap and never misses a rename). A broken file is reported and
  * the others keep working.
  *

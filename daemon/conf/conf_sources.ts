@@ -1,5 +1,5 @@
 /**
- * Configuration sources and job names (spec §1.1–§1.3).
+ * Configuration sources and job names (see docs/configuration.md#configuration).
  *
  * Pure: the environment and the command-line directories come in as data,
  * so tests can cover system and user mode without touching the machine.
@@ -60,7 +60,7 @@ export function configSources(options: ConfSourceOptions): ConfSource[] {
   return sources;
 }
 
-/** The default user-session directories of spec §1.1, in order. */
+/** The default user-session directories of docs/configuration.md#sources, in order. */
 export function userDefaultDirs(env: Readonly<Record<string, string | undefined>>): string[] {
   const home = env.HOME ?? "";
   const dirs: string[] = [];
@@ -79,7 +79,9 @@ function trimSlashes(path: string): string {
   return path.length > 1 ? path.replace(/\/+$/, "") : path;
 }
 
-/** What a file found in a source directory is, by its name (spec §1.2). */
+/**
+ * What a file found in a source directory is, by its name (see docs/configuration.md#which-files).
+ */
 export type ConfFileKind = "conf" | "override";
 
 /**
@@ -111,8 +113,8 @@ const SKIPPED_DIR_SUFFIXES = [
 const SKIPPED_DIR_NAMES = new Set(["RCS", "CVS", "CVS.adm"]);
 
 /**
- * Whether a sub-directory is walked (spec §1.2): hidden, backup, editor-swap,
- * RCS/CVS and packaging-leftover directories are skipped.
+ * Whether a sub-directory is walked (see docs/configuration.md#which-files): hidden, backup,
+ * editor-swap, RCS/CVS and packaging-leftover directories are skipped.
  */
 export function isWalkedDirectory(dirName: string): boolean {
   if (dirName.startsWith(".")) return false;
@@ -123,7 +125,7 @@ export function isWalkedDirectory(dirName: string): boolean {
 }
 
 /**
- * The job name for a file inside a source directory (spec §1.3): the path
+ * The job name for a file inside a source directory (see docs/configuration.md#job-names): the path
  * relative to the source, leading slashes removed, the final extension removed.
  *
  * @example

@@ -35,7 +35,7 @@ Deno.test("configSources() uses $UPSTART_CONFDIR when no --confdir is given", ()
   ]);
 });
 
-Deno.test("configSources() lists the user defaults of spec §1.1 in order", () => {
+Deno.test("configSources() lists the user defaults of docs/configuration.md#sources in order", () => {
   const env = { HOME: "/home/u", XDG_CONFIG_HOME: "/cfg", XDG_CONFIG_DIRS: "/x1:rel:/x2" };
   assert.deepEqual(paths(configSources({ user: true, env })), [
     "/cfg/upstart",
@@ -84,7 +84,7 @@ Deno.test("isWalkedDirectory() skips hidden, backup, swap, RCS and packaging dir
   assert.equal(isWalkedDirectory("x.rpmnew"), false);
 });
 
-Deno.test("jobNameFromPath() derives names as spec §1.3", () => {
+Deno.test("jobNameFromPath() derives names as docs/configuration.md#job-names", () => {
   assert.equal(jobNameFromPath("/etc/init", "/etc/init/ssh.conf"), "ssh");
   assert.equal(jobNameFromPath("/etc/init/", "/etc/init/net/apache.conf"), "net/apache");
   assert.equal(jobNameFromPath("/etc/init", "/etc/init/a.b.conf"), "a.b");

@@ -1,7 +1,7 @@
 /**
  * The real {@linkcode ConfFileSystem}: `lstat`-based directory listing (symbolic
- * links are not followed, spec §1.2) and text reads, mapping NotFound to `null`,
- * and `Deno.watchFs` for watching.
+ * links are not followed, docs/configuration.md#which-files) and text reads, mapping NotFound to
+ * `null`, and `Deno.watchFs` for watching.
  *
  * @module
  */

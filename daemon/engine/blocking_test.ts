@@ -1,5 +1,5 @@
-// Event blocking (spec §4.3, §5.4): one test per row of the ordering idioms table, the
-// partial-and-holds-the-event quirk, and failed events.
+// Event blocking (see docs/events.md#evaluation, docs/events.md#job-events): one test per row of
+// the ordering idioms table, the partial-and-holds-the-event quirk, and failed events.
 import assert from "node:assert/strict";
 import { EngineHarness } from "../../tests/fakes/engine_harness.ts";
 

@@ -1,6 +1,7 @@
 /**
- * The registered job classes (spec §1.6) and an index from event name to the classes whose
- * `start on`/`stop on` mention it, so an event is offered only to classes it can affect.
+ * The registered job classes (see docs/configuration.md#reload) and an index from event name to the
+ * classes whose `start on`/`stop on` mention it, so an event is offered only to classes it can
+ * affect.
  *
  * A class that is replaced or removed while it has instances keeps its old definition until its
  * last instance returns to waiting; the new definition (or the removal) waits in `pending`.

@@ -2,7 +2,7 @@
  * The engine: job classes, instances and events, driven by requests and inputs, answering with
  * effects. It does no I/O and has no clock.
  *
- * ## The model (spec §4.3, §5)
+ * ## The model (see docs/events.md#evaluation, docs/behaviour.md#runtime)
  *
  * 1. A **class** (`JobClassSpec`) has zero or more **instances**, keyed by the instance name
  *    expanded from its `instance` template. An instance has a **goal** (start/stop; internally
@@ -30,26 +30,27 @@
  *    gives through `setNow()`), and one call handles at most `eventBudget` events, leaving the
  *    rest for `resume()`.
  *
- * ## Upstart bug fixes and their options (spec §11)
+ * ## Upstart bug fixes and their options (see docs/behaviour.md#upstart-fixes)
  *
  * Every fix is off by default: each one changes what some job file written for Upstart does,
  * and the rule is to default a fix on only when it cannot.
  *
- * - `restartKeepsEnv` (§11.6): `restart` without `K=V` keeps the instance's environment (with
- *   `K=V`, they are applied over it). Off: a job checking `$UPSTART_EVENTS` to tell an event start
- *   from a manual one would see a restarted instance differently.
- * - `restartFullCycle` (§11.6): `restart` always runs the whole stop cycle (Upstart's pre-stop
- *   goal flip makes it a no-op) and loads a changed definition when re-entering `starting`.
- *   Off: a job with a pre-stop would now really restart. Without it, a restart of a job whose
- *   definition changed logs a warning.
- * - `stopInterruptsHooks` (§11.7): a stop during pre-start/post-start sends `kill signal` to the
- *   hook's process group, then SIGKILL after `kill timeout`; that exit is not a failure. Off: the
- *   `{ stop; exit 0; }` idiom in pre-start would race the signal.
- * - `hookTimeout` (§11.7, seconds, 0 = none): hooks running longer are signalled the same way and
- *   their exit counts as usual (a timed-out pre-start fails the job).
- * - `respawnBackoff` (§11.8, `{baseMs, maxMs}` or null): instead of `respawning too fast,
- *   stopped`, respawn after a delay doubling each time, reset once the job ran for the respawn
- *   interval.
+ * - `restartKeepsEnv` (see docs/behaviour.md#fix-restart): `restart` without `K=V` keeps the
+ *   instance's environment (with `K=V`, they are applied over it). Off: a job checking
+ *   `$UPSTART_EVENTS` to tell an event start from a manual one would see a restarted instance
+ *   differently.
+ * - `restartFullCycle` (see docs/behaviour.md#fix-restart): `restart` always runs the whole stop
+ *   cycle (Upstart's pre-stop goal flip makes it a no-op) and loads a changed definition when
+ *   re-entering `starting`. Off: a job with a pre-stop would now really restart. Without it, a
+ *   restart of a job whose definition changed logs a warning.
+ * - `stopInterruptsHooks` (see docs/behaviour.md#fix-hooks): a stop during pre-start/post-start
+ *   sends `kill signal` to the hook's process group, then SIGKILL after `kill timeout`; that exit
+ *   is not a failure. Off: the `{ stop; exit 0; }` idiom in pre-start would race the signal.
+ * - `hookTimeout` (see docs/behaviour.md#fix-hooks, seconds, 0 = none): hooks running longer are
+ *   signalled the same way and their exit counts as usual (a timed-out pre-start fails the job).
+ * - `respawnBackoff` (see docs/behaviour.md#fix-respawn, `{baseMs, maxMs}` or null): instead of
+ *   `respawning too fast, stopped`, respawn after a delay doubling each time, reset once the job
+ *   ran for the respawn interval.
  *
  * @module
  */
@@ -84,21 +85,27 @@ import type {
 export interface EngineOptions {
   /** init's own environment, `KEY=VALUE`: source of `env KEY` and the default global table. */
   readonly initEnv?: readonly string[];
-  /** The global job environment table (spec §5.2). @default PATH and TERM from `initEnv` */
+  /**
+   * The global job environment table (see docs/behaviour.md#environment). @default PATH and TERM
+   * from `initEnv`
+   */
   readonly globalEnv?: readonly string[];
   /** User mode: `UPSTART_SESSION` given to every process. @default null */
   readonly sessionAddress?: string | null;
-  /** §11.6 fix, see the module doc. @default false */
+  /** docs/behaviour.md#fix-restart fix, see the module doc. @default false */
   readonly restartKeepsEnv?: boolean;
-  /** §11.6 fix, see the module doc. @default false */
+  /** docs/behaviour.md#fix-restart fix, see the module doc. @default false */
   readonly restartFullCycle?: boolean;
-  /** §11.7 fix, see the module doc. @default false */
+  /** docs/behaviour.md#fix-hooks fix, see the module doc. @default false */
   readonly stopInterruptsHooks?: boolean;
-  /** §11.7 fix: hook time limit in seconds, 0 = none. @default 0 */
+  /** docs/behaviour.md#fix-hooks fix: hook time limit in seconds, 0 = none. @default 0 */
   readonly hookTimeout?: number;
-  /** §11.8 fix, see the module doc. @default null */
+  /** docs/behaviour.md#fix-respawn fix, see the module doc. @default null */
   readonly respawnBackoff?: RespawnBackoff | null;
-  /** How long `session-end` jobs may run on logout before everything stops (spec §8). @default 5000 */
+  /**
+   * How long `session-end` jobs may run on logout before everything stops (see
+   * docs/behaviour.md#user-session). @default 5000
+   */
   readonly logoutGraceMs?: number;
   /** Observer of every state change (the daemon's timeline, docs/seeing.md); never throws. */
   readonly onStateChange?: MachineOptions["onStateChange"];
@@ -120,7 +127,8 @@ export interface RequestOptions {
   readonly waiterId?: WaiterId;
   /**
    * Address this instance name directly instead of expanding the `instance` template: how
-   * `initctl` run inside a job with no job argument acts on its own instance (spec §5.10).
+   * `initctl` run inside a job with no job argument acts on its own instance (see
+   * docs/behaviour.md#from-inside-a-job).
    */
   readonly instance?: string;
 }
@@ -143,7 +151,7 @@ export class Engine {
   readonly #restartKeepsEnv: boolean;
   readonly #logoutGraceMs: number;
 
-  /** @param options environment and §11 fix switches */
+  /** @param options environment and docs/behaviour.md#upstart-fixes fix switches */
   constructor(options: EngineOptions = {}) {
     const initEnv = envToMap(options.initEnv ?? []);
     const globalEnv = options.globalEnv ??
@@ -212,7 +220,7 @@ export class Engine {
 
   /**
    * Makes `classes` the whole configuration: adds and replaces them, removes the others
-   * (spec §1.6; replacement and removal wait for running instances).
+   * (see docs/configuration.md#reload; replacement and removal wait for running instances).
    *
    * @param classes every job class
    * @returns effects (releasing events held by replaced expressions may finish them)
@@ -256,7 +264,7 @@ export class Engine {
   // --- requests -------------------------------------------------------------------------------
 
   /**
-   * Starts an instance (`initctl start JOB K=V…`, spec §7.3).
+   * Starts an instance (`initctl start JOB K=V…`, docs/tools.md#job-commands).
    *
    * @throws {EngineError} UnknownJob, InvalidArgs, UnknownParameter, AlreadyStarted
    */
@@ -276,7 +284,7 @@ export class Engine {
   }
 
   /**
-   * Stops an instance; `env` becomes its stop environment (spec §5.2).
+   * Stops an instance; `env` becomes its stop environment (see docs/behaviour.md#environment).
    *
    * @throws {EngineError} UnknownJob, InvalidArgs, UnknownParameter, UnknownInstance,
    *   AlreadyStopped
@@ -320,7 +328,8 @@ export class Engine {
   }
 
   /**
-   * `initctl reload`: the reload signal to the main process only; no state changes (spec §5.9).
+   * `initctl reload`: the reload signal to the main process only; no state changes (see
+   * docs/behaviour.md#stopping).
    *
    * @throws {EngineError} UnknownJob, InvalidArgs, UnknownParameter, UnknownInstance, NotRunning
    */
@@ -334,8 +343,8 @@ export class Engine {
   }
 
   /**
-   * Emits an event (`initctl emit`, spec §7.4). With a waiter, `notify` follows when the event
-   * finishes; `EventFailed` if a job it started or stopped failed.
+   * Emits an event (`initctl emit`, docs/tools.md#event-and-config-commands). With a waiter,
+   * `notify` follows when the event finishes; `EventFailed` if a job it started or stopped failed.
    *
    * @throws {EngineError} InvalidArgs
    */
@@ -351,8 +360,9 @@ export class Engine {
   }
 
   /**
-   * Ends a user session (spec §8): emit `session-end TYPE=…`, disable respawning, and stop every
-   * instance — on logout only after `logoutGraceMs` when some job starts on `session-end`.
+   * Ends a user session (see docs/behaviour.md#user-session): emit `session-end TYPE=…`, disable
+   * respawning, and stop every instance — on logout only after `logoutGraceMs` when some job starts
+   * on `session-end`.
    */
   sessionEnd(type: "shutdown" | "logout"): Effect[] {
     return this.#rt.transaction(() => {
@@ -426,8 +436,8 @@ export class Engine {
   }
 
   /**
-   * Replaces a live instance's environment (`initctl set-env` run inside a job, spec §7.5).
-   * The new table is what later processes of the instance see.
+   * Replaces a live instance's environment (`initctl set-env` run inside a job,
+   * docs/tools.md#environment-commands). The new table is what later processes of the instance see.
    *
    * @throws {EngineError} UnknownJob, UnknownInstance
    */

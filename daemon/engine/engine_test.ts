@@ -1,5 +1,6 @@
-// The Engine's request API: validation and errors (spec §12.2), status, waiters, restart,
-// reload, job event environments, reconfiguration (§1.6) and session end (§8).
+// The Engine's request API: validation and errors (see docs/tools.md#error-messages), status,
+// waiters, restart, reload, job event environments, reconfiguration (see
+// docs/configuration.md#reload) and session end (see docs/behaviour.md#user-session).
 import assert from "node:assert/strict";
 import { EngineHarness, jobs } from "../../tests/fakes/engine_harness.ts";
 import { Engine } from "./engine.ts";

@@ -1,6 +1,6 @@
 /**
- * Environment tables (spec §5.2): the instance environment a start request builds, and the
- * environment every spawned process gets.
+ * Environment tables (see docs/behaviour.md#environment): the instance environment a start request
+ * builds, and the environment every spawned process gets.
  *
  * Tables are ordered `KEY=VALUE` lists; setting a key that exists replaces it in place (Upstart's
  * `environ_set`), so order is stable and the first position of a key wins.
@@ -44,8 +44,8 @@ export function envValid(env: readonly string[]): boolean {
 
 /**
  * The defaults of a class: the global table, then the class's `env` entries in file order
- * (spec §5.2 steps 1–2). A bare `env KEY` copies KEY from init's own environment and is dropped
- * when init has no such variable.
+ * (see docs/behaviour.md#environment steps 1–2). A bare `env KEY` copies KEY from init's own
+ * environment and is dropped when init has no such variable.
  *
  * @param global the global job environment table
  * @param cls the job class
@@ -70,9 +70,9 @@ export function classEnvironment(
 }
 
 /**
- * The environment of one process of an instance (spec §5.2 "Process environment"): the instance
- * environment, then the stop environment for pre-stop and post-stop, then `UPSTART_JOB`,
- * `UPSTART_INSTANCE` and, in user mode, `UPSTART_SESSION`.
+ * The environment of one process of an instance (see docs/behaviour.md#environment "Process
+ * environment"): the instance environment, then the stop environment for pre-stop and post-stop,
+ * then `UPSTART_JOB`, `UPSTART_INSTANCE` and, in user mode, `UPSTART_SESSION`.
  *
  * @param inst the instance
  * @param process which process is spawned

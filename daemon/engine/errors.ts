@@ -12,7 +12,10 @@ import type { EngineErrorCode, WaitMethod } from "./types.ts";
 export interface EngineErrorData {
   /** The job the request named, when known. */
   readonly job?: string;
-  /** The job's `usage` stanza, printed as a second line after expansion errors (spec §7.3). */
+  /**
+   * The job's `usage` stanza, printed as a second line after expansion errors (see
+   * docs/tools.md#job-commands).
+   */
   readonly usage?: string;
   /** The instance name a request selected, for `UnknownInstance`. */
   readonly instance?: string;

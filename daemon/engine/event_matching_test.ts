@@ -1,4 +1,5 @@
-// Event matching as the engine sees it (spec §4.2, §4.3, §5.2).
+// Event matching as the engine sees it (see docs/events.md#matching, docs/events.md#evaluation,
+// docs/behaviour.md#environment).
 import assert from "node:assert/strict";
 import { EngineHarness } from "../../tests/fakes/engine_harness.ts";
 

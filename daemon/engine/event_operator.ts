@@ -1,6 +1,6 @@
 /**
- * Matching events against `start on` / `stop on` expressions (spec §4.2,
- * §4.3): one event against one `match` node, the state of a whole tree as
+ * Matching events against `start on` / `stop on` expressions (see docs/events.md#matching,
+ * docs/events.md#evaluation): one event against one `match` node, the state of a whole tree as
  * events arrive over time, and the environment the satisfying events give.
  *
  * Trees are compiled once per `EventExpr` object into flat arrays (a shared,
@@ -94,7 +94,7 @@ function matchLeaf(
 }
 
 /**
- * Whether `event` satisfies one `match` node (spec §4.2).
+ * Whether `event` satisfies one `match` node (see docs/events.md#matching).
  *
  * @param node the match node
  * @param event the emitted event
@@ -222,7 +222,7 @@ export function eventNames(expr: EventExpr): Set<string> {
 
 /** What offering one event to an expression did. */
 export interface OfferResult {
-  /** Some leaf newly took the event (it is now held, spec §4.3). */
+  /** Some leaf newly took the event (it is now held, docs/events.md#evaluation). */
   readonly matched: boolean;
   /** The whole expression is now true. */
   readonly fired: boolean;
@@ -237,7 +237,7 @@ const RESULTS: readonly OfferResult[] = [
 ];
 
 /**
- * The evaluation state of one event expression over time (spec §4.3): each
+ * The evaluation state of one event expression over time (see docs/events.md#evaluation): each
  * leaf keeps the first event that satisfied it until `reset()`.
  *
  * @typeParam E the engine's event type, handed back by `trueEvents()` / `heldEvents()`
@@ -314,7 +314,8 @@ export class EventExprState<E extends EventLike = EventLike> {
 
   /**
    * The events on the true branches, in left-to-right order, each once; events
-   * held by leaves inside a false sub-branch are excluded (spec §4.3, §5.2).
+   * held by leaves inside a false sub-branch are excluded (see docs/events.md#evaluation,
+   * docs/behaviour.md#environment).
    *
    * @returns the events that made the expression true (empty when it is false)
    */
@@ -338,7 +339,7 @@ export class EventExprState<E extends EventLike = EventLike> {
 
   /**
    * Every event referenced by a satisfied leaf, in left-to-right order, each
-   * once: these are blocked from completing until `reset()` (spec §4.3).
+   * once: these are blocked from completing until `reset()` (see docs/events.md#evaluation).
    *
    * @returns the held events
    */
@@ -400,9 +401,9 @@ export interface EventEnvironmentOptions {
 }
 
 /**
- * The environment a set of events gives a start or stop (spec §4.3, §5.2
- * step 3(a)): every event's variables in order (a repeated key keeps its first
- * position and takes the later value), then `eventsVar=name1 name2…`.
+ * The environment a set of events gives a start or stop (see docs/events.md#evaluation,
+ * docs/behaviour.md#environment step 3(a)): every event's variables in order (a repeated key keeps
+ * its first position and takes the later value), then `eventsVar=name1 name2…`.
  *
  * @param events the satisfying events, as from `trueEvents()`
  * @param options which variable lists the event names

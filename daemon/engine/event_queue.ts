@@ -1,8 +1,8 @@
 /**
- * Events and their life cycle (spec §5.4): pending → handling → finished. An event finishes once
- * nothing blocks it; jobs waiting in `starting`/`stopping` on it and `emit` callers are then
- * released. This mirrors Upstart's `event_poll()`: the queue is drained until a pass changes
- * nothing, so events queued while handling others are handled in the same drain.
+ * Events and their life cycle (see docs/events.md#job-events): pending → handling → finished. An
+ * event finishes once nothing blocks it; jobs waiting in `starting`/`stopping` on it and `emit`
+ * callers are then released. This mirrors Upstart's `event_poll()`: the queue is drained until a
+ * pass changes nothing, so events queued while handling others are handled in the same drain.
  *
  * @module
  */
@@ -40,8 +40,8 @@ export interface QueuedEvent extends EventLike {
 }
 
 /**
- * The `NAME/failed` event that follows a failed event (spec §5.4), with a copy of its
- * environment; none for an event that did not fail or whose name already ends in `/failed`.
+ * The `NAME/failed` event that follows a failed event (see docs/events.md#job-events), with a copy
+ * of its environment; none for an event that did not fail or whose name already ends in `/failed`.
  *
  * @param event a finished event
  * @returns the follow-up event's name and environment, or null

@@ -1,4 +1,5 @@
-// Process endings (spec §5.5), job kinds (§5.6), the respawn limit (§5.7), expect (§5.8).
+// Process endings (see docs/behaviour.md#exits), job kinds (see docs/behaviour.md#job-kinds), the
+// respawn limit (see docs/behaviour.md#respawn), expect (see docs/behaviour.md#expect).
 import assert from "node:assert/strict";
 import { EngineHarness } from "../../tests/fakes/engine_harness.ts";
 

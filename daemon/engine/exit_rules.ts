@@ -1,6 +1,7 @@
 /**
- * Pure rules for process endings (spec §5.5, §5.7): `normal exit` matching, the daemon log line,
- * and the respawn rate limit with daybreak's optional back-off (spec §11.8).
+ * Pure rules for process endings (see docs/behaviour.md#exits, docs/behaviour.md#respawn): `normal
+ * exit` matching, the daemon log line, and the respawn rate limit with daybreak's optional back-off
+ * (see docs/behaviour.md#fix-respawn).
  *
  * @module
  */
@@ -21,7 +22,8 @@ export function exitInteger(status: ExitStatus): number {
 
 /**
  * Whether an exit is listed in `normal exit`. Statuses above 255 that are multiples of 256 alias
- * signals (`normal exit 256` = HUP); other large numbers never match (spec §3.4).
+ * signals (`normal exit 256` = HUP); other large numbers never match (see
+ * docs/job-files.md#behaviour-stanzas).
  *
  * @param cls the job class
  * @param status how the process ended
@@ -33,8 +35,9 @@ export function isNormalExit(cls: JobClassSpec, status: ExitStatus): boolean {
 }
 
 /**
- * The daemon log line for a process ending (spec §5.5, §9.2) and its priority: warning unless
- * the status is listed in `normal exit`; a zero exit is an info line.
+ * The daemon log line for a process ending (see docs/behaviour.md#exits,
+ * docs/behaviour.md#daemon-log) and its priority: warning unless the status is listed in `normal
+ * exit`; a zero exit is an info line.
  *
  * @param display the instance's display name
  * @param process which process ended
@@ -61,7 +64,10 @@ export function exitLogLine(
   return { level, message: `${who} killed by ${name} signal` };
 }
 
-/** Back-off settings (spec §11.8): delays grow as `baseMs * 2^n` up to `maxMs`. */
+/**
+ * Back-off settings (see docs/behaviour.md#fix-respawn): delays grow as `baseMs * 2^n` up to
+ * `maxMs`.
+ */
 export interface RespawnBackoff {
   readonly baseMs: number;
   readonly maxMs: number;
@@ -84,10 +90,10 @@ export const EMPTY_WINDOW: RespawnWindow = {
 };
 
 /**
- * Upstart's `job_process_catch_runaway()` (spec §5.7): when both COUNT and INTERVAL are non-zero,
- * exits less than INTERVAL whole seconds after the window started count towards COUNT, and the
- * (COUNT+1)-th gives up. With `backoff`, giving up becomes a delayed respawn whose delay doubles
- * each time; the job counts as healthy again once it ran for INTERVAL seconds.
+ * Upstart's `job_process_catch_runaway()` (see docs/behaviour.md#respawn): when both COUNT and
+ * INTERVAL are non-zero, exits less than INTERVAL whole seconds after the window started count
+ * towards COUNT, and the (COUNT+1)-th gives up. With `backoff`, giving up becomes a delayed respawn
+ * whose delay doubles each time; the job counts as healthy again once it ran for INTERVAL seconds.
  *
  * @param cls the job class (`respawn limit`)
  * @param window the instance's window

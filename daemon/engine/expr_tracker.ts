@@ -1,7 +1,7 @@
 /**
  * A `start on`/`stop on` expression being evaluated over time, plus the event references it
- * holds (spec §4.3): every event a satisfied leaf took is blocked from finishing until the tree
- * is reset. That is the "partial `and` holds the event" quirk.
+ * holds (see docs/events.md#evaluation): every event a satisfied leaf took is blocked from
+ * finishing until the tree is reset. That is the "partial `and` holds the event" quirk.
  *
  * @module
  */
@@ -66,7 +66,7 @@ export class ExprTracker {
     return result.fired;
   }
 
-  /** Events on the true branches, in tree order (spec §4.3). */
+  /** Events on the true branches, in tree order (see docs/events.md#evaluation). */
   trueEvents(): QueuedEvent[] {
     return this.#state.trueEvents();
   }

@@ -1,4 +1,5 @@
-// The opt-in fixes of spec §11 items 6, 7 and 8 (see the top of engine.ts).
+// The opt-in fixes of docs/behaviour.md#fix-restart, docs/behaviour.md#fix-hooks and
+// docs/behaviour.md#fix-respawn (see the top of engine.ts).
 import assert from "node:assert/strict";
 import { EngineHarness, jobs } from "../../tests/fakes/engine_harness.ts";
 import { Engine } from "./engine.ts";

@@ -1,7 +1,8 @@
 /**
  * The environment of the four job events `starting`, `started`, `stopping`, `stopped`
- * (spec §5.4), in Upstart's exact order: `JOB`, `INSTANCE`, then for the stop events `RESULT`,
- * `PROCESS` and `EXIT_STATUS` or `EXIT_SIGNAL`, then the exported variables not already present.
+ * (see docs/events.md#job-events), in Upstart's exact order: `JOB`, `INSTANCE`, then for the stop
+ * events `RESULT`, `PROCESS` and `EXIT_STATUS` or `EXIT_SIGNAL`, then the exported variables not
+ * already present.
  *
  * @module
  */

@@ -48,13 +48,25 @@ import type {
 
 /** Behaviour switches of the machine; see the fix list at the top of `engine.ts`. */
 export interface MachineOptions {
-  /** §11.7: a stop signals running pre-start/post-start hooks (then SIGKILL after kill timeout). */
+  /**
+   * docs/behaviour.md#fix-hooks: a stop signals running pre-start/post-start hooks (then SIGKILL
+   * after kill timeout).
+   */
   readonly stopInterruptsHooks: boolean;
-  /** §11.7: hook processes running longer are signalled, then killed; 0 = no limit. */
+  /**
+   * docs/behaviour.md#fix-hooks: hook processes running longer are signalled, then killed; 0 = no
+   * limit.
+   */
   readonly hookTimeoutMs: number;
-  /** §11.8: back off instead of giving up when respawning too fast; null = give up. */
+  /**
+   * docs/behaviour.md#fix-respawn: back off instead of giving up when respawning too fast; null =
+   * give up.
+   */
   readonly respawnBackoff: RespawnBackoff | null;
-  /** §11.6: `restart` runs the whole stop cycle and loads a changed definition. */
+  /**
+   * docs/behaviour.md#fix-restart: `restart` runs the whole stop cycle and loads a changed
+   * definition.
+   */
   readonly restartFullCycle: boolean;
   /** `UPSTART_SESSION` for every process (user mode), or null. */
   readonly sessionAddress: string | null;
@@ -65,7 +77,7 @@ export interface MachineOptions {
 /** What a step may read besides the instance. */
 export interface StepContext {
   readonly options: MachineOptions;
-  /** Respawning is disabled (the session is ending, spec §8). */
+  /** Respawning is disabled (the session is ending, docs/behaviour.md#user-session). */
   readonly respawnDisabled: boolean;
   /** The newest definition of the instance's class, adopted by a full-cycle restart. */
   readonly latestClass: JobClassSpec;
@@ -105,7 +117,7 @@ export interface MachineOps {
   fail(process: FailedProcess, status: ExitStatus | null): void;
   /** Sends a signal to a process's group, logging it. */
   signal(process: ProcessName, signal: number): void;
-  /** Signals a hook because of a stop (§11.7) and arms its kill timer. */
+  /** Signals a hook because of a stop (see docs/behaviour.md#fix-hooks) and arms its kill timer. */
   interrupt(process: ProcessName): void;
   armTimer(kind: TimerKind, process: ProcessName | null, ms: number): void;
   cancelTimer(kind: TimerKind, process: ProcessName | null): void;
@@ -209,7 +221,7 @@ class Stepper implements MachineOps {
     if (d.goal === goal) return;
     this.log("info", `${this.display} goal changed from ${d.goal} to ${goal}`);
     d.goal = goal;
-    // Goal changes only induce a move from the two resting states (spec §5.3).
+    // Goal changes only induce a move from the two resting states (see docs/behaviour.md#states).
     if (goal === "start" && d.state === "waiting") this.advance();
     else if (goal === "stop" && d.state === "running") this.advance();
     else if (goal === "stop") this.#stopRequested();
@@ -246,7 +258,7 @@ class Stepper implements MachineOps {
       if (!FROM[to].includes(d.state)) {
         throw new InvariantError(`${this.display}: illegal transition ${d.state} → ${to}`);
       }
-      // §11.8 back-off: a respawn waits in post-stop until its timer fires.
+      // docs/behaviour.md#fix-respawn back-off: a respawn waits in post-stop until its timer fires.
       if (to === "starting" && d.state === "post-stop" && this.hasTimer("respawn")) return;
       this.log("info", `${this.display} state changed from ${d.state} to ${to}`);
       const old = d.state;
@@ -311,7 +323,8 @@ class Stepper implements MachineOps {
         break;
       case "started":
         if (old === "pre-stop") {
-          // The stop was cancelled (spec §5.10): no event, the stop request is finished.
+          // The stop was cancelled (see docs/behaviour.md#from-inside-a-job): no event, the stop
+          // request is finished.
           d.stopEnv = null;
           this.finish(false);
           return null;
@@ -355,7 +368,7 @@ class Stepper implements MachineOps {
     this.finish(true);
   }
 
-  /** Goal became stop outside `running`: the §11 fixes act here. */
+  /** Goal became stop outside `running`: the docs/behaviour.md#upstart-fixes fixes act here. */
   #stopRequested(): void {
     const d = this.draft;
     if (this.hasTimer("respawn")) {

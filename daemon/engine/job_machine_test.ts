@@ -1,4 +1,5 @@
-// One test per row of the spec §5.3 transition table, driven through the engine with fakes.
+// One test per row of the docs/behaviour.md#states transition table, driven through the engine with
+// fakes.
 import assert from "node:assert/strict";
 import { EngineHarness } from "../../tests/fakes/engine_harness.ts";
 
@@ -117,7 +118,8 @@ Deno.test("pre-start: spawned after it exits (start); stopping, main never run (
     h.start("pre", [], "w");
     const pid = h.pid("pre", "pre-start");
     h.stop("pre");
-    // The waiting start is answered at once, with the status as it is now (spec §7.2).
+    // The waiting start is answered at once, with the status as it is now (see
+    // docs/tools.md#status-line).
     assert.deepEqual(h.notifications.get("w"), {
       ok: true,
       status: {

@@ -53,7 +53,8 @@ export function onSpawned(m: MachineOps, process: ProcessName, pid: number): voi
 }
 
 /**
- * A spawn failed (spec §5.5): main, pre-start and post-stop failures fail the job.
+ * A spawn failed (see docs/behaviour.md#exits): main, pre-start and post-stop failures fail the
+ * job.
  *
  * @param m the step
  * @param process which process
@@ -95,7 +96,8 @@ export function onSecurityLoaded(m: MachineOps, ok: boolean, message: string): v
 }
 
 /**
- * `expect stop`/`fork`/`daemon` settled (spec §5.8): the instance leaves `spawned`.
+ * `expect stop`/`fork`/`daemon` settled (see docs/behaviour.md#expect): the instance leaves
+ * `spawned`.
  *
  * @param m the step
  * @param newPid for `fork`/`daemon`, the pid to supervise from now on; null for `stop`
@@ -114,7 +116,7 @@ export function onSettled(m: MachineOps, newPid: number | null): void {
 }
 
 /**
- * A process ended: Upstart's `job_process_terminated()` (spec §5.5–§5.7).
+ * A process ended: Upstart's `job_process_terminated()` (see docs/behaviour.md#runtime).
  *
  * @param m the step
  * @param process which process

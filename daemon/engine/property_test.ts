@@ -123,7 +123,7 @@ function settle(h: EngineHarness): void {
 
 const OPTION_SETS: readonly [string, EngineOptions][] = [
   ["Upstart behaviour", {}],
-  ["every §11 fix on", {
+  ["every docs/behaviour.md#upstart-fixes fix on", {
     restartKeepsEnv: true,
     restartFullCycle: true,
     stopInterruptsHooks: true,

@@ -29,7 +29,7 @@ import type {
   WaiterId,
 } from "./types.ts";
 
-/** The id of the logout grace timer (spec §8). */
+/** The id of the logout grace timer (see docs/behaviour.md#user-session). */
 export const SESSION_END_TIMER = "session-end";
 
 /** Process and timer inputs (`Input` without the request kinds). */
@@ -47,7 +47,10 @@ export interface RuntimeParts {
   readonly nextId: number;
   readonly globalEnv: readonly string[];
   readonly respawnDisabled: boolean;
-  /** The jobs that led to each instance, and the loop guard's counts (docs/behaviour.md#event-loops). */
+  /**
+   * The jobs that led to each instance, and the loop guard's counts
+   * (docs/behaviour.md#event-loops).
+   */
   readonly lineage: ReadonlyMap<InstanceId, readonly string[]>;
   readonly loops: LoopGuardState | null;
   /** The engine's idea of the time when the snapshot was taken (monotonic ms). */
@@ -65,9 +68,9 @@ export class Runtime {
   readonly classes: ClassTable;
   readonly instances = new Map<InstanceId, Instance>();
   readonly initEnv: ReadonlyMap<string, string>;
-  /** The global job environment table (spec §5.2). */
+  /** The global job environment table (see docs/behaviour.md#environment). */
   globalEnv: readonly string[];
-  /** Respawning is disabled once the session ends (spec §8). */
+  /** Respawning is disabled once the session ends (see docs/behaviour.md#user-session). */
   respawnDisabled = false;
   /** Self-caused start counting (docs/behaviour.md#event-loops); null when disabled. */
   loops: LoopGuard | null = new LoopGuard();

@@ -1,5 +1,5 @@
 /**
- * Status records for `initctl status`/`list` (spec §7.2).
+ * Status records for `initctl status`/`list` (see docs/tools.md#status-line).
  *
  * @module
  */

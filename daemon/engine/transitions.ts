@@ -1,7 +1,8 @@
 /**
- * The job state machine as data (spec §5.3): Upstart's `job_next_state()` as the `NEXT` table,
- * its entry actions as `ENTRY`, the legal predecessors as `FROM`, and the per-process failure
- * rules of §5.5. `job_machine.ts` interprets these tables; nothing here has behaviour.
+ * The job state machine as data (see docs/behaviour.md#states): Upstart's `job_next_state()` as the
+ * `NEXT` table, its entry actions as `ENTRY`, the legal predecessors as `FROM`, and the per-process
+ * failure rules of docs/behaviour.md#exits. `job_machine.ts` interprets these tables; nothing here
+ * has behaviour.
  *
  * @module
  */
@@ -21,7 +22,8 @@ export type NextEntry = JobState | GuardedNext | null;
 
 /**
  * Next state when the current state's work is done, or when a goal change induces a move from a
- * resting state (spec §5.3 table). The `respawn` column applies with the goal reset to `start`.
+ * resting state (see docs/behaviour.md#states table). The `respawn` column applies with the goal
+ * reset to `start`.
  *
  * daybreak differs from Upstart in one cell: `spawned` × `respawn` is `stopping`. Upstart never
  * sets that goal there and so runs post-start for a main process that already died.
@@ -56,7 +58,10 @@ export type GuardName = "mainAlive" | "restartPending";
 export const GUARDS: Readonly<Record<GuardName, (inst: Instance) => boolean>> = {
   /** The job defines a main process and it is alive (Upstart checks `pid > 0`). */
   mainAlive: (inst) => inst.cls.processes.main !== undefined && (inst.pids.main ?? 0) > 0,
-  /** A `restart` with `restartFullCycle` must not be cancelled by the goal flip (spec §11.6). */
+  /**
+   * A `restart` with `restartFullCycle` must not be cancelled by the goal flip (see
+   * docs/behaviour.md#fix-restart).
+   */
   restartPending: (inst) => inst.restarting,
 };
 
@@ -78,7 +83,7 @@ export const FROM: Readonly<Record<JobState, readonly JobState[]>> = {
   "post-stop": ["killed"],
 };
 
-/** What entering a state does (spec §5.3 "What entering each state does"). */
+/** What entering a state does (see docs/behaviour.md#states "What entering each state does"). */
 export type EntryAction =
   /** Emit a job event; a blocking one holds the instance here until the event finishes. */
   | { readonly kind: "emit"; readonly event: "starting" | "started" | "stopping" | "stopped" }
@@ -102,7 +107,7 @@ export const ENTRY: Readonly<Record<JobState, EntryAction>> = {
   "post-stop": { kind: "run", process: "post-stop" },
 };
 
-/** Job events that hold the emitting instance until they finish (spec §5.4). */
+/** Job events that hold the emitting instance until they finish (see docs/events.md#job-events). */
 export const BLOCKING_EVENTS: ReadonlySet<string> = new Set(["starting", "stopping"]);
 
 /** The state each hook process runs in. */
@@ -114,8 +119,8 @@ export const HOOK_STATE: Readonly<Partial<Record<ProcessName, JobState>>> = {
 };
 
 /**
- * Processes whose non-zero exit or death by signal fails the job (spec §5.5). `main` has its own
- * rules; `security` failures come through `securityLoaded`.
+ * Processes whose non-zero exit or death by signal fails the job (see docs/behaviour.md#exits).
+ * `main` has its own rules; `security` failures come through `securityLoaded`.
  */
 export const EXIT_FAILS_JOB: Readonly<Record<ProcessName, boolean>> = {
   main: false,
@@ -126,7 +131,10 @@ export const EXIT_FAILS_JOB: Readonly<Record<ProcessName, boolean>> = {
   "post-stop": true,
 };
 
-/** Processes whose spawn failure fails the job and sets the goal to stop (spec §5.5). */
+/**
+ * Processes whose spawn failure fails the job and sets the goal to stop (see
+ * docs/behaviour.md#exits).
+ */
 export const SPAWN_FAILURE_FAILS_JOB: Readonly<Record<ProcessName, boolean>> = {
   main: true,
   security: true,
@@ -136,10 +144,10 @@ export const SPAWN_FAILURE_FAILS_JOB: Readonly<Record<ProcessName, boolean>> = {
   "post-stop": true,
 };
 
-/** Hooks a stop may interrupt under `stopInterruptsHooks` (spec §11.7). */
+/** Hooks a stop may interrupt under `stopInterruptsHooks` (see docs/behaviour.md#fix-hooks). */
 export const INTERRUPTIBLE_HOOKS: readonly ProcessName[] = ["pre-start", "post-start"];
 
-/** Hooks `hookTimeout` applies to (spec §11.7). */
+/** Hooks `hookTimeout` applies to (see docs/behaviour.md#fix-hooks). */
 export const TIMED_HOOKS: readonly ProcessName[] = [
   "pre-start",
   "post-start",
@@ -147,13 +155,14 @@ export const TIMED_HOOKS: readonly ProcessName[] = [
   "post-stop",
 ];
 
-/** Order of processes in status output (spec §7.2). */
+/** Order of processes in status output (see docs/tools.md#status-line). */
 export const STATUS_ORDER: readonly ProcessName[] = PROCESS_NAMES;
 
 /**
- * The goal an instance has once it takes a step (spec §5.3). A `respawn` goal lasts one step: the
- * step out of the state the main process died in, after which the instance is starting again.
- * Upstart made this change inside `job_next_state()`; here it is a transition of its own.
+ * The goal an instance has once it takes a step (see docs/behaviour.md#states). A `respawn` goal
+ * lasts one step: the step out of the state the main process died in, after which the instance is
+ * starting again. Upstart made this change inside `job_next_state()`; here it is a transition of
+ * its own.
  */
 export const GOAL_AFTER_STEP: Readonly<Record<Goal, Goal>> = {
   start: "start",

@@ -1,6 +1,6 @@
 /**
  * The engine's data model: goals, states, instances, and the inputs and effects that connect the
- * pure engine to the daemon's process and timer layers (spec §5).
+ * pure engine to the daemon's process and timer layers (see docs/behaviour.md#runtime).
  *
  * Everything here is plain, readonly data. `job_machine.ts` is the only writer of
  * `Instance.state`; `engine.ts` owns the tables of classes, instances and events.
@@ -14,8 +14,9 @@ import type { ExitStatus } from "../ports.ts";
 export type { ExitStatus };
 
 /**
- * What an instance is heading for. `respawn` is internal (spec §5.3): set when the main process
- * died while a post-start or pre-stop process was still running; never shown to users.
+ * What an instance is heading for. `respawn` is internal (see docs/behaviour.md#states): set when
+ * the main process died while a post-start or pre-stop process was still running; never shown to
+ * users.
  */
 export type Goal = "start" | "stop" | "respawn";
 
@@ -23,8 +24,9 @@ export type Goal = "start" | "stop" | "respawn";
 export type ShownGoal = "start" | "stop";
 
 /**
- * The eleven classic Upstart states (spec §5.3). The 1.13 transient `-ing` states
- * (`pre-starting`, `spawning`, …) are collapsed into the state they precede, as the spec allows.
+ * The eleven classic Upstart states (see docs/behaviour.md#states). The 1.13 transient `-ing`
+ * states (`pre-starting`, `spawning`, …) are collapsed into the state they precede, as the spec
+ * allows.
  */
 export type JobState =
   | "waiting"
@@ -60,7 +62,9 @@ export type InstanceId = number;
 /** Identifies a caller waiting for a request to finish (an RPC request id, say). */
 export type WaiterId = string | number;
 
-/** Which request a waiter made; it picks the `JobFailed` message (spec §12.2). */
+/**
+ * Which request a waiter made; it picks the `JobFailed` message (see docs/tools.md#error-messages).
+ */
 export type WaitMethod = "start" | "stop" | "restart";
 
 /**
@@ -82,7 +86,10 @@ export interface InstanceTimer {
   readonly process: ProcessName | null;
 }
 
-/** The respawn rate-limit window (spec §5.7) and the optional back-off (spec §11.8). */
+/**
+ * The respawn rate-limit window (see docs/behaviour.md#respawn) and the optional back-off (see
+ * docs/behaviour.md#fix-respawn).
+ */
 export interface RespawnWindow {
   /** Start of the window, whole monotonic seconds; null before the first respawn. */
   readonly since: number | null;
@@ -98,20 +105,28 @@ export interface RespawnWindow {
 /** Why an instance failed: a process, or `respawn` when the respawn limit was hit. */
 export type FailedProcess = ProcessName | "respawn";
 
-/** One job instance (spec §5.1). Immutable: every change produces a new record. */
+/**
+ * One job instance (see docs/behaviour.md#instances). Immutable: every change produces a new
+ * record.
+ */
 export interface Instance {
   readonly id: InstanceId;
-  /** The definition this instance runs with; kept until it returns to waiting (spec §1.6). */
+  /**
+   * The definition this instance runs with; kept until it returns to waiting (see
+   * docs/configuration.md#reload).
+   */
   readonly cls: JobClassSpec;
   /** Instance name; `""` for single-instance jobs. */
   readonly name: string;
   readonly goal: Goal;
   readonly state: JobState;
-  /** The instance environment (spec §5.2), installed on entering `starting`. */
+  /**
+   * The instance environment (see docs/behaviour.md#environment), installed on entering `starting`.
+   */
   readonly env: readonly string[];
   /** Environment to install at the next `starting`; null keeps `env`. */
   readonly startEnv: readonly string[] | null;
-  /** Extra variables for pre-stop and post-stop (spec §5.2). */
+  /** Extra variables for pre-stop and post-stop (see docs/behaviour.md#environment). */
   readonly stopEnv: readonly string[] | null;
   /**
    * Live processes. A value of 0 means a spawn was requested and its pid is not known yet
@@ -127,7 +142,10 @@ export interface Instance {
   /** The job event this instance waits on (`starting` or `stopping`), if any. */
   readonly blocker: "starting" | "stopping" | null;
   readonly blocking: readonly Blocked[];
-  /** Hook processes signalled because of a stop (spec §11.7 fix): their exit is no failure. */
+  /**
+   * Hook processes signalled because of a stop (see docs/behaviour.md#fix-hooks fix): their exit is
+   * no failure.
+   */
   readonly interrupted: readonly ProcessName[];
   readonly timers: readonly InstanceTimer[];
   readonly respawn: RespawnWindow;
@@ -135,7 +153,7 @@ export interface Instance {
   readonly restarting: boolean;
 }
 
-/** One line of `initctl status` / `list` as data (spec §7.2). */
+/** One line of `initctl status` / `list` as data (see docs/tools.md#status-line). */
 export interface StatusEntry {
   readonly job: string;
   /** `""` for single-instance jobs and for jobs without instances. */
@@ -146,10 +164,13 @@ export interface StatusEntry {
   readonly processes: readonly { readonly process: ProcessName; readonly pid: number }[];
 }
 
-/** Daemon log priorities (spec §9.2). */
+/** Daemon log priorities (see docs/behaviour.md#daemon-log). */
 export type LogLevel = "debug" | "info" | "message" | "warn" | "error";
 
-/** Stable codes of `EngineError` (spec §12.2; the RPC layer maps them to wire codes). */
+/**
+ * Stable codes of `EngineError` (see docs/tools.md#error-messages; the RPC layer maps them to wire
+ * codes).
+ */
 export type EngineErrorCode =
   | "UnknownJob"
   | "UnknownInstance"
@@ -197,7 +218,7 @@ export type Effect =
     readonly type: "kill";
     readonly pid: number;
     readonly signal: number;
-    /** Signal the whole process group of `pid` (spec §5.9). */
+    /** Signal the whole process group of `pid` (see docs/behaviour.md#stopping). */
     readonly group: boolean;
   }
   | { readonly type: "eventEmitted"; readonly name: string; readonly env: readonly string[] }
@@ -220,7 +241,9 @@ export type Input =
     readonly type: "processExited";
     readonly pid: number;
     readonly status: ExitStatus;
-    /** Monotonic ms when it was reaped; drives the respawn limit (spec §5.7). */
+    /**
+     * Monotonic ms when it was reaped; drives the respawn limit (see docs/behaviour.md#respawn).
+     */
     readonly now: number;
   }
   | {
@@ -246,8 +269,8 @@ export type Input =
   }
   | {
     /**
-     * `expect fork`/`daemon`: the process layer settled on the pid to supervise (spec §5.8);
-     * the instance leaves `spawned`.
+     * `expect fork`/`daemon`: the process layer settled on the pid to supervise (see
+     * docs/behaviour.md#expect); the instance leaves `spawned`.
      */
     readonly type: "forkTracked";
     readonly pid: number;

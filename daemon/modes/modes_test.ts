@@ -73,7 +73,8 @@ Deno.test("systemMode as PID 1 routes SIGINT, SIGPWR and SIGWINCH to events; no 
   assert.deepEqual(mode.signals.SIGINT, { kind: "emit", event: "control-alt-delete" });
   assert.deepEqual(mode.signals.SIGPWR, { kind: "emit", event: "power-status-changed" });
   assert.deepEqual(mode.signals.SIGWINCH, { kind: "emit", event: "keyboard-request" });
-  // SIGTERM asks PID 1 for a re-exec (spec §6.1); an exit would panic the kernel.
+  // SIGTERM asks PID 1 for a re-exec (see docs/events.md#init-events); an exit would panic the
+  // kernel.
   assert.deepEqual(mode.signals.SIGTERM, { kind: "reexec" });
   assert.deepEqual(mode.signals.SIGUSR1, { kind: "ignore" });
   assert.deepEqual(mode.signals.SIGHUP, { kind: "reload" });

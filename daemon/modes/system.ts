@@ -1,11 +1,12 @@
 /**
- * The system's init (spec §1.1, §8, §9): jobs from `/etc/init.conf` and `/etc/init`, a clean
- * environment (PATH and TERM), umask 022 and `/` for every job, a socket anyone may query but
- * only root may command. As PID 1 it also routes the kernel's signals to events: SIGINT
- * (Ctrl-Alt-Delete) → `control-alt-delete`, SIGPWR → `power-status-changed`, SIGWINCH
- * (Alt-Up) → `keyboard-request`, SIGHUP reloads, SIGTERM asks for a re-exec and SIGUSR1 is
- * ignored: no signal ends PID 1 (see docs/pid1.md#signals). Run with `--system` instead of
- * as PID 1 (tests, another init above), SIGTERM and SIGINT end the daemon.
+ * The system's init (see docs/configuration.md#sources, docs/behaviour.md#user-session,
+ * docs/behaviour.md#logging): jobs from `/etc/init.conf` and `/etc/init`, a clean environment (PATH
+ * and TERM), umask 022 and `/` for every job, a socket anyone may query but only root may command.
+ * As PID 1 it also routes the kernel's signals to events: SIGINT (Ctrl-Alt-Delete) →
+ * `control-alt-delete`, SIGPWR → `power-status-changed`, SIGWINCH (Alt-Up) → `keyboard-request`,
+ * SIGHUP reloads, SIGTERM asks for a re-exec and SIGUSR1 is ignored: no signal ends PID 1 (see
+ * docs/pid1.md#signals). Run with `--system` instead of as PID 1 (tests, another init above),
+ * SIGTERM and SIGINT end the daemon.
  *
  * @module
  */

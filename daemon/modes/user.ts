@@ -1,7 +1,8 @@
 /**
- * `init --user`: a session's job manager (spec §8). Jobs come from `$XDG_CONFIG_HOME/upstart`
- * and friends, inherit init's environment unless `--no-inherit-env`, and run with init's umask
- * in init's directory; the socket belongs to the user; SIGTERM and SIGINT end the session.
+ * `init --user`: a session's job manager (see docs/behaviour.md#user-session). Jobs come from
+ * `$XDG_CONFIG_HOME/upstart` and friends, inherit init's environment unless `--no-inherit-env`, and
+ * run with init's umask in init's directory; the socket belongs to the user; SIGTERM and SIGINT end
+ * the session.
  *
  * @module
  */

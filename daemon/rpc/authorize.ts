@@ -1,6 +1,6 @@
 /**
- * Who may call what (spec §7.1, §8): anyone may query; only root (system
- * instance), or the session owner and root (user instance), may change
+ * Who may call what (see docs/tools.md#conventions, docs/behaviour.md#user-session): anyone may
+ * query; only root (system instance), or the session owner and root (user instance), may change
  * anything — except that a job's `delegate` stanzas (a daybreak extension)
  * let named users and groups start, stop, restart or reload that job, passing
  * only the variables a rule names for them and never an unsafe one

@@ -102,7 +102,10 @@ export function variableName(entry: string): string {
   return at < 0 ? entry : entry.slice(0, at);
 }
 
-/** Variables whose values everyone may read: Upstart's defaults of every job (spec §5.2). */
+/**
+ * Variables whose values everyone may read: Upstart's defaults of every job (see
+ * docs/behaviour.md#environment).
+ */
 export const PUBLIC_VARIABLES: ReadonlySet<string> = new Set(["PATH", "TERM"]);
 
 /** What stands for a value a caller may not see. */

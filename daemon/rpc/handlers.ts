@@ -67,7 +67,7 @@ export interface HandlerServices {
   reloadConfiguration(): Promise<void>;
   logPriority: LogPriority;
   readonly version: string;
-  /** PID 1 refuses job-environment edits (spec §7.5). */
+  /** PID 1 refuses job-environment edits (see docs/tools.md#environment-commands). */
   readonly pid1: boolean;
   /** The global table as it was at start-up, for `reset-env`. */
   readonly initialGlobalEnv: readonly string[];
@@ -162,7 +162,8 @@ function statusOrThrow(engine: HandlerEngine, job: string, env: string[], opts: 
 /**
  * The status of an instance after a request that succeeded. An instance that is already gone
  * (a `--no-wait` start whose process failed at once) is shown as Upstart's initctl shows an
- * instance that vanished under it: `JOB stop/waiting`, not `Unknown instance` (spec §7.3).
+ * instance that vanished under it: `JOB stop/waiting`, not `Unknown instance` (see
+ * docs/tools.md#job-commands).
  */
 function statusAfter(
   engine: HandlerEngine,

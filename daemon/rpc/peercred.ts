@@ -1,5 +1,6 @@
 /**
- * Peer credentials of accepted unix-socket connections (platform notes §6). Needs `--allow-ffi`.
+ * Peer credentials of accepted unix-socket connections (see docs/platform.md#control-socket). Needs
+ * `--allow-ffi`.
  *
  * Deno exposes neither the fd nor the credentials of a `Deno.Conn`. Right after `accept()`
  * resolves (JS is single-threaded, so nothing else is accepted meanwhile) the new connection is

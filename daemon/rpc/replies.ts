@@ -66,8 +66,8 @@ export function serialise(response: JSONRPCResponse, onError: (message: string) 
 
 /**
  * An Invalid Request answer for what is not a request object, or whose `id` is not a string, a
- * number or null (JSON-RPC 2.0 §4; such an id is never echoed: the answer's id is null), or
- * whose `method` is not a string. `null` when the request is well-formed.
+ * number or null (JSON-RPC 2.0 docs/events.md#expressions; such an id is never echoed: the answer's
+ * id is null), or whose `method` is not a string. `null` when the request is well-formed.
  */
 export function checkRequest(request: unknown): JSONRPCResponse | null {
   if (typeof request !== "object" || request === null || Array.isArray(request)) {

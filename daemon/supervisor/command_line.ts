@@ -1,6 +1,7 @@
 /**
- * How a job process's command becomes an argv (spec §3.2): through `/bin/sh -e` for scripts and
- * for command lines with shell metacharacters, else split on whitespace and run directly.
+ * How a job process's command becomes an argv (see docs/job-files.md#process-stanzas): through
+ * `/bin/sh -e` for scripts and for command lines with shell metacharacters, else split on
+ * whitespace and run directly.
  *
  * Pure: program lookup takes an injected probe so it can be tested without a filesystem.
  *
@@ -24,7 +25,10 @@ export interface CommandLine {
   readonly shell: boolean;
 }
 
-/** true when `command` contains a character the shell must interpret (spec §3.2). */
+/**
+ * true when `command` contains a character the shell must interpret (see
+ * docs/job-files.md#process-stanzas).
+ */
 export function needsShell(command: string): boolean {
   for (const ch of command) {
     if (SHELL_METACHARS.includes(ch)) return true;

@@ -2,20 +2,21 @@
  * The real {@linkcode ProcessSpawner}: job processes over raw file descriptors (see
  * docs/benchmarks.md for why). Each process is started with `posix_spawn` through FFI
  * (`sys/posix_spawn.ts`): `POSIX_SPAWN_SETSID`, so it leads its own session and process group
- * (spec §5.9) with no extra exec; an empty blocked mask and every signal 1–64 at its default
- * disposition, whatever the daemon's own signal state (Deno's spawn leaves glibc's signals 32
- * and 33 ignored). The environment is exactly the job's; stdin is `/dev/null`.
+ * (see docs/behaviour.md#stopping) with no extra exec; an empty blocked mask and every signal 1–64
+ * at its default disposition, whatever the daemon's own signal state (Deno's spawn leaves glibc's
+ * signals 32 and 33 ignored). The environment is exactly the job's; stdin is `/dev/null`.
  *
  * Deno does not know these children: the {@linkcode Reaper} waits for each by pid
  * ({@linkcode Reaper.watch}) and orphans as before.
  *
- * Console handling (spec §3.6, §9.1):
+ * Console handling (see docs/job-files.md#process-setup, docs/behaviour.md#job-logs):
  * - `none`: stdin, stdout, stderr on `/dev/null`.
  * - `log`: stdout and stderr both go to the write end of one pipe; its read end sits in the
  *   daemon's one {@linkcode PollLoop} and is written to its log file (`log_pipe.ts`, `job_logs.ts`).
  *   One descriptor per job, no stream objects; the output keeps the order it was written in.
- *   No pty: the log keeps the program's own line endings (no CRLF, the §11 item 9 improvement),
- *   and programs see a pipe rather than a tty (so they may block-buffer).
+ *   No pty: the log keeps the program's own line endings (no CRLF, the
+ *   docs/behaviour.md#fix-log-files improvement), and programs see a pipe rather than a tty (so
+ *   they may block-buffer).
  * - `output`/`owner`: the daemon's own stdio (`/dev/console` in system mode). `owner` does not
  *   make the console the controlling terminal, so it behaves like `output`.
  *
@@ -278,7 +279,8 @@ export class FdSpawner implements ProcessSpawner {
 
   /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
   spawn(req: SpawnRequest): SpawnedProcess {
-    // Upstart switches the profile before any other setup step (spec §3.6).
+    // Upstart switches the profile before any other setup step (see
+    // docs/job-files.md#process-setup).
     const confinement = switchFailure(req.apparmorSwitch ?? null);
     if (confinement !== null) throw new SpawnError(confinement);
     const line = commandLine(req);

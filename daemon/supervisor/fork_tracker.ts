@@ -1,5 +1,6 @@
 /**
- * `expect stop|fork|daemon` without ptrace (spec §5.8, §11 item 1).
+ * `expect stop|fork|daemon` without ptrace (see docs/behaviour.md#expect,
+ * docs/behaviour.md#fix-expect).
  *
  * The daemon is a child subreaper, so whatever a job's main process leaves behind is re-parented
  * to it. While the main process runs, its descendants are followed through

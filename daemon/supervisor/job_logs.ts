@@ -1,7 +1,7 @@
 /**
- * The `console log` files of one spawner's processes (spec §9.1): opened with the daemon's
- * bounds and `--log-timestamps` stamps (docs/seeing.md#logs), every loss reported to the
- * daemon's log with the job's name, and what ended processes could not write kept in memory,
+ * The `console log` files of one spawner's processes (see docs/behaviour.md#job-logs): opened with
+ * the daemon's bounds and `--log-timestamps` stamps (docs/seeing.md#logs), every loss reported to
+ * the daemon's log with the job's name, and what ended processes could not write kept in memory,
  * within one cap for all, for `initctl notify-disk-writeable`
  * (docs/job-files.md#console-log-when-the-disk-fails).
  *

@@ -1,7 +1,8 @@
 /**
- * `console log` files (spec §9.1): naming, lazy creation with mode 0640, append-only without
- * following symlinks, re-creation after deletion, buffering while the file cannot be opened, and
- * retrying after ENOSPC. Writes are synchronous (as Upstart's were) and never throw.
+ * `console log` files (see docs/behaviour.md#job-logs): naming, lazy creation with mode 0640,
+ * append-only without following symlinks, re-creation after deletion, buffering while the file
+ * cannot be opened, and retrying after ENOSPC. Writes are synchronous (as Upstart's were) and never
+ * throw.
  *
  * Nothing is lost silently (see docs/job-files.md#console-log-when-the-disk-fails): output that
  * cannot be kept is counted and handed to the `onLoss` hook, which the daemon writes to its own
@@ -33,7 +34,9 @@ import {
   writeFd,
 } from "../../sys/libc.ts";
 
-/** `JOB.log` or `JOB-INSTANCE.log`, with every `/` turned into `_` (spec §9.1). */
+/**
+ * `JOB.log` or `JOB-INSTANCE.log`, with every `/` turned into `_` (see docs/behaviour.md#job-logs).
+ */
 export function logFileName(job: string, instance: string): string {
   const base = instance === "" ? job : `${job}-${instance}`;
   return `${base.replaceAll("/", "_")}.log`;

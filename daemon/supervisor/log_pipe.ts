@@ -1,8 +1,8 @@
 /**
- * A `console log` pipe drained by the {@linkcode PollLoop} (spec §9.1): the read end of the one
- * pipe a job's stdout and stderr share, read into one small buffer shared by every job and
- * written to the job's {@linkcode LogFile}. One descriptor per job, no stream objects. Writing
- * both outputs into one pipe keeps them in the order the program wrote them.
+ * A `console log` pipe drained by the {@linkcode PollLoop} (see docs/behaviour.md#job-logs): the
+ * read end of the one pipe a job's stdout and stderr share, read into one small buffer shared by
+ * every job and written to the job's {@linkcode LogFile}. One descriptor per job, no stream
+ * objects. Writing both outputs into one pipe keeps them in the order the program wrote them.
  *
  * @module
  */

@@ -3,8 +3,8 @@
  * by the real {@linkcode FdSpawner}: `/proc/PID/status`, `/proc/PID/limits`,
  * `/proc/PID/oom_score_adj`, `/proc/PID/stat`, namespaces, and the files the job tried to touch.
  *
- * Root here lacks CAP_SYS_RESOURCE (platform notes §8): where the kernel refuses, the test
- * expects the refusal, and the success elsewhere (the QEMU guest has every capability).
+ * Root here lacks CAP_SYS_RESOURCE (see docs/platform.md#security-tools): where the kernel refuses,
+ * the test expects the refusal, and the success elsewhere (the QEMU guest has every capability).
  */
 import assert from "node:assert/strict";
 import { type ExitStatus, SpawnError, type SpawnRequest } from "../ports.ts";

@@ -126,7 +126,7 @@ export class TestDaemon implements AsyncDisposable {
   readonly runtimeDir: string;
   /** `XDG_CACHE_HOME`. */
   readonly cacheDir: string;
-  /** Where `console log` files go (`$XDG_CACHE_HOME/upstart`, spec §8). */
+  /** Where `console log` files go (`$XDG_CACHE_HOME/upstart`, docs/behaviour.md#user-session). */
   readonly logDir: string;
   /** `HOME`, an empty directory jobs may write to. */
   readonly home: string;
@@ -174,7 +174,7 @@ export class TestDaemon implements AsyncDisposable {
     return this.#child.pid;
   }
 
-  /** The session file the daemon announces itself in (spec §8). */
+  /** The session file the daemon announces itself in (see docs/behaviour.md#user-session). */
   get sessionFile(): string {
     return join(this.runtimeDir, "upstart", "sessions", `${this.daemonPid}.session`);
   }

@@ -1,7 +1,7 @@
 /**
  * `apparmor load` and `apparmor switch` through the real daemon on this host, whose kernel has
- * no AppArmor (platform notes §8): a job that asks for it must fail with a message saying so and
- * never run unconfined. Enforcement itself is checked in a QEMU guest
+ * no AppArmor (see docs/platform.md#security-tools): a job that asks for it must fail with a
+ * message saying so and never run unconfined. Enforcement itself is checked in a QEMU guest
  * (`tests/vm/daybreak_apparmor_test.ts`).
  */
 import assert from "node:assert/strict";

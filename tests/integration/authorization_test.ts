@@ -1,6 +1,6 @@
 /**
- * Who may do what (spec §7.1, §8): a client running as another user (uid
- * 65534 through `setpriv`) that can reach the socket may query the daemon
+ * Who may do what (see docs/tools.md#conventions, docs/behaviour.md#user-session): a client running
+ * as another user (uid 65534 through `setpriv`) that can reach the socket may query the daemon
  * but is refused every change with Upstart's `You do not have permission to
  * …` and exit status 1; the session owner (here root) may do everything.
  */

@@ -1,8 +1,8 @@
 /**
- * Configuration commands and reloading against the real daemon (spec §1.4 –
- * §1.6, §7.4): `show-config [-e]`, `check-config`, `reload-configuration`,
- * the directory watch picking up created, modified and deleted files,
- * `.override` files with `manual`, and broken files reported while the
+ * Configuration commands and reloading against the real daemon (see docs/configuration.md#overrides
+ * – docs/configuration.md#reload, docs/tools.md#event-and-config-commands): `show-config [-e]`,
+ * `check-config`, `reload-configuration`, the directory watch picking up created, modified and
+ * deleted files, `.override` files with `manual`, and broken files reported while the
  * other jobs keep running.
  */
 import assert from "node:assert/strict";

@@ -1,7 +1,7 @@
 /**
- * Environment commands against the real daemon (spec §5.2, §7.5):
- * `list-env`, `get-env`, `set-env [-r]`, `unset-env`, `reset-env`, the global
- * table reaching jobs started afterwards, and `initctl` run inside a job
+ * Environment commands against the real daemon (see docs/behaviour.md#environment,
+ * docs/tools.md#environment-commands): `list-env`, `get-env`, `set-env [-r]`, `unset-env`,
+ * `reset-env`, the global table reaching jobs started afterwards, and `initctl` run inside a job
  * acting on that instance's environment unless `-g`.
  */
 import assert from "node:assert/strict";

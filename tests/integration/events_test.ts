@@ -1,8 +1,8 @@
 /**
- * `initctl emit` against the real daemon (spec §5.4, §7.4): waiting until the
- * jobs an event started have finished, `--no-wait`, `Event failed` and the
- * `NAME/failed` event that follows, event variables reaching jobs, and the
- * command's own errors.
+ * `initctl emit` against the real daemon (see docs/events.md#job-events,
+ * docs/tools.md#event-and-config-commands): waiting until the jobs an event started have finished,
+ * `--no-wait`, `Event failed` and the `NAME/failed` event that follows, event variables reaching
+ * jobs, and the command's own errors.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -1,6 +1,6 @@
 /**
- * `expect fork` and `expect daemon` with real forking programs (spec §5.8,
- * §11 item 1): `status` shows the pid of the process that survives the
+ * `expect fork` and `expect daemon` with real forking programs (see docs/behaviour.md#expect,
+ * docs/behaviour.md#fix-expect): `status` shows the pid of the process that survives the
  * forks, and `stop` ends that process.
  */
 import assert from "node:assert/strict";

@@ -1,7 +1,7 @@
 /**
- * Job commands and status lines against the real daemon (spec §7.2, §7.3,
- * §7.6): services, instances, tasks, abstract jobs, `--no-wait`, errors and
- * exit statuses, and the shortcuts' `PROG:` prefixes.
+ * Job commands and status lines against the real daemon (see docs/tools.md#status-line,
+ * docs/tools.md#job-commands, docs/tools.md#shortcuts): services, instances, tasks, abstract jobs,
+ * `--no-wait`, errors and exit statuses, and the shortcuts' `PROG:` prefixes.
  */
 import assert from "node:assert/strict";
 import { kill } from "../../sys/libc.ts";
@@ -15,7 +15,7 @@ function pidOf(line: string): number {
   return Number(m[1]);
 }
 
-Deno.test("start, status, list and stop print §7.2 status lines with the real main pid", async () => {
+Deno.test("start, status, list and stop print docs/tools.md#status-line status lines with the real main pid", async () => {
   await using d = await startTestDaemon({ "foo.conf": "exec sleep 60\n" });
   assert.equal(await d.ok("status", "foo"), "foo stop/waiting\n");
   assert.equal(await d.ok("list"), "foo stop/waiting\n");
@@ -61,7 +61,7 @@ Deno.test("instances are named from the template and addressed by KEY=VALUE", as
   assert.notEqual(pidOf(a), pidOf(b));
   assert.equal(await d.ok("list"), a + b);
   assert.equal(await d.ok("status", "inst", "N=b"), b);
-  // With instances running, the template must expand (spec §7.3).
+  // With instances running, the template must expand (see docs/tools.md#job-commands).
   assert.deepEqual(await d.initctl("status", "inst"), {
     code: 1,
     stdout: "",
@@ -118,7 +118,7 @@ Deno.test("an abstract job runs with no process until stopped", async () => {
   assert.equal(await d.ok("stop", "abstract"), "abstract stop/waiting\n");
 });
 
-Deno.test("status lines list hook processes after the first live process (§7.2)", async (t) => {
+Deno.test("status lines list hook processes after the first live process (see docs/tools.md#status-line)", async (t) => {
   await using d = await startTestDaemon({
     "prestart.conf": "pre-start exec sleep 60\nexec sleep 60\n",
     "poststart.conf": "post-start exec sleep 60\nexec sleep 60\n",
@@ -188,7 +188,7 @@ Deno.test("restart replaces the main process; reload sends HUP to it", async () 
   const second = pidOf(restarted);
   assert.notEqual(second, first);
   assert.equal(isAlive(first), false);
-  // `sleep` dies of SIGHUP, so the job simply stops (spec §5.9).
+  // `sleep` dies of SIGHUP, so the job simply stops (see docs/behaviour.md#stopping).
   assert.equal(await d.ok("reload", "foo"), "");
   await d.waitForStatus("foo", /^foo stop\/waiting\n$/);
   assert.equal(isAlive(second), false);
@@ -279,7 +279,7 @@ Deno.test("a job whose main process exits is shown stopped and leaves nothing be
   assert.deepEqual(d.markedPids(), []);
 });
 
-Deno.test("stop run inside pre-start cancels the start (spec §5.10)", async () => {
+Deno.test("stop run inside pre-start cancels the start (see docs/behaviour.md#from-inside-a-job)", async () => {
   await using d = await startTestDaemon({
     "cancel.conf": 'pre-start script\n  "$DAYBREAK_ROOT/bin/initctl" stop\n  exit 0\nend script\n' +
       "exec sleep 60\n",

@@ -1,10 +1,10 @@
 /**
- * Job output logs against the real daemon (spec §9.1) and `initctl log`:
+ * Job output logs against the real daemon (see docs/behaviour.md#job-logs) and `initctl log`:
  * file names, mode 0640, creation on first output only, appending, and
  * re-creation after deletion.
  *
  * daybreak captures output through pipes, not a pty, so lines keep their own
- * `\n` endings (the spec §11 item 9 improvement).
+ * `\n` endings (the docs/behaviour.md#fix-log-files improvement).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -1,8 +1,8 @@
 /**
  * Issue 14, item 11: `start --no-wait` of an instance whose process fails at once answered
  * `Unknown instance: NAME`. Upstart's initctl shows an instance that vanished before its status
- * was read as `JOB stop/waiting`, exit 0 (spec §7.3: `-n` prints wherever the job happened to
- * be); a waiting start still reports `Job failed to start`.
+ * was read as `JOB stop/waiting`, exit 0 (see docs/tools.md#job-commands: `-n` prints wherever the
+ * job happened to be); a waiting start still reports `Job failed to start`.
  */
 import assert from "node:assert/strict";
 import { startTestDaemon } from "../helpers/test_daemon.ts";

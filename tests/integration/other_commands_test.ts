@@ -1,6 +1,7 @@
 /**
  * `version`, `--version`, `log-priority`, `list-sessions`, `usage`, `help`
- * and the `--json` outputs against the real daemon (spec §7.4, §8).
+ * and the `--json` outputs against the real daemon (see docs/tools.md#event-and-config-commands,
+ * docs/behaviour.md#user-session).
  */
 import assert from "node:assert/strict";
 import { ROOT, startTestDaemon } from "../helpers/test_daemon.ts";
@@ -26,7 +27,8 @@ Deno.test("log-priority prints, sets and validates the daemon's priority", async
   assert.equal(await d.ok("log-priority"), "message\n");
   assert.equal(await d.ok("log-priority", "info"), "");
   assert.equal(await d.ok("log-priority"), "info\n");
-  // Info-level lines now reach the daemon's output (spec §5.3, §9.2).
+  // Info-level lines now reach the daemon's output (see docs/behaviour.md#states,
+  // docs/behaviour.md#daemon-log).
   await d.ok("start", "foo");
   await d.waitForOutput("foo goal changed from stop to start");
   await d.waitForOutput("foo state changed from waiting to starting");

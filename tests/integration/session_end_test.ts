@@ -1,5 +1,5 @@
 /**
- * Ending the session (spec §8): on SIGTERM the daemon emits
+ * Ending the session (see docs/behaviour.md#user-session): on SIGTERM the daemon emits
  * `session-end TYPE=shutdown`, stops every job within the kill timeout,
  * kills what is still alive (hooks, escaped daemons), removes its session
  * file and socket, and exits 0 leaving no process behind.
@@ -39,7 +39,8 @@ Deno.test("SIGTERM runs session-end jobs, stops and kills everything, exits 0", 
   assert.equal(status.code, 0, d.output);
   // One kill timeout (1 s) for the stubborn job and the hook, plus the final sweep.
   assert.ok(ms < 4000, `session end took ${Math.round(ms)} ms`);
-  // Hook processes are not stopped by a goal change: reported, then killed (spec §8, §11.12).
+  // Hook processes are not stopped by a goal change: reported, then killed (see
+  // docs/behaviour.md#user-session, docs/behaviour.md#fix-shutdown).
   assert.match(d.output, /job hook failed to stop/);
   assert.deepEqual(before.filter(isAlive), []);
   assert.deepEqual(d.markedPids(), []);

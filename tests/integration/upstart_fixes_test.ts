@@ -1,6 +1,6 @@
 /**
- * The §11 fixes are off by default (Upstart's behaviour) and turned on by
- * `init` flags; checked through the real daemon.
+ * The docs/behaviour.md#upstart-fixes fixes are off by default (Upstart's behaviour) and turned on
+ * by `init` flags; checked through the real daemon.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

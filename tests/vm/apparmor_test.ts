@@ -1,6 +1,7 @@
-// AppArmor enforcement in a real kernel (the host kernel has no AppArmor, notes §8): a profile is
-// loaded the way Upstart's `apparmor load` does (`/sbin/apparmor_parser -r -W PATH`, spec §3.6)
-// and a process switched into it with aa-exec is confined.
+// AppArmor enforcement in a real kernel (the host kernel has no AppArmor,
+// docs/platform.md#security-tools): a profile is loaded the way Upstart's `apparmor load` does
+// (`/sbin/apparmor_parser -r -W PATH`, docs/job-files.md#process-setup) and a process switched into
+// it with aa-exec is confined.
 import assert from "node:assert/strict";
 import { assertVmPassed, prepareVmHost, runVmScenario } from "./scenario.ts";
 

@@ -1,6 +1,6 @@
 /**
- * Boots a kernel and initramfs under QEMU (TCG: KVM is broken on this machine, notes §9) and
- * reads the guest's verdict from its serial console.
+ * Boots a kernel and initramfs under QEMU (TCG: KVM is broken on this machine,
+ * docs/platform.md#qemu) and reads the guest's verdict from its serial console.
  *
  * @module
  */

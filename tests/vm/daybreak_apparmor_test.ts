@@ -1,9 +1,10 @@
 // `apparmor load` and `apparmor switch` through the daybreak daemon, in a kernel that enforces
-// AppArmor (the host's has none, notes §8): `bin/init --user` runs as root in the guest and jobs
-// are started with `bin/initctl`. A job is confined from its first instruction (a read its
-// profile denies fails with EACCES, `/proc/PID/attr/current` names the profile), also after
-// dropping to another user with no-new-privileges; a profile the parser refuses fails the job
-// with the parser's own message, and switching to a profile that is not loaded fails the spawn.
+// AppArmor (the host's has none, docs/platform.md#security-tools): `bin/init --user` runs as root
+// in the guest and jobs are started with `bin/initctl`. A job is confined from its first
+// instruction (a read its profile denies fails with EACCES, `/proc/PID/attr/current` names the
+// profile), also after dropping to another user with no-new-privileges; a profile the parser
+// refuses fails the job with the parser's own message, and switching to a profile that is not
+// loaded fails the spawn.
 //
 // Every deno start costs about 1.5 s under TCG: one daemon and six initctl calls.
 import assert from "node:assert/strict";

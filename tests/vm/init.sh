@@ -3,8 +3,8 @@
 # and powers off. Its lines on the serial console are read by tests/vm/boot.ts: scenarios print
 # "VM-RESULT: PASS name" / "VM-RESULT: FAIL name: reason"; this script prints the final VM-DONE.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=linux
-# Without these, deno prepends a node shim to PATH for every child (notes §0) and writes its
-# caches into $HOME/.cache.
+# Without these, deno prepends a node shim to PATH for every child (see
+# docs/platform.md#environment) and writes its caches into $HOME/.cache.
 export DENO_DIR=/tmp/deno_dir DENO_DISABLE_NODE_SHIM=1 DENO_NO_UPDATE_CHECK=1 RUST_BACKTRACE=0 NO_COLOR=1
 
 . /vmlib.sh
