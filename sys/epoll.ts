@@ -12,7 +12,7 @@
  * @module
  */
 
-import { LibcError } from "./libc.ts";
+import { bindLibc, LibcError } from "./libc.ts";
 
 const SYMBOLS = {
   epoll_create1: { parameters: ["i32"], result: "i32" },
@@ -27,25 +27,10 @@ const SYMBOLS = {
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
-
-function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
-}
-
-function errno(): number {
-  const p = sym().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
-function check(call: string, rc: number): number {
-  if (rc === -1) throw new LibcError(call, errno());
-  return rc;
-}
+// One binding of libc with these symbols, errno read through it (sys/libc.ts).
+const { sym, errno, check } = bindLibc(SYMBOLS);
 
 export const EPOLLIN = 0x001;
 export const EPOLLOUT = 0x004;

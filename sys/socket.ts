@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LibcError } from "./libc.ts";
+import { bindLibc, LibcError } from "./libc.ts";
 
 const SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -19,25 +19,10 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
-
-function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
-}
-
-function errno(): number {
-  const p = sym().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
-function check(call: string, rc: number): number {
-  if (rc === -1) throw new LibcError(call, errno());
-  return rc;
-}
+// One binding of libc with these symbols, errno read through it (sys/libc.ts).
+const { sym, errno, check } = bindLibc(SYMBOLS);
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
