@@ -28,6 +28,26 @@ export interface ToolOutput {
 }
 
 /**
+ * `cmd` as found on PATH or, failing that, in the sbin directories a minimal PATH leaves out
+ * (`env -i PATH=/usr/bin:/bin`): mkfs.ext2, debugfs and the like live there.
+ */
+function withSbin(cmd: string): string {
+  if (cmd.includes("/")) return cmd;
+  const dirs = [
+    ...(Deno.env.get("PATH") ?? "").split(":"),
+    "/usr/local/sbin",
+    "/usr/sbin",
+    "/sbin",
+  ];
+  for (const dir of dirs.filter((d) => d !== "")) {
+    try {
+      if (Deno.statSync(`${dir}/${cmd}`).isFile) return `${dir}/${cmd}`;
+    } catch { /* not there */ }
+  }
+  return cmd;
+}
+
+/**
  * Runs a host tool to completion and captures its output. A missing program is reported as
  * exit code 127, the way a shell would, so callers handle one failure shape.
  */
@@ -38,7 +58,7 @@ export async function runTool(
 ): Promise<ToolOutput> {
   const decoder = new TextDecoder();
   try {
-    const out = await new Deno.Command(cmd, {
+    const out = await new Deno.Command(withSbin(cmd), {
       args: [...args],
       stdin: "null",
       stdout: "piped",
