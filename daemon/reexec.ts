@@ -20,7 +20,8 @@ import type { EngineSnapshot } from "./engine/snapshot.ts";
 import type { EngineDriver } from "./engine_driver.ts";
 import type { Clock, ProcessSpawner } from "./ports.ts";
 import { stringifyDeep } from "./engine/plain_data.ts";
-import { closeQuietly, execve, memfdWith, ownCommandLine, readWhole } from "../sys/exec.ts";
+import { execve, memfdWith, ownCommandLine, readWhole } from "../sys/exec.ts";
+import { closeQuietly } from "../sys/libc.ts";
 
 /** The variable that names the state's fd in the new image. */
 export const RESTORE_FD_VARIABLE = "DAYBREAK_RESTORE_FD";

@@ -1,6 +1,6 @@
 /**
  * What a re-exec of the daemon needs from libc (docs/reexec.md): execve(2) of its own image with
- * its own command line, descriptors kept across it (close-on-exec cleared), and a memfd to carry
+ * its own command line, and a memfd to carry
  * the state. Opened lazily; needs only `--allow-ffi`.
  *
  * @module
@@ -10,7 +10,6 @@ import { bindLibc, LibcError, readFileBytes } from "./libc.ts";
 
 const SYMBOLS = {
   execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
-  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
   pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
@@ -21,22 +20,6 @@ const { sym, errno, check } = bindLibc(SYMBOLS);
 
 const encoder = new TextEncoder();
 const cstr = (s: string) => encoder.encode(`${s}\0`);
-
-const F_GETFD = 1;
-const F_SETFD = 2;
-const FD_CLOEXEC = 1;
-
-/** Sets or clears `FD_CLOEXEC` on `fd`. @throws {LibcError} */
-export function setCloseOnExec(fd: number, on: boolean): void {
-  const flags = check("fcntl", sym().fcntl(fd, F_GETFD, 0));
-  const next = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
-  if (next !== flags) check("fcntl", sym().fcntl(fd, F_SETFD, next));
-}
-
-/** Whether `fd` is open. */
-export function isOpen(fd: number): boolean {
-  return sym().fcntl(fd, F_GETFD, 0) !== -1;
-}
 
 /**
  * A memfd holding `data`, kept across exec (no close-on-exec), for the next image to read with
@@ -78,11 +61,6 @@ export function readWhole(fd: number): Uint8Array {
     o += p.length;
   }
   return out;
-}
-
-/** `close(fd)`; a closed one is not an error. */
-export function closeQuietly(fd: number): void {
-  sym().close(fd);
 }
 
 /**

@@ -43,7 +43,6 @@ const SYMBOLS = {
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   pidfd_open: { parameters: ["i32", "u32"], result: "i32" },
   readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
-  fstat: { parameters: ["i32", "buffer"], result: "i32" },
   opendir: { parameters: ["buffer"], result: "pointer" },
   readdir: { parameters: ["pointer"], result: "pointer" },
   closedir: { parameters: ["pointer"], result: "i32" },
@@ -419,6 +418,11 @@ export function closeFd(fd: number): void {
   check("close", sym().close(fd));
 }
 
+/** `close(fd)` where a descriptor already closed is not an error. */
+export function closeQuietly(fd: number): void {
+  sym().close(fd);
+}
+
 const F_GETFD = 1;
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
@@ -486,27 +490,6 @@ export function pidfdOpen(pid: number): number {
 export function fchmod(fd: number, mode: number): void {
   check("fchmod", sym().fchmod(fd, mode));
 }
-
-/** `struct stat` on x86_64 Linux: st_ino at byte 8, st_mode at byte 24 (144 bytes in all). */
-const STAT_SIZE = 144;
-const S_IFMT = 0o170000;
-const S_IFSOCK = 0o140000;
-
-/**
- * The inode of `fd` when it is a socket, `null` for any other open fd (`fstat(2)`: one cheap
- * system call, where reading `/proc/self/fd/N` costs a procfs lookup).
- *
- * @throws {LibcError} `EBADF` when `fd` is not open
- */
-export function socketInode(fd: number): number | null {
-  check("fstat", sym().fstat(fd, STAT_BUF));
-  if ((STAT_VIEW.getUint32(24, true) & S_IFMT) !== S_IFSOCK) return null;
-  return STAT_VIEW.getUint32(8, true) + STAT_VIEW.getUint32(12, true) * 2 ** 32;
-}
-
-/** One buffer for every fstat: the daemon is single-threaded, and this runs per open fd. */
-const STAT_BUF = new Uint8Array(STAT_SIZE);
-const STAT_VIEW = new DataView(STAT_BUF.buffer);
 
 /** `readlink(path)`. @throws {LibcError} */
 export function readLink(path: string): string {

@@ -68,6 +68,7 @@ import { capabilityMask, type DaemonPowers, setupFailure } from "../../security/
 import { readAccountFiles } from "../../sys/accounts.ts";
 import {
   closeFd,
+  closeQuietly,
   currentUmask,
   effectiveIds,
   errnoNumber,
@@ -591,10 +592,4 @@ export class FdSpawner implements ProcessSpawner {
     };
     return this.#tools;
   }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeFd(fd);
-  } catch { /* already closed */ }
 }
