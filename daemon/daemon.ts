@@ -342,8 +342,12 @@ export class Daemon {
     await new Promise((resolve) => this.#ports.clock.setTimer(20, () => resolve(undefined)));
     if (this.#stopping !== null) return "shutting down";
     // Output that Deno has read for a log pump reaches the pump through a chain of promise
-    // jobs: let those run before the exec, so that no line read is left behind.
-    for (let i = 0; i < 64; i++) await null;
+    // jobs: let those run before the exec, so that no line read is left behind. A spawn under
+    // way has no pid yet, which the state must hold: wait for those too.
+    do {
+      await this.#driver.spawnsSettled();
+      for (let i = 0; i < 64; i++) await null;
+    } while (this.#driver.spawning > 0);
     this.#log.log("info", "Re-executing");
     const { spawner, clock } = this.#ports;
     try {
@@ -428,6 +432,8 @@ export class Daemon {
   /** SIGKILL to every process group we spawned and every descendant left (no orphans). */
   async #killEverything(): Promise<void> {
     const { host, spawner } = this.#ports;
+    // Spawns under way get their pids first (a spawn ends in milliseconds).
+    await Promise.race([this.#driver.spawnsSettled(), this.#sleep(1000)]);
     for (let round = 0; round < 20; round++) {
       const pids = new Set([...this.#driver.livePids(), ...host.descendants()]);
       if (pids.size === 0) return;

@@ -20,6 +20,7 @@ import {
   type ExitStatus,
   type ProcessSpawner,
   type SecurityPort,
+  type SpawnedProcess,
   SpawnError,
   type SpawnRequest,
   type TimerHandle,
@@ -73,6 +74,9 @@ export class EngineDriver {
   #resume: TimerHandle | null = null;
   #nextWaiter = 1;
   #idleListeners: (() => void)[] = [];
+  /** Spawns under way (see {@linkcode spawnsSettled}). */
+  #spawning = 0;
+  #settledListeners: (() => void)[] = [];
 
   constructor(engine: Engine, ports: DriverPorts, defaults: SpawnDefaults) {
     this.engine = engine;
@@ -102,9 +106,27 @@ export class EngineDriver {
     this.#waiters.delete(id);
   }
 
-  /** Pids of every live job process (for the final kill at shutdown). */
+  /**
+   * Pids of every live job process (for the final kill at shutdown). A spawn still under way
+   * has none yet: see {@linkcode spawnsSettled}.
+   */
   livePids(): number[] {
     return [...this.#live];
+  }
+
+  /** Spawns asked of the spawner whose pid (or failure) has not come back yet. */
+  get spawning(): number {
+    return this.#spawning;
+  }
+
+  /**
+   * Resolves once no spawn is under way (at once when none is): then every process the engine
+   * asked for has its pid, in {@linkcode livePids} and in the engine (a re-exec's snapshot
+   * needs them, docs/reexec.md).
+   */
+  spawnsSettled(): Promise<void> {
+    if (this.#spawning === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#settledListeners.push(resolve));
   }
 
   /** Armed timers and the ms each has left (a re-exec re-arms them, docs/reexec.md). */
@@ -326,27 +348,73 @@ export class EngineDriver {
       },
       apparmorSwitch,
     };
-    let spawned;
-    try {
-      spawned = this.#ports.spawner.spawn(req);
-    } catch (e) {
-      const reason = e instanceof SpawnError ? e.reason : describe(e);
-      this.#queue.push({
-        type: "spawnFailed",
-        instance: effect.instanceId,
-        process: effect.process,
-        reason,
-      });
+    const spawner = this.#ports.spawner;
+    const failed = (e: unknown): Input => ({
+      type: "spawnFailed",
+      instance: effect.instanceId,
+      process: effect.process,
+      reason: e instanceof SpawnError ? e.reason : describe(e),
+    });
+    if (spawner.spawnAsync === undefined) {
+      let spawned;
+      try {
+        spawned = spawner.spawn(req);
+      } catch (e) {
+        this.#queue.push(failed(e));
+        return;
+      }
+      this.#supervise(effect, req, spawned, false);
       return;
     }
+    // The pid arrives later; meanwhile the engine holds the process as pid 0 (being spawned).
+    // Settled at once (a fake spawner), the outcome is queued like a synchronous spawn's.
+    let late = false;
+    this.#spawning++;
+    const settled = () => {
+      if (--this.#spawning > 0) return;
+      const waiting = this.#settledListeners;
+      this.#settledListeners = [];
+      for (const l of waiting) l();
+    };
+    let pending: Promise<SpawnedProcess>;
+    try {
+      pending = spawner.spawnAsync(req);
+    } catch (e) {
+      settled();
+      this.#queue.push(failed(e));
+      return;
+    }
+    pending.then((spawned) => {
+      settled();
+      this.#supervise(effect, req, spawned, late);
+    }, (e) => {
+      settled();
+      if (late) this.feed(failed(e));
+      else this.#queue.push(failed(e));
+    });
+    late = true;
+  }
+
+  /**
+   * Feeds a spawned process's pid to the engine (queued when `late` is false, as part of the
+   * current drain) and its exit, or the pid `expect` settles on, when it comes.
+   */
+  #supervise(
+    effect: Extract<Effect, { type: "spawn" }>,
+    req: SpawnRequest,
+    spawned: SpawnedProcess,
+    late: boolean,
+  ): void {
     const pid = spawned.pid;
     this.#live.add(pid);
-    this.#queue.push({
+    const input: Input = {
       type: "spawned",
       instance: effect.instanceId,
       process: effect.process,
       pid,
-    });
+    };
+    if (late) this.feed(input);
+    else this.#queue.push(input);
     const exited = (p: number, status: ExitStatus) => {
       this.#live.delete(p);
       this.feed({ type: "processExited", pid: p, status, now: this.#ports.clock.now() });

@@ -85,21 +85,29 @@ export class Observed {
  * @returns the wrapping spawner
  */
 export function observingSpawner(inner: ProcessSpawner, observed: Observed): ProcessSpawner {
+  const watch = (req: SpawnRequest, spawned: SpawnedProcess): SpawnedProcess => {
+    const report = (pid: number, status: ExitStatus) =>
+      observed.stats.processExited(req.job, req.instance, req.process, pid, status);
+    if (spawned.tracked === null) {
+      spawned.exited.then((s) => report(spawned.pid, s));
+    } else {
+      spawned.tracked.then(async (t) => {
+        if (t === null) report(spawned.pid, await spawned.exited);
+        else report(t.pid, await t.exited);
+      });
+    }
+    return spawned;
+  };
   return {
-    spawn(req: SpawnRequest): SpawnedProcess {
-      const spawned = inner.spawn(req);
-      const report = (pid: number, status: ExitStatus) =>
-        observed.stats.processExited(req.job, req.instance, req.process, pid, status);
-      if (spawned.tracked === null) {
-        spawned.exited.then((s) => report(spawned.pid, s));
-      } else {
-        spawned.tracked.then(async (t) => {
-          if (t === null) report(spawned.pid, await spawned.exited);
-          else report(t.pid, await t.exited);
-        });
-      }
-      return spawned;
-    },
+    spawn: (req: SpawnRequest): SpawnedProcess => watch(req, inner.spawn(req)),
+    // The same promise goes back (a spawner may settle it at once; a new one would not).
+    ...(inner.spawnAsync === undefined ? {} : {
+      spawnAsync: (req: SpawnRequest): Promise<SpawnedProcess> => {
+        const pending = inner.spawnAsync!(req);
+        pending.then((spawned) => watch(req, spawned), () => {});
+        return pending;
+      },
+    }),
     kill: (pid, signal, opts) => inner.kill(pid, signal, opts),
     // The optional abilities pass straight through (a re-exec adopts, logs flush, ...).
     ...(inner.adopt === undefined ? {} : { adopt: inner.adopt.bind(inner) }),

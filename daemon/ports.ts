@@ -131,6 +131,13 @@ export interface ProcessSpawner {
   /** @throws {SpawnError} when the process could not be started. */
   spawn(req: SpawnRequest): SpawnedProcess;
   /**
+   * Starts a process like {@linkcode spawn}, without holding the caller while it is created:
+   * the pid arrives later (the engine meanwhile records the process as being spawned, pid 0).
+   * Rejects with {@linkcode SpawnError} where `spawn` throws. The engine driver uses it when
+   * present. A spawner may settle it synchronously (a `then` that calls back at once).
+   */
+  spawnAsync?(req: SpawnRequest): Promise<SpawnedProcess>;
+  /**
    * Sends `signal` to `pid`, or to its whole process group when `group` is set (see
    * docs/behaviour.md#stopping). A process that is already gone is not an error.
    */

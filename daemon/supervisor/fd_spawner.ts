@@ -89,7 +89,14 @@ import {
   strerror,
   writeFd,
 } from "../../sys/libc.ts";
-import { type FileAction, posixSpawnp, SIGNAL_MAX, SpawnSysError } from "../../sys/posix_spawn.ts";
+import {
+  type FileAction,
+  posixSpawnp,
+  posixSpawnpAsync,
+  type PosixSpawnRequest,
+  SIGNAL_MAX,
+  SpawnSysError,
+} from "../../sys/posix_spawn.ts";
 import { EPOLLIN } from "../../sys/epoll.ts";
 import { readProcStat, readStatus } from "../../sys/procfs.ts";
 import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
@@ -125,6 +132,8 @@ export interface FdSpawnerOptions {
   readonly log?: (priority: "info" | "warn", message: string) => void;
   /** Least time between two reports of one log's continuing loss. Default 10 s. */
   readonly logLossReportMs?: number;
+  /** {@linkcode FdSpawner.spawnAsync}: calls under way at once. Default {@linkcode DEFAULT_SPAWNS_IN_FLIGHT}. */
+  readonly spawnsInFlight?: number;
 }
 
 export { DEFAULT_UNFLUSHED_BYTES };
@@ -220,14 +229,39 @@ function decodeStatus(s: ExitStatus, monitor: boolean): ExitStatus {
   return monitor && "code" in s ? monitorStatus(s.code) : s;
 }
 
-function envRecord(env: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+/** The job's environment as `execve` gets it: the last entry of each name wins, in its place. */
+function envList(env: readonly string[]): string[] {
+  const out = new Map<string, string>();
   for (const entry of env) {
     const eq = entry.indexOf("=");
-    if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
+    if (eq > 0) out.set(entry.slice(0, eq), entry);
   }
-  return out;
+  return [...out.values()];
 }
+
+/** A spawn prepared on the JS thread (see {@linkcode FdSpawner.spawnAsync}). */
+interface Plan {
+  readonly req: SpawnRequest;
+  readonly call: PosixSpawnRequest;
+  /** The spawned program is bwrap's monitor; the job is its child. */
+  readonly monitor: boolean;
+  /** The `console log` pipe: read end, write end. */
+  readonly fds: [number, number] | null;
+}
+
+/** A spawn waiting for its turn. */
+interface Queued {
+  readonly req: SpawnRequest;
+  readonly resolve: (p: SpawnedProcess) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * `posix_spawn` calls under way on Deno's blocking threads at most. Each holds a thread (the
+ * pool grows to match) until the child has exec'd; on 2 cores a few keep both busy, more only
+ * add threads (bench/spawn_bench.ts).
+ */
+export const DEFAULT_SPAWNS_IN_FLIGHT = 4;
 
 /** Spawns job processes with `posix_spawn` and drains their logs in one poll loop. */
 export class FdSpawner implements ProcessSpawner {
@@ -245,6 +279,9 @@ export class FdSpawner implements ProcessSpawner {
   readonly #seccomp = new SeccompFilters();
   #loop: PollLoop | null;
   #tools: SetupTools | null = null;
+  readonly #spawnsInFlight: number;
+  readonly #queue: Queued[] = [];
+  #inFlight = 0;
 
   constructor(options: FdSpawnerOptions) {
     this.#reaper = options.reaper;
@@ -252,6 +289,7 @@ export class FdSpawner implements ProcessSpawner {
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#loop = options.loop ?? null;
+    this.#spawnsInFlight = Math.max(1, options.spawnsInFlight ?? DEFAULT_SPAWNS_IN_FLIGHT);
     this.#logs = new JobLogs({
       ...(options.logBufferBytes === undefined ? {} : { maxBuffer: options.logBufferBytes }),
       timestamps: options.logTimestamps ?? false,
@@ -280,12 +318,94 @@ export class FdSpawner implements ProcessSpawner {
 
   /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
   spawn(req: SpawnRequest): SpawnedProcess {
+    const plan = this.#plan(req);
+    let child: number;
+    try {
+      child = posixSpawnp(plan.call);
+    } catch (e) {
+      throw this.#notSpawned(plan, e);
+    } finally {
+      if (plan.fds !== null) closeQuietly(plan.fds[1]);
+    }
+    return this.#started(plan, child);
+  }
+
+  /**
+   * Starts one job process without holding the JS thread while the child is created: the
+   * `posix_spawn` call runs on one of Deno's blocking threads, at most
+   * {@linkcode FdSpawnerOptions.spawnsInFlight} at a time, the others queued in order. The
+   * set-up before it (program lookup, wrappers, the log pipe) runs on the JS thread when the
+   * spawn leaves the queue. Rejects with {@linkcode SpawnError}, as {@linkcode spawn} throws.
+   */
+  spawnAsync(req: SpawnRequest): Promise<SpawnedProcess> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ req, resolve, reject });
+      if (this.#queue.length === 1) queueMicrotask(() => this.#dispatch());
+    });
+  }
+
+  /** Spawns queued or under way. */
+  get spawnsPending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  /** Starts queued spawns while fewer than the bound are under way. */
+  #dispatch(): void {
+    if (this.#inFlight === 0 && this.#queue.length === 1) {
+      // A lone spawn (a respawn, a `start`): the synchronous call. On an idle daemon it is as
+      // fast as the worker-thread one and leaves no thread hand-over between the exit and the
+      // new process (bench/spawn_bench.ts measures both).
+      const { req, resolve, reject } = this.#queue.shift()!;
+      try {
+        resolve(this.spawn(req));
+      } catch (e) {
+        reject(e);
+      }
+      return;
+    }
+    while (this.#inFlight < this.#spawnsInFlight && this.#queue.length > 0) {
+      const { req, resolve, reject } = this.#queue.shift()!;
+      let plan: Plan;
+      try {
+        plan = this.#plan(req);
+      } catch (e) {
+        reject(e);
+        continue;
+      }
+      this.#inFlight++;
+      this.#reaper.spawnStarted();
+      posixSpawnpAsync(plan.call).then((child) => {
+        if (plan.fds !== null) closeQuietly(plan.fds[1]);
+        try {
+          resolve(this.#started(plan, child));
+        } catch (e) {
+          reject(e);
+        }
+      }, (e) => {
+        if (plan.fds !== null) closeQuietly(plan.fds[1]);
+        reject(this.#notSpawned(plan, e));
+      }).finally(() => {
+        this.#inFlight--;
+        // The child (if any) is watched by now: exits held for it are not orphans'.
+        this.#reaper.spawnEnded();
+        this.#dispatch();
+      });
+    }
+  }
+
+  /**
+   * Everything before the `posix_spawn` call, on the JS thread: the checks that are spawn
+   * failures in Upstart, the wrapper chain, the file actions and the log pipe (close-on-exec,
+   * created last so that nothing after it can fail).
+   *
+   * @throws {SpawnError} with Upstart's reason text
+   */
+  #plan(req: SpawnRequest): Plan {
     // Upstart switches the profile before any other setup step (see
     // docs/job-files.md#process-setup).
     const confinement = switchFailure(req.apparmorSwitch ?? null);
     if (confinement !== null) throw new SpawnError(confinement);
     const line = commandLine(req);
-    const env = envRecord(req.env);
     const dirs = requiredDirectories(req);
     if (dirs.root !== null) this.#checkDir(dirs.root, "unable to change root directory");
     if (dirs.cwd !== null) this.#checkDir(dirs.cwd, "unable to change working directory");
@@ -347,24 +467,32 @@ export class FdSpawner implements ProcessSpawner {
       actions.push({ open: "/dev/null", fd: 1, flags: O_WRONLY }, { dup2: 1, to: 2 });
     }
     if (wrapped.cwd !== null) actions.push({ chdir: wrapped.cwd });
+    const call: PosixSpawnRequest = {
+      file: wrapped.argv[0]!,
+      argv: wrapped.argv,
+      env: envList(req.env),
+      sigmask: [],
+      sigdefault: ALL_SIGNALS,
+      setsid: true,
+      fileActions: actions,
+    };
+    return { req, call, monitor, fds };
+  }
 
-    let child: number;
-    try {
-      child = posixSpawnp({
-        file: wrapped.argv[0]!,
-        argv: wrapped.argv,
-        env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        sigmask: [],
-        sigdefault: ALL_SIGNALS,
-        setsid: true,
-        fileActions: actions,
-      });
-    } catch (e) {
-      if (fds !== null) closeQuietly(fds[0]);
-      throw new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
-    } finally {
-      if (fds !== null) closeQuietly(fds[1]);
-    }
+  /** The spawn failure for a failed `posix_spawn` call; closes the log pipe's read end. */
+  #notSpawned(plan: Plan, e: unknown): SpawnError {
+    if (plan.fds !== null) closeQuietly(plan.fds[0]);
+    return new SpawnError(`unable to execute: ${reasonText(e)}`, { cause: e });
+  }
+
+  /**
+   * Supervises a spawned child: its exit through the reaper, its log pipe in the poll loop,
+   * `oom score`, `expect` tracking.
+   *
+   * @throws {SpawnError} when `oom score` cannot be set (the process is killed)
+   */
+  #started(plan: Plan, child: number): SpawnedProcess {
+    const { req, monitor, fds } = plan;
     const status = new Promise<ExitStatus>((resolve) =>
       this.#reaper.watch(child, (s) => resolve(decodeStatus(s, monitor)))
     );

@@ -16,6 +16,12 @@
  * by pid, only zombies that are not Deno's: neither registered with {@linkcode Reaper.own} nor
  * holding an open pidfd in this process.
  *
+ * A spawn on a worker thread (`FdSpawner.spawnAsync`) creates the child before the JS thread
+ * learns its pid, and the child may end in between. While such spawns are under way
+ * ({@linkcode Reaper.spawnStarted}), the exit of a child nobody watches is reaped but held back
+ * (bounded) for a later {@linkcode Reaper.watch}; once the last of them has ended, exits still
+ * held are real orphans and are reported as such.
+ *
  * @module
  */
 
@@ -52,6 +58,12 @@ export function releaseChild(pid: number): void {
 /** Exits kept for late askers (a tracked daemon may die before anyone waits for it). */
 const RECENT_LIMIT = 256;
 
+/**
+ * Exits held while spawns are under way: a few per spawn in flight at most, unless real orphans
+ * end meanwhile; beyond this the oldest are reported as orphans at once.
+ */
+const EARLY_LIMIT = 1024;
+
 /** Period of the scan that runs while anyone waits (see {@linkcode Reaper.watch}). */
 const KEEP_ALIVE_MS = 1000;
 
@@ -70,6 +82,10 @@ export class Reaper {
   readonly #listeners = new Set<OrphanExitListener>();
   readonly #waiters = new Map<number, ((s: ExitStatus) => void)[]>();
   readonly #recent = new Map<number, ExitStatus>();
+  /** Exits of unwatched children reaped while spawns were under way, by pid, oldest first. */
+  readonly #early = new Map<number, ExitStatus>();
+  /** Spawns under way whose pid the JS thread does not know yet. */
+  #spawning = 0;
   #started = false;
   #adopts = false;
   readonly #onSignal = () => {
@@ -133,6 +149,13 @@ export class Reaper {
    * child of this process that Deno does not wait for (one spawned through `posix_spawn`).
    */
   watch(pid: number, onExit: (status: ExitStatus) => void): void {
+    const early = this.#early.get(pid);
+    if (early !== undefined) {
+      // It ended before its spawn told us its pid.
+      this.#early.delete(pid);
+      onExit(early);
+      return;
+    }
     const seen = this.#recent.get(pid);
     if (seen !== undefined && readProcStat(pid) === null) {
       // Reaped as an orphan between its spawn and this call (an asynchronous spawn).
@@ -143,6 +166,32 @@ export class Reaper {
     this.#watched.set(pid, onExit);
     this.#listen();
     this.#reapWatched(pid);
+  }
+
+  /**
+   * A spawn whose pid arrives later is under way: from now until the matching
+   * {@linkcode spawnEnded}, exits of children nobody watches are held for {@linkcode watch}.
+   */
+  spawnStarted(): void {
+    this.#spawning++;
+  }
+
+  /**
+   * The spawn announced by {@linkcode spawnStarted} has ended (its pid, if any, is watched by
+   * now). After the last one, exits still held belong to real orphans and are reported.
+   */
+  spawnEnded(): void {
+    if (this.#spawning === 0) return;
+    if (--this.#spawning > 0) return;
+    for (const [pid, status] of [...this.#early]) {
+      this.#early.delete(pid);
+      this.#reported(pid, status);
+    }
+  }
+
+  /** Exits held for a spawn under way (see {@linkcode spawnStarted}). */
+  get held(): number {
+    return this.#early.size;
   }
 
   /** Stops watching `pid` (it is then reaped as an orphan). */
@@ -214,6 +263,12 @@ export class Reaper {
    * Only meaningful for a pid that is (or was) a child of this process and not Deno's.
    */
   waitOrphan(pid: number): Promise<ExitStatus> {
+    const early = this.#early.get(pid);
+    if (early !== undefined) {
+      // Held for a spawn under way, but asked for as an orphan: it is one.
+      this.#early.delete(pid);
+      this.#reported(pid, early);
+    }
     const seen = this.#recent.get(pid);
     if (seen !== undefined) {
       const now = readProcStat(pid);
@@ -283,6 +338,22 @@ export class Reaper {
       if (e instanceof LibcError && e.code === "ECHILD") return false; // someone else collected it
       throw e;
     }
+    if (this.#spawning > 0) {
+      // Perhaps a child whose spawn has not told us its pid yet: hold its exit for watch().
+      this.#early.set(pid, status);
+      if (this.#early.size > EARLY_LIMIT) {
+        const [oldest, st] = this.#early.entries().next().value!;
+        this.#early.delete(oldest);
+        this.#reported(oldest, st);
+      }
+      return true;
+    }
+    this.#reported(pid, status);
+    return true;
+  }
+
+  /** Records orphan `pid`'s exit and tells whoever waits for it. */
+  #reported(pid: number, status: ExitStatus): void {
     this.#recent.set(pid, status);
     if (this.#recent.size > RECENT_LIMIT) {
       const oldest = this.#recent.keys().next().value;
@@ -299,6 +370,5 @@ export class Reaper {
         // a listener's failure must not stop reaping
       }
     }
-    return true;
   }
 }

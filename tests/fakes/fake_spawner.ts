@@ -50,6 +50,11 @@ export interface FakeSpawnerOptions {
   readonly autoExit?: (p: FakeProcess) => ExitStatus | null;
   /** What an adopted process is taken to be (job, command, …); defaults to job `adopted`. */
   readonly adoptRequest?: SpawnRequest;
+  /**
+   * `spawnAsync` keeps each spawn under way (no pid yet) until {@linkcode FakeSpawner.releaseSpawns};
+   * by default it settles at once, like `spawn`. @default false
+   */
+  readonly holdSpawns?: boolean;
 }
 
 /** Signals whose default action does not end a process. */
@@ -60,20 +65,34 @@ const HARMLESS = new Set([17, 18, 23, 28]);
  * promises. `then` is all the driver uses.
  */
 class SyncSettled<T> {
-  #value: { v: T } | null = null;
-  #listeners: ((v: T) => void)[] = [];
+  #value: { v: T } | { e: unknown } | null = null;
+  #listeners: [(v: T) => void, ((e: unknown) => void) | undefined][] = [];
 
   resolve(v: T): void {
-    if (this.#value !== null) return;
-    this.#value = { v };
-    const listeners = this.#listeners;
-    this.#listeners = [];
-    for (const l of listeners) l(v);
+    this.#settle({ v });
   }
 
-  then(onFulfilled: (v: T) => void): void {
-    if (this.#value !== null) onFulfilled(this.#value.v);
-    else this.#listeners.push(onFulfilled);
+  reject(e: unknown): void {
+    this.#settle({ e });
+  }
+
+  #settle(value: { v: T } | { e: unknown }): void {
+    if (this.#value !== null) return;
+    this.#value = value;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const [ok, fail] of listeners) this.#call(ok, fail);
+  }
+
+  #call(onFulfilled: (v: T) => void, onRejected?: (e: unknown) => void): void {
+    const value = this.#value!;
+    if ("v" in value) onFulfilled(value.v);
+    else onRejected?.(value.e);
+  }
+
+  then(onFulfilled: (v: T) => void, onRejected?: (e: unknown) => void): void {
+    if (this.#value !== null) this.#call(onFulfilled, onRejected);
+    else this.#listeners.push([onFulfilled, onRejected]);
   }
 
   asPromise(): Promise<T> {
@@ -103,6 +122,7 @@ export class FakeSpawner implements ProcessSpawner {
   readonly #options: FakeSpawnerOptions;
   readonly #failures = new Map<string, string>();
   readonly #alive = new Map<number, { p: FakeProcess; exited: SyncSettled<ExitStatus> }>();
+  readonly #held: { req: SpawnRequest; complete: () => void }[] = [];
   #nextPid: number;
 
   /** @param options how processes behave */
@@ -146,6 +166,39 @@ export class FakeSpawner implements ProcessSpawner {
     const status = this.#options.autoExit?.(p) ?? null;
     if (status !== null) this.#end(p.pid, status);
     return { pid: p.pid, exited: exited.asPromise(), tracked: null };
+  }
+
+  /**
+   * Starts a fake process whose pid arrives later: at once (synchronously) by default, or when
+   * {@linkcode releaseSpawns} says so with `holdSpawns`. A `failSpawns` failure (checked when
+   * the spawn completes) rejects it.
+   */
+  spawnAsync(req: SpawnRequest): Promise<SpawnedProcess> {
+    const settled = new SyncSettled<SpawnedProcess>();
+    const complete = () => {
+      try {
+        settled.resolve(this.spawn(req));
+      } catch (e) {
+        settled.reject(e);
+      }
+    };
+    if (this.#options.holdSpawns === true) this.#held.push({ req, complete });
+    else complete();
+    return settled.asPromise();
+  }
+
+  /** Requests of the spawns held under way (`holdSpawns`), oldest first. */
+  get held(): SpawnRequest[] {
+    return this.#held.map((h) => h.req);
+  }
+
+  /**
+   * Completes the oldest `count` held spawns (all by default): each gets its pid, or fails.
+   *
+   * @param count how many
+   */
+  releaseSpawns(count = Infinity): void {
+    for (let i = 0; i < count && this.#held.length > 0; i++) this.#held.shift()!.complete();
   }
 
   /** Pids handed to {@linkcode adopt}, with what came with them. */
