@@ -105,6 +105,20 @@ export function childrenOf(pid: number, tid = pid): number[] {
   return out;
 }
 
+/**
+ * The children of `pid` listed by all its threads: a child started from a thread other than
+ * the main one (daybreak's spawns on worker threads) is listed by that thread alone.
+ */
+export function childrenOfAll(pid: number): number[] {
+  let tids: string[];
+  try {
+    tids = listDir(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return tids.length === 1 ? childrenOf(pid) : tids.flatMap((tid) => childrenOf(pid, Number(tid)));
+}
+
 /** The parent pid of `pid`, or `null` when it is gone. */
 export function parentOf(pid: number): number | null {
   const text = readText(`/proc/${pid}/stat`);
@@ -149,7 +163,7 @@ export class ServiceFinder {
         services.add(pid);
         continue;
       }
-      for (const k of childrenOf(pid)) {
+      for (const k of childrenOfAll(pid)) {
         queue.push(k);
         parent.set(k, pid);
       }
@@ -165,16 +179,13 @@ export class ServiceFinder {
   }
 
   /**
-   * The services among the children of `parent` alone: one read, for
+   * The services among the children of `parent` alone (one read per thread), for
    * watching a single supervisor; `null` when `parent` is gone. Updates nothing.
    */
   servicesUnder(parent: number): Set<number> | null {
-    const text = readText(`/proc/${parent}/task/${parent}/children`);
-    if (text === null) return null;
+    if (readText(`/proc/${parent}/stat`) === null) return null;
     const out = new Set<number>();
-    for (const w of text.split(" ")) {
-      if (w === "") continue;
-      const pid = Number(w);
+    for (const pid of childrenOfAll(parent)) {
       if (this.#services.has(pid) || this.#isService(pid)) out.add(pid);
     }
     return out;

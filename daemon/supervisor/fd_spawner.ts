@@ -9,6 +9,16 @@
  * Deno does not know these children: the {@linkcode Reaper} waits for each by pid
  * ({@linkcode Reaper.watch}) and orphans as before.
  *
+ * {@linkcode FdSpawner.spawnAsync} (what the engine driver uses) makes the `posix_spawn` call on
+ * one of Deno's blocking threads, so a burst of spawns (the start-up's hundreds) overlaps with
+ * the daemon's own work and with each other, a few at a time; glibc's posix_spawn holds the
+ * calling thread until the child has exec'd, which is most of a spawn's cost. The pid comes
+ * back later; the reaper holds exits of children it cannot name yet meanwhile. A lone spawn
+ * (a respawn, a `start`) and a sandboxed one stay on the JS thread. One consequence of a
+ * thread that is not the JS thread being the parent: a job program that asks for a
+ * parent-death signal itself (`prctl(PR_SET_PDEATHSIG)`, `setpriv --pdeathsig`) gets it when
+ * that thread ends (idle for 10 s, or at a re-exec), not when the daemon does.
+ *
  * Console handling (see docs/job-files.md#process-setup, docs/behaviour.md#job-logs):
  * - `none`: stdin, stdout, stderr on `/dev/null`.
  * - `log`: stdout and stderr both go to the write end of one pipe; its read end sits in the
@@ -318,7 +328,11 @@ export class FdSpawner implements ProcessSpawner {
 
   /** Starts one job process. @throws {SpawnError} with Upstart's reason text. */
   spawn(req: SpawnRequest): SpawnedProcess {
-    const plan = this.#plan(req);
+    return this.#spawnNow(this.#plan(req));
+  }
+
+  /** `posix_spawn` on the JS thread, then supervision. @throws {SpawnError} */
+  #spawnNow(plan: Plan): SpawnedProcess {
     let child: number;
     try {
       child = posixSpawnp(plan.call);
@@ -370,6 +384,17 @@ export class FdSpawner implements ProcessSpawner {
         plan = this.#plan(req);
       } catch (e) {
         reject(e);
+        continue;
+      }
+      if (plan.monitor) {
+        // bwrap's `--die-with-parent` gives the monitor a parent-death signal, sent when the
+        // *thread* that spawned it ends, and Deno's blocking threads end after 10 s idle (or
+        // at a re-exec): the JS thread lives as long as the daemon.
+        try {
+          resolve(this.#spawnNow(plan));
+        } catch (e) {
+          reject(e);
+        }
         continue;
       }
       this.#inFlight++;
