@@ -29,6 +29,8 @@ export interface HarnessOptions {
   readonly dieOnSignal?: boolean;
   /** Ends processes right after they are spawned (by returning a status). */
   readonly autoExit?: (p: FakeProcess) => ExitStatus | null;
+  /** Spawns stay under way (no pid) until `spawner.releaseSpawns()`. @default false */
+  readonly holdSpawns?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export class EngineHarness {
     this.spawner = new FakeSpawner({
       dieOnSignal: options.dieOnSignal ?? true,
       ...(options.autoExit === undefined ? {} : { autoExit: options.autoExit }),
+      ...(options.holdSpawns === undefined ? {} : { holdSpawns: options.holdSpawns }),
     });
     this.driver = new EngineDriver(this.engine, {
       spawner: this.spawner,

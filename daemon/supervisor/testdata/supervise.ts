@@ -96,6 +96,28 @@ const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
     };
   },
 
+  async heldOrphan() {
+    // While a spawn is under way, an orphan's exit is held (it might be the new child's); once
+    // no spawn is under way it is reported and reaped like any orphan.
+    const dir = Deno.makeTempDirSync();
+    const orphanExits: [number, ExitStatus][] = [];
+    reaper.onOrphanExit((pid, status) => orphanExits.push([pid, status]));
+    reaper.spawnStarted();
+    const main = spawn({ script: true, command: `sleep 0.1 & echo $! > ${dir}/a\nexit 0\n` });
+    const mainExit = await main.exited;
+    const a = Number(readText(`${dir}/a`));
+    const deadline = performance.now() + 3000;
+    while (reaper.held === 0 && performance.now() < deadline) await sleep(10);
+    const whileHeld = {
+      held: reaper.held,
+      reported: orphanExits.length,
+      zombie: readProcStat(a)?.state ?? "reaped",
+    };
+    reaper.spawnEnded();
+    Deno.removeSync(dir, { recursive: true });
+    return { mainExit, whileHeld, heldAfter: reaper.held, orphanExits, a };
+  },
+
   async fork() {
     return await describe(spawn({ command: "sh -c 'sleep 300 & exit 0'", expect: "fork" }));
   },
