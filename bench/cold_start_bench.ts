@@ -24,6 +24,8 @@ const err = (line: string) => Deno.stderr.writeSync(encoder.encode(`${line}\n`))
 
 interface Round {
   readonly procsMs: number;
+  /** CPU time (user + system) the daemon had used when all N existed. */
+  readonly cpuMs: number;
   readonly phases: Phases | null;
 }
 
@@ -69,6 +71,21 @@ async function phases(root: string, dir: string, n: number): Promise<Phases | nu
   };
 }
 
+/** User + system CPU ms of `pids` (utime and stime of /proc/PID/stat, 100 ticks a second). */
+function cpuOf(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10;
+}
+
 async function oneRound(root: string, n: number, withTimeline: boolean): Promise<Round> {
   const dir = await Deno.makeTempDir({ prefix: "daybreak-cold-" });
   const daybreak = new Daybreak(root);
@@ -78,12 +95,14 @@ async function oneRound(root: string, n: number, withTimeline: boolean): Promise
     const t0 = performance.now();
     await daybreak.start();
     let procsMs = NaN;
+    let cpuMs = NaN;
     const until = t0 + 60_000;
     while (performance.now() < until) {
       const count = finder.services().size;
       reapOrphans();
       if (count >= n) {
         procsMs = performance.now() - t0;
+        cpuMs = cpuOf(await daybreak.managerPids());
         break;
       }
       await delay(2);
@@ -91,7 +110,7 @@ async function oneRound(root: string, n: number, withTimeline: boolean): Promise
     // Let the daemon settle before asking it (its `running` states come right after).
     await delay(300);
     const p = withTimeline ? await phases(root, dir, n) : null;
-    return { procsMs, phases: p };
+    return { procsMs, cpuMs, phases: p };
   } finally {
     await daybreak.teardown().catch(() => {});
     await killAllDescendants();
@@ -129,7 +148,7 @@ if (import.meta.main) {
       results.get(root)!.push(r);
       const p = r.phases;
       err(
-        `${root} round ${i + 1}: ${r.procsMs.toFixed(0)} ms` +
+        `${root} round ${i + 1}: ${r.procsMs.toFixed(0)} ms, daemon CPU ${r.cpuMs} ms` +
           (p === null
             ? ""
             : ` (timeline ${p.origin.toFixed(0)}, first starting ${
@@ -142,6 +161,7 @@ if (import.meta.main) {
     out(
       `${root}: N = ${n}, launch → all processes exist: ${fmt(rs.map((r) => r.procsMs))}`,
     );
+    out(`  daemon CPU (user + system) by then: ${fmt(rs.map((r) => r.cpuMs))}`);
     if (values.timeline) {
       const ph = rs.map((r) => r.phases).filter((p) => p !== null);
       out(`  timeline begins: ${fmt(ph.map((p) => p.origin))}`);

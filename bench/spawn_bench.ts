@@ -31,6 +31,8 @@ const { values } = parseArgs({
 const n = Number(values.n);
 const rounds = Number(values.rounds);
 
+const results = new Map<string, number[]>();
+const add = (k: string, v: number) => results.set(k, [...(results.get(k) ?? []), v]);
 const reaper = new Reaper();
 reaper.start();
 const logDir = Deno.makeTempDirSync({ prefix: "daybreak-spawn-bench-" });
@@ -50,14 +52,23 @@ async function endAll(spawner: FdSpawner, procs: readonly SpawnedProcess[]): Pro
   await Promise.all(procs.map((p) => p.exited));
 }
 
-/** ms until every pid of a burst is known. */
+/** This process's user + system CPU ms (/proc/self/stat, 100 ticks a second). */
+function cpuMs(): number {
+  const text = Deno.readTextFileSync("/proc/self/stat");
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** ms until every pid of a burst is known, and the CPU ms this process used meanwhile. */
 async function burst(bound: number | "sync"): Promise<number> {
   const spawner = new FdSpawner({ reaper, spawnsInFlight: bound === "sync" ? 1 : bound });
+  const cpu0 = cpuMs();
   const t0 = performance.now();
   const procs = bound === "sync"
     ? Array.from({ length: n }, (_, i) => spawner.spawn(request(i)))
     : await Promise.all(Array.from({ length: n }, (_, i) => spawner.spawnAsync(request(i))));
   const ms = performance.now() - t0;
+  add(`burst ${bound === "sync" ? "sync" : `async ×${bound}`} CPU`, cpuMs() - cpu0);
   await endAll(spawner, procs);
   await spawner.loop.idle();
   return ms;
@@ -84,8 +95,6 @@ async function lone(how: "sync" | "worker"): Promise<number> {
 }
 
 const variants: (number | "sync")[] = ["sync", 1, 2, 4, 8, 16];
-const results = new Map<string, number[]>();
-const add = (k: string, v: number) => results.set(k, [...(results.get(k) ?? []), v]);
 for (let r = 0; r < rounds; r++) {
   add("lone sync", await lone("sync"));
   add("lone worker (2 at once)", await lone("worker"));

@@ -95,9 +95,11 @@ export async function loadConfiguration(
     list.push(f);
     confsByJob.set(f.job, list);
   }
+  // Each job's first file is read ahead, a few at once, while earlier ones are parsed.
+  const ahead = readingAhead(fs, [...confsByJob.values()].map((c) => c[0]!.path));
   for (const [job, confs] of confsByJob) {
     for (const conf of confs) {
-      const spec = await loadJob(fs, conf, files, problems);
+      const spec = await loadJob(ahead, conf, files, problems);
       if (spec !== null) {
         jobs.set(job, spec);
         break;
@@ -142,6 +144,38 @@ export async function loadJob(
     problems.push({ file: override.path, job: conf.job, error: e, message: e.format() });
     return spec;
   }
+}
+
+/**
+ * Files read at once ahead of the parse. Each read is a round trip through one of Deno's worker
+ * threads: 500 small job files loaded in a median 109 ms read one after the other, 81 ms with
+ * 8 ahead (the daemon's first load, 2-core machine; bench/cold_start_bench.ts times start-up).
+ */
+const READ_AHEAD = 8;
+
+/** `fs`, with `paths` read ahead in their order, at most {@linkcode READ_AHEAD} at a time. */
+function readingAhead(fs: ConfFileSystem, paths: readonly string[]): ConfFileSystem {
+  const pending = new Map<string, Promise<string | null>>();
+  let next = 0;
+  const fill = () => {
+    while (pending.size < READ_AHEAD && next < paths.length) {
+      const path = paths[next++]!;
+      const read = fs.readTextFile(path);
+      read.catch(() => {}); // reported when it is asked for
+      pending.set(path, read);
+    }
+  };
+  fill();
+  return {
+    readDir: (path) => fs.readDir(path),
+    readTextFile: (path) => {
+      const read = pending.get(path);
+      if (read === undefined) return fs.readTextFile(path);
+      pending.delete(path);
+      fill();
+      return read;
+    },
+  };
 }
 
 async function readOrReport(

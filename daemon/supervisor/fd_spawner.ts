@@ -268,10 +268,12 @@ interface Queued {
 
 /**
  * `posix_spawn` calls under way on Deno's blocking threads at most. Each holds a thread (the
- * pool grows to match) until the child has exec'd; on 2 cores a few keep both busy, more only
- * add threads (bench/spawn_bench.ts).
+ * pool grows to match) until the child has exec'd. On 2 cores (bench/spawn_bench.ts, 500
+ * `console log` spawns, medians of 5 under load): the JS thread alone 1263 ms; 1 at a time
+ * 1199 ms, 2 643 ms, 4 480 ms, 8 459 ms, 16 461 ms. Beyond 8 only threads are added (the CPU
+ * per spawn still falls a little: completions come back in larger batches).
  */
-export const DEFAULT_SPAWNS_IN_FLIGHT = 4;
+export const DEFAULT_SPAWNS_IN_FLIGHT = 8;
 
 /** Spawns job processes with `posix_spawn` and drains their logs in one poll loop. */
 export class FdSpawner implements ProcessSpawner {
@@ -366,9 +368,12 @@ export class FdSpawner implements ProcessSpawner {
   /** Starts queued spawns while fewer than the bound are under way. */
   #dispatch(): void {
     if (this.#inFlight === 0 && this.#queue.length === 1) {
-      // A lone spawn (a respawn, a `start`): the synchronous call. On an idle daemon it is as
-      // fast as the worker-thread one and leaves no thread hand-over between the exit and the
-      // new process (bench/spawn_bench.ts measures both).
+      // A lone spawn (a respawn, a `start`): the synchronous call, as before spawns went to
+      // worker threads, so the respawn path keeps its latency. One at a time, the worker-thread
+      // call costs twice the CPU: 500 spawns took 490 ms of the daemon's CPU that way against
+      // 230 ms on the JS thread (bench/spawn_bench.ts, bound 1), CPU a respawn storm needs.
+      // Alone, call to pid, the two measured within the noise of a loaded 2-core machine
+      // (medians 3.4–6.1 ms on the JS thread, 2.5–3.4 ms for two on worker threads).
       const { req, resolve, reject } = this.#queue.shift()!;
       try {
         resolve(this.spawn(req));
