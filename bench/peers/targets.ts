@@ -33,18 +33,20 @@ export interface TargetResult {
 
 /** What limits each figure (from profiles of the daemon; see the module doc). */
 const ANALYSIS = {
-  cold: "Each job is now one `posix_spawn` through FFI (daemon/supervisor/fd_spawner.ts): " +
+  cold: "Each job is one `posix_spawn` through FFI (daemon/supervisor/fd_spawner.ts): " +
     "POSIX_SPAWN_SETSID, an empty mask and default dispositions, stdout and stderr on one " +
-    "pipe, no setsid(1) exec, no ChildProcess, no streams. The call is synchronous: glibc's " +
-    "posix_spawn is vfork-like, so the JS thread waits until the child has called setsid() " +
-    "and exec'd. That wait is most of the cost: in isolation 0.8–1.3 ms a spawn without " +
-    "setsid and 1.9–2.9 ms with it on this loaded machine (setsid() creates a scheduler " +
-    "autogroup, kernel.sched_autogroup_enabled = 1 here; the floor's children do not call " +
-    "it). A non-blocking posix_spawn (sys/posix_spawn.ts posixSpawnpAsync, tested) would run " +
-    "that wait on a worker thread, but the ProcessSpawner port hands the pid back " +
-    "synchronously (the engine records it in the same step), so using it needs a port and " +
-    "engine change (a pid that arrives later). Before the first spawn, Deno's start-up, the " +
-    "modules and 500 job files take about 250 ms.",
+    "pipe, no ChildProcess, no streams. glibc's posix_spawn is vfork-like: the calling thread " +
+    "waits until the child has called setsid() and exec'd, and that wait is most of a spawn's " +
+    "cost (setsid() also creates a scheduler autogroup, kernel.sched_autogroup_enabled = 1 " +
+    "here; the floor's children do not call it). A burst of spawns now makes that call on " +
+    "Deno's blocking threads (ProcessSpawner.spawnAsync: 8 in flight, the rest queued; the " +
+    "engine holds a process being spawned as pid 0 until its pid arrives), so the spawns " +
+    "overlap with each other and with the daemon's own work: 500 `console log` spawns take a " +
+    "median 459 ms that way against 1263 ms on the JS thread (bench/spawn_bench.ts, loaded " +
+    "2-core machine). A lone spawn (a respawn, a start) and a sandboxed one stay on the JS " +
+    "thread. Before the first spawn come Deno's start-up and the modules (about 220 ms on a " +
+    "quiet machine), then the 500 job files (read 8 at a time ahead of the parse) and the " +
+    "startup event; bench/cold_start_bench.ts --timeline splits a cold start into these phases.",
   memory: "About 28 MB is any Deno process, mostly the deno binary's own pages (shared with " +
     "the bench's own deno here, so PSS counts part of them), and the daemon's code and heap " +
     "bring it to about 45 MB before any job. Per job there is no ChildProcess, pidfd or " +
