@@ -10,205 +10,242 @@
  * @module
  */
 
-import { z } from "zod";
+// zod's mini API, imported by name: a bundle (dist/, docs/pid1.md#the-artifact) then keeps only
+// the parts used here and the English messages, not every locale and method of the classic API
+// (about 60 kB instead of 700 kB of JavaScript to parse at each start).
+import {
+  _default,
+  array,
+  boolean,
+  config,
+  enum as oneOf,
+  extend,
+  int,
+  lazy,
+  literal,
+  maxLength,
+  minLength,
+  nullable,
+  number,
+  object,
+  optional,
+  record,
+  string,
+  union,
+  unknown,
+  type ZodMiniType,
+} from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { PROCESS_NAMES } from "../parser/types.ts";
 import type { EventExprJson, Method, Params, ParamsIn, Result } from "./methods.ts";
 
 /** The schemas of one method. */
 export interface MethodSchemas<M extends Method> {
-  readonly params: z.ZodType<Params<M>, ParamsIn<M>>;
-  readonly result: z.ZodType<Result<M>>;
+  readonly params: ZodMiniType<Params<M>, ParamsIn<M>>;
+  readonly result: ZodMiniType<Result<M>>;
 }
 
-const envList = z.array(z.string().max(65536)).max(4096);
-const jobName = z.string().min(1).max(4096);
+// The mini API sets no locale: the English messages (`Invalid params: job: Too small: ...`).
+config(en());
 
-const callerInstance = z.object({ job: jobName, instance: z.string().max(4096) });
+const envList = array(string().check(maxLength(65536))).check(maxLength(4096));
+const jobName = string().check(minLength(1), maxLength(4096));
+const instanceName = string().check(maxLength(4096));
 
-const processStatus = z.object({ process: z.enum(PROCESS_NAMES), pid: z.number().int() });
+const callerInstance = object({ job: jobName, instance: instanceName });
 
-const instanceStatus = z.object({
-  job: z.string(),
-  instance: z.string(),
-  goal: z.enum(["start", "stop"]),
-  state: z.string(),
-  processes: z.array(processStatus),
+const processStatus = object({ process: oneOf(PROCESS_NAMES), pid: int() });
+
+const instanceStatus = object({
+  job: string(),
+  instance: string(),
+  goal: oneOf(["start", "stop"]),
+  state: string(),
+  processes: array(processStatus),
 });
 
-const jobRequest = z.object({
+const jobRequest = object({
   job: jobName,
-  env: envList.default([]),
-  instance: z.string().max(4096).optional(),
+  env: _default(envList, []),
+  instance: optional(instanceName),
 });
-const waitingJobRequest = jobRequest.extend({ wait: z.boolean().default(true) });
+const waitingJobRequest = extend(jobRequest, { wait: _default(boolean(), true) });
 
-const matchArg = z.union([
-  z.object({ kind: z.literal("positional"), value: z.string() }),
-  z.object({
-    kind: z.literal("named"),
-    name: z.string(),
-    op: z.enum(["=", "!="]),
-    value: z.string(),
+const matchArg = union([
+  object({ kind: literal("positional"), value: string() }),
+  object({
+    kind: literal("named"),
+    name: string(),
+    op: oneOf(["=", "!="]),
+    value: string(),
   }),
 ]);
-const eventExpr: z.ZodType<EventExprJson> = z.lazy(() =>
-  z.union([
-    z.object({ kind: z.literal("match"), event: z.string(), args: z.array(matchArg) }),
-    z.object({ kind: z.enum(["and", "or"]), left: eventExpr, right: eventExpr }),
+const eventExpr: ZodMiniType<EventExprJson> = lazy(() =>
+  union([
+    object({ kind: literal("match"), event: string(), args: array(matchArg) }),
+    object({ kind: oneOf(["and", "or"]), left: eventExpr, right: eventExpr }),
   ])
 );
 
-const conditionLeaf = z.object({
-  event: z.string(),
-  job: z.string().nullable(),
-  env: z.array(z.string()),
+const conditionLeaf = object({
+  event: string(),
+  job: nullable(string()),
+  env: array(string()),
 });
+
+const empty = () => object({});
+const noParams = () => _default(object({}), {});
+const global = () => _default(boolean(), false);
+const statusResult = object({ status: instanceStatus });
 
 /** Every method: its params schema and its result schema. */
 export const METHODS: { readonly [M in Method]: MethodSchemas<M> } = {
-  "job.start": { params: waitingJobRequest, result: z.object({ status: instanceStatus }) },
-  "job.stop": { params: waitingJobRequest, result: z.object({ status: instanceStatus }) },
-  "job.restart": { params: waitingJobRequest, result: z.object({ status: instanceStatus }) },
-  "job.reload": { params: jobRequest, result: z.object({}) },
-  "job.status": { params: jobRequest, result: z.object({ status: instanceStatus }) },
+  "job.start": { params: waitingJobRequest, result: statusResult },
+  "job.stop": { params: waitingJobRequest, result: statusResult },
+  "job.restart": { params: waitingJobRequest, result: statusResult },
+  "job.reload": { params: jobRequest, result: empty() },
+  "job.status": { params: jobRequest, result: statusResult },
   "job.list": {
-    params: z.object({}).default({}),
-    result: z.object({
-      jobs: z.array(z.object({ job: z.string(), instances: z.array(instanceStatus) })),
+    params: noParams(),
+    result: object({
+      jobs: array(object({ job: string(), instances: array(instanceStatus) })),
     }),
   },
   "job.showConfig": {
-    params: z.object({ job: jobName.optional() }).default({}),
-    result: z.object({
-      jobs: z.array(z.object({
-        name: z.string(),
-        emits: z.array(z.string()),
-        startOn: eventExpr.nullable(),
-        stopOn: eventExpr.nullable(),
-        file: z.string().nullable(),
-        fields: z.record(z.string(), z.unknown()),
-        startOnText: z.string().nullable().optional(),
-        stopOnText: z.string().nullable().optional(),
-        startOnLeaves: z.array(conditionLeaf).optional(),
-        stopOnLeaves: z.array(conditionLeaf).optional(),
-        error: z.string().optional(),
+    params: _default(object({ job: optional(jobName) }), {}),
+    result: object({
+      jobs: array(object({
+        name: string(),
+        emits: array(string()),
+        startOn: nullable(eventExpr),
+        stopOn: nullable(eventExpr),
+        file: nullable(string()),
+        fields: record(string(), unknown()),
+        startOnText: optional(nullable(string())),
+        stopOnText: optional(nullable(string())),
+        startOnLeaves: optional(array(conditionLeaf)),
+        stopOnLeaves: optional(array(conditionLeaf)),
+        error: optional(string()),
       })),
     }),
   },
   "job.checkConfig": {
-    params: z.object({
-      job: jobName.optional(),
-      ignoreEvents: z.array(z.string()).default([]),
-      warn: z.boolean().default(false),
-    }).default({ ignoreEvents: [], warn: false }),
-    result: z.object({
+    params: _default(
+      object({
+        job: optional(jobName),
+        ignoreEvents: _default(array(string()), []),
+        warn: _default(boolean(), false),
+      }),
+      { ignoreEvents: [], warn: false },
+    ),
+    result: object({
       // One entry per job with problems; each problem is one unindented
       // docs/tools.md#event-and-config-commands line such as `start on: unknown event NAME`
       // (initctl adds the two-space indent). `files` lists configuration files that failed to
       // parse; `message` is the parser's text.
-      jobs: z.array(z.object({ job: z.string(), problems: z.array(z.string()) })),
-      files: z.array(
-        z.object({ file: z.string(), job: z.string().nullable(), message: z.string() }),
-      ),
+      jobs: array(object({ job: string(), problems: array(string()) })),
+      files: array(object({ file: string(), job: nullable(string()), message: string() })),
     }),
   },
-  "job.usage": { params: z.object({ job: jobName }), result: z.object({ usage: z.string() }) },
-  "job.logPath": { params: jobRequest, result: z.object({ path: z.string().nullable() }) },
+  "job.usage": { params: object({ job: jobName }), result: object({ usage: string() }) },
+  "job.logPath": { params: jobRequest, result: object({ path: nullable(string()) }) },
   "event.emit": {
-    params: z.object({
-      name: z.string().max(4096),
-      env: envList.default([]),
-      wait: z.boolean().default(true),
+    params: object({
+      name: string().check(maxLength(4096)),
+      env: _default(envList, []),
+      wait: _default(boolean(), true),
     }),
-    result: z.object({}),
+    result: empty(),
   },
-  "conf.reload": { params: z.object({}).default({}), result: z.object({}) },
+  "conf.reload": { params: noParams(), result: empty() },
   "daemon.version": {
-    params: z.object({}).default({}),
-    result: z.object({ upstart: z.string(), daybreak: z.string(), protocol: z.number() }),
+    params: noParams(),
+    result: object({ upstart: string(), daybreak: string(), protocol: number() }),
   },
   "daemon.logPriority": {
-    params: z.object({ priority: z.string().max(32).optional() }).default({}),
-    result: z.object({ priority: z.string() }),
+    params: _default(object({ priority: optional(string().check(maxLength(32))) }), {}),
+    result: object({ priority: string() }),
   },
-  "daemon.notifyDiskWriteable": { params: z.object({}).default({}), result: z.object({}) },
+  "daemon.notifyDiskWriteable": { params: noParams(), result: empty() },
   "daemon.shutdown": {
-    params: z.object({ action: z.enum(["poweroff", "halt", "reboot"]) }),
-    result: z.object({}),
+    params: object({ action: oneOf(["poweroff", "halt", "reboot"]) }),
+    result: empty(),
   },
-  "daemon.reexec": { params: z.object({}).default({}), result: z.object({}) },
+  "daemon.reexec": { params: noParams(), result: empty() },
   "env.list": {
-    params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
-      .default({ global: false }),
-    result: z.object({ env: z.array(z.string()) }),
+    params: _default(object({ caller: optional(callerInstance), global: global() }), {
+      global: false,
+    }),
+    result: object({ env: array(string()) }),
   },
   "env.get": {
-    params: z.object({
-      name: z.string().min(1),
-      caller: callerInstance.optional(),
-      global: z.boolean().default(false),
+    params: object({
+      name: string().check(minLength(1)),
+      caller: optional(callerInstance),
+      global: global(),
     }),
-    result: z.object({ value: z.string() }),
+    result: object({ value: string() }),
   },
   "env.set": {
-    params: z.object({
-      vars: envList.min(1),
-      retain: z.boolean().default(false),
-      caller: callerInstance.optional(),
-      global: z.boolean().default(false),
+    params: object({
+      vars: envList.check(minLength(1)),
+      retain: _default(boolean(), false),
+      caller: optional(callerInstance),
+      global: global(),
     }),
-    result: z.object({}),
+    result: empty(),
   },
   "env.unset": {
-    params: z.object({
-      names: z.array(z.string().min(1)).min(1),
-      caller: callerInstance.optional(),
-      global: z.boolean().default(false),
+    params: object({
+      names: array(string().check(minLength(1))).check(minLength(1)),
+      caller: optional(callerInstance),
+      global: global(),
     }),
-    result: z.object({}),
+    result: empty(),
   },
   "env.reset": {
-    params: z.object({ caller: callerInstance.optional(), global: z.boolean().default(false) })
-      .default({ global: false }),
-    result: z.object({}),
+    params: _default(object({ caller: optional(callerInstance), global: global() }), {
+      global: false,
+    }),
+    result: empty(),
   },
   "daemon.timeline": {
-    params: z.object({}).default({}),
-    result: z.object({
-      origin: z.number(),
-      wallOrigin: z.number(),
-      now: z.number(),
-      dropped: z.number().int(),
-      transitions: z.array(z.object({
-        seq: z.number().int(),
-        t: z.number(),
-        job: z.string(),
-        instance: z.string(),
-        from: z.string(),
-        to: z.string(),
-        goal: z.enum(["start", "stop"]),
-        cause: z.string().nullable(),
+    params: noParams(),
+    result: object({
+      origin: number(),
+      wallOrigin: number(),
+      now: number(),
+      dropped: int(),
+      transitions: array(object({
+        seq: int(),
+        t: number(),
+        job: string(),
+        instance: string(),
+        from: string(),
+        to: string(),
+        goal: oneOf(["start", "stop"]),
+        cause: nullable(string()),
       })),
     }),
   },
   "job.details": {
     params: jobRequest,
-    result: z.object({
+    result: object({
       status: instanceStatus,
-      details: z.object({
-        startedAt: z.number().nullable(),
-        uptimeMs: z.number().nullable(),
-        startDurationMs: z.number().nullable(),
-        respawns: z.number().int(),
-        lastExit: z.object({
-          process: z.enum(PROCESS_NAMES),
-          pid: z.number().int(),
-          code: z.number().int().nullable(),
-          signal: z.number().int().nullable(),
-          at: z.number(),
-        }).nullable(),
-        startEvents: z.array(z.string()),
-        logPath: z.string().nullable(),
+      details: object({
+        startedAt: nullable(number()),
+        uptimeMs: nullable(number()),
+        startDurationMs: nullable(number()),
+        respawns: int(),
+        lastExit: nullable(object({
+          process: oneOf(PROCESS_NAMES),
+          pid: int(),
+          code: nullable(int()),
+          signal: nullable(int()),
+          at: number(),
+        })),
+        startEvents: array(string()),
+        logPath: nullable(string()),
       }),
     }),
   },
