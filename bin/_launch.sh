@@ -4,7 +4,7 @@
 # Nothing is ever downloaded here: run tools/install-deno.sh once to set up.
 DENO_VERSION=2.9.6
 # Shell built-ins only, unless $0 is a symlink or holds "." or "..": each command run here costs
-# a fork and an exec (1 to 3 ms) before Deno even starts (docs/benchmarks.md).
+# a fork and an exec (1 to 3 ms) before Deno even starts (docs/platform.md#start-up-costs).
 self=$0
 case $self in /*) ;; *) self=$PWD/$self ;; esac
 case $self in */.*) self=$(readlink -f -- "$self") ;; esac # "./", ".."

@@ -44,7 +44,7 @@ export function formatStatus(status: InstanceStatus): string {
     ? `${status.job} ${status.goal}/${status.state}`
     : `${status.job} (${status.instance}) ${status.goal}/${status.state}`;
   // Plain loops, and a sort only for more than one process: `initctl list` formats every
-  // instance before V8 has compiled any of this (docs/benchmarks.md).
+  // instance before V8 has compiled any of this (docs/platform.md#start-up-costs).
   const processes = status.processes.length > 1
     ? [...status.processes].sort(byProcessOrder)
     : status.processes;

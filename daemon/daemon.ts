@@ -206,7 +206,7 @@ export class Daemon {
     const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
     // The dispatcher validates with zod, which takes tens of milliseconds to load: it is loaded
     // once the start-up events are out (below), or by the first request, whichever comes first;
-    // that request waits for it (docs/benchmarks.md).
+    // that request waits for it (docs/platform.md#start-up-costs).
     let loading: Promise<RequestDispatcher> | null = null;
     const dispatcher = () =>
       loading ??= import("./rpc/dispatcher.ts").then(({ createDispatcher }) =>

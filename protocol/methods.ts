@@ -5,7 +5,7 @@
  * validated with in `schemas.ts`.
  *
  * This module loads no zod (nor any npm package): the CLI and the daemon's start-up
- * path use it, and zod costs tens of milliseconds to load (docs/benchmarks.md); the
+ * path use it, and zod costs tens of milliseconds to load (docs/platform.md#start-up-costs); the
  * daemon loads `schemas.ts` only for its request dispatcher (`daemon/rpc/dispatcher.ts`).
  *
  * @module

@@ -3,9 +3,9 @@
  * results. The daemon validates every request with them (`daemon/rpc/dispatcher.ts`); each
  * schema is checked against the wire types of `methods.ts` by its type annotation.
  *
- * Loading zod and building these schemas costs tens of milliseconds (docs/benchmarks.md), so
- * nothing on the client's path or the daemon's path to its first job imports this module
- * statically: the daemon imports its dispatcher once it has started.
+ * Loading zod and building these schemas costs tens of milliseconds
+ * (docs/platform.md#start-up-costs), so nothing on the client's path or the daemon's path to its
+ * first job imports this module statically: the daemon imports its dispatcher once it has started.
  *
  * @module
  */

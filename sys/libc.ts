@@ -63,8 +63,8 @@ let errnoLocation: (() => Deno.PointerValue) | null = null;
  * The symbols of a libc binding, each bound on its first use. Deno compiles a call trampoline for
  * every symbol it binds, about half a millisecond each: binding the ~90 symbols of sys/ at once
  * cost the daemon tens of milliseconds before its first job, most of them for calls that start-up
- * never makes (docs/benchmarks.md). `__errno_location` is bound with the first symbol, so that no
- * binding (a dlopen) ever runs between a failed call and the reading of its errno.
+ * never makes (docs/platform.md#start-up-costs). `__errno_location` is bound with the first
+ * symbol, so that no binding (a dlopen) ever runs between a failed call and its errno's reading.
  */
 function lazySymbols<S extends Deno.ForeignLibraryInterface>(
   symbols: S,

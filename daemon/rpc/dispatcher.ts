@@ -3,9 +3,9 @@
  * validated against its zod schema (`protocol/schemas.ts`), the caller is authorised, and the
  * handler is called; protocol errors become answers, anything else an Internal error.
  *
- * zod and json-rpc-2.0 load with this module, which costs tens of milliseconds, so the daemon
- * imports it only once it has started (see `Daemon.start` and docs/benchmarks.md): the control
- * socket listens before, and a request that arrives first waits for it.
+ * zod and json-rpc-2.0 load with this module, which costs tens of milliseconds
+ * (docs/platform.md#start-up-costs), so the daemon imports it only once it has started (see
+ * `Daemon.start`): the control socket listens before, and a request that arrives first waits.
  *
  * @module
  */
