@@ -3,9 +3,15 @@
 # (init, cron and scripts run us with PATH=/usr/bin:/bin and no HOME).
 # Nothing is ever downloaded here: run tools/install-deno.sh once to set up.
 DENO_VERSION=2.9.6
-self=$(readlink -f -- "$0")
-DAYBREAK_ROOT=$(dirname -- "$(dirname -- "$self")")
-PROG=$(basename -- "$0")
+# Shell built-ins only, unless $0 is a symlink or holds "." or "..": each command run here costs
+# a fork and an exec (1 to 3 ms) before Deno even starts (docs/platform.md#start-up-costs).
+self=$0
+case $self in /*) ;; *) self=$PWD/$self ;; esac
+case $self in */.*) self=$(readlink -f -- "$self") ;; esac # "./", ".."
+[ -L "$self" ] && self=$(readlink -f -- "$self")
+DAYBREAK_ROOT=${self%/*}
+DAYBREAK_ROOT=${DAYBREAK_ROOT%/*}
+PROG=${0##*/}
 
 if [ -n "${DAYBREAK_DENO:-}" ] && [ -x "$DAYBREAK_DENO" ]; then
   DENO=$DAYBREAK_DENO

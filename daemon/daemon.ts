@@ -37,7 +37,7 @@ import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
 import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 import { readText } from "../sys/libc.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
-import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
+import { ControlSocketServer, type RequestDispatcher } from "./rpc/server.ts";
 import {
   captureState,
   execWithState,
@@ -204,10 +204,17 @@ export class Daemon {
     };
     const base = createHandlers(services);
     const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
-    const dispatcher = createDispatcher(handlers, {
-      authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
-      onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
-    });
+    // The dispatcher validates with zod, which takes tens of milliseconds to load: it is loaded
+    // once the start-up events are out (below), or by the first request, whichever comes first;
+    // that request waits for it (docs/platform.md#start-up-costs).
+    let loading: Promise<RequestDispatcher> | null = null;
+    const dispatcher = () =>
+      loading ??= import("./rpc/dispatcher.ts").then(({ createDispatcher }) =>
+        createDispatcher(handlers, {
+          authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
+          onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
+        })
+      );
     daemon.#server = await ControlSocketServer.listen({
       path: mode.socket.path,
       dispatcher,
@@ -242,6 +249,7 @@ export class Daemon {
       }
     }
     mode.started(daemon.#control());
+    dispatcher().catch((e) => log.log("error", `Cannot load the request dispatcher: ${String(e)}`));
     return daemon;
   }
 

@@ -50,11 +50,42 @@ const SYMBOLS = {
   strerror: { parameters: ["i32"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
+let lib: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | null = null;
 
 function sym(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
+  return lib ??= lazySymbols(SYMBOLS);
+}
+
+/** `__errno_location`, bound once, before any other symbol (see {@linkcode lazySymbols}). */
+let errnoLocation: (() => Deno.PointerValue) | null = null;
+
+/**
+ * The symbols of a libc binding, each bound on its first use. Deno compiles a call trampoline for
+ * every symbol it binds, about half a millisecond each: binding the ~90 symbols of sys/ at once
+ * cost the daemon tens of milliseconds before its first job, most of them for calls that start-up
+ * never makes (docs/platform.md#start-up-costs). `__errno_location` is bound with the first
+ * symbol, so that no binding (a dlopen) ever runs between a failed call and its errno's reading.
+ */
+function lazySymbols<S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): Deno.DynamicLibrary<S>["symbols"] {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(symbols)) {
+    Object.defineProperty(out, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        errnoLocation ??= Deno.dlopen("libc.so.6", ERRNO_SYMBOL).symbols.__errno_location;
+        const bound = name === "__errno_location"
+          ? errnoLocation
+          : Deno.dlopen("libc.so.6", { [name]: symbols[name] } as Deno.ForeignLibraryInterface)
+            .symbols[name];
+        Object.defineProperty(out, name, { value: bound, enumerable: true });
+        return bound;
+      },
+    });
+  }
+  return out as Deno.DynamicLibrary<S>["symbols"];
 }
 
 /** Linux errno names for the values the daemon reacts to. */
@@ -154,8 +185,8 @@ export interface LibcBinding<S extends Deno.ForeignLibraryInterface> {
 export function bindLibc<const S extends Deno.ForeignLibraryInterface>(
   symbols: S,
 ): LibcBinding<S> {
-  let bound: Deno.DynamicLibrary<S & typeof ERRNO_SYMBOL> | null = null;
-  const sym = () => (bound ??= Deno.dlopen("libc.so.6", { ...symbols, ...ERRNO_SYMBOL })).symbols;
+  let bound: Deno.DynamicLibrary<S & typeof ERRNO_SYMBOL>["symbols"] | null = null;
+  const sym = () => bound ??= lazySymbols({ ...symbols, ...ERRNO_SYMBOL });
   const errno = () => {
     // The intersection with a generic S hides the symbol's own type: name it.
     const own = sym() as Deno.StaticForeignLibraryInterface<typeof ERRNO_SYMBOL>;

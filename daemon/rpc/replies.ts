@@ -7,12 +7,7 @@
  * @module
  */
 
-import {
-  createJSONRPCErrorResponse,
-  isJSONRPCID,
-  type JSONRPCID,
-  type JSONRPCResponse,
-} from "json-rpc-2.0";
+import type { JSONRPCID, JSONRPCResponse } from "json-rpc-2.0";
 import { ERROR_CODES, errorMessage } from "../../protocol/errors.ts";
 import type { ReplyQueue } from "./reply_queue.ts";
 
@@ -52,6 +47,27 @@ export class Output {
   }
 }
 
+/**
+ * An error reply, as json-rpc-2.0's `createJSONRPCErrorResponse` builds it (`data` only when
+ * given). Written here, with {@linkcode isJsonRpcId}, so that the socket loads no npm package
+ * before its first request: the dispatcher (`dispatcher.ts`) loads json-rpc-2.0 later.
+ */
+export function errorResponse(
+  id: JSONRPCID,
+  code: number,
+  message: string,
+  data?: unknown,
+): JSONRPCResponse {
+  const error: { code: number; message: string; data?: unknown } = { code, message };
+  if (data !== undefined && data !== null) error.data = data;
+  return { jsonrpc: "2.0", id, error };
+}
+
+/** Whether `id` may be a request's id: a string, a number or null (JSON-RPC 2.0). */
+function isJsonRpcId(id: unknown): id is JSONRPCID {
+  return typeof id === "string" || typeof id === "number" || id === null;
+}
+
 /** JSON text of a reply; a reply that cannot be serialised becomes an Internal error. */
 export function serialise(response: JSONRPCResponse, onError: (message: string) => void): string {
   try {
@@ -59,7 +75,7 @@ export function serialise(response: JSONRPCResponse, onError: (message: string) 
   } catch (e) {
     onError(`cannot serialise a reply: ${String(e)}`);
     return JSON.stringify(
-      createJSONRPCErrorResponse(response.id, ERROR_CODES.Internal, errorMessage("Internal")),
+      errorResponse(response.id, ERROR_CODES.Internal, errorMessage("Internal")),
     );
   }
 }
@@ -74,7 +90,7 @@ export function checkRequest(request: unknown): JSONRPCResponse | null {
     return invalidRequest(null, "not a request object");
   }
   const r = request as Record<string, unknown>;
-  if ("id" in r && !isJSONRPCID(r.id)) {
+  if ("id" in r && !isJsonRpcId(r.id)) {
     return invalidRequest(null, "id must be a string, a number or null");
   }
   if (typeof r.method !== "string") {
@@ -84,7 +100,7 @@ export function checkRequest(request: unknown): JSONRPCResponse | null {
 }
 
 export function invalidRequest(id: JSONRPCID, detail: string): JSONRPCResponse {
-  return createJSONRPCErrorResponse(
+  return errorResponse(
     id,
     ERROR_CODES.InvalidRequest,
     errorMessage("InvalidRequest", { detail }),

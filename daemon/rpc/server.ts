@@ -14,22 +14,24 @@
  * @module
  */
 
-import {
-  createJSONRPCErrorResponse,
-  JSONRPCErrorException,
-  type JSONRPCResponse,
-  JSONRPCServer,
-} from "json-rpc-2.0";
-import { ERROR_CODES, errorMessage, RpcError } from "../../protocol/errors.ts";
+import type { JSONRPCRequest, JSONRPCResponse } from "json-rpc-2.0";
+import { ERROR_CODES, errorMessage } from "../../protocol/errors.ts";
 import { LineSplitter, LineTooLongError, MAX_REQUEST_BYTES } from "../../protocol/framing.ts";
-import { type Method, METHODS, type Params, type Result } from "../../protocol/methods.ts";
+import type { Method, Params, Result } from "../../protocol/methods.ts";
 import { closeFd, effectiveIds, isListening, unixSocketName } from "../../sys/libc.ts";
 import type { PollLoop } from "../supervisor/poll_loop.ts";
 import { Admission } from "./admission.ts";
 import type { PeerCredentials } from "./peercred.ts";
 import { type RawConn, RawUnixListener } from "./raw_listener.ts";
 import { ReplyQueue } from "./reply_queue.ts";
-import { checkRequest, invalidRequest, Output, REPLY_HIGH_WATER, streamBatch } from "./replies.ts";
+import {
+  checkRequest,
+  errorResponse,
+  invalidRequest,
+  Output,
+  REPLY_HIGH_WATER,
+  streamBatch,
+} from "./replies.ts";
 
 export type { PeerCredentials };
 
@@ -49,59 +51,23 @@ export type RpcHandlers = {
 /** Throws a `PermissionDenied` RpcError when the caller may not call the method. */
 export type Authorizer = (method: Method, params: unknown, ctx: CallContext) => void;
 
-/** Options of {@linkcode createDispatcher}. */
-export interface DispatcherOptions {
-  readonly authorize: Authorizer;
-  /** Called for unexpected handler failures (bugs), which become Internal errors. */
-  readonly onInternalError: (method: string, error: unknown) => void;
-}
-
 /**
- * Builds the JSON-RPC dispatcher: validation, authorisation, handler call.
+ * What answers one well-formed request: `dispatcher.ts`'s {@linkcode createDispatcher} (zod
+ * validation, authorisation, the handler). `null` for a notification.
  */
-export function createDispatcher(
-  handlers: RpcHandlers,
-  options: DispatcherOptions,
-): JSONRPCServer<CallContext> {
-  const server = new JSONRPCServer<CallContext>({
-    // Protocol errors (RpcError and friends) are answers, not failures: only log the rest.
-    errorListener: (message, data) => {
-      if (!isProtocolError(data)) options.onInternalError(message, data);
-    },
-  });
-  server.mapErrorToJSONRPCErrorResponse = (id, error) => {
-    if (isProtocolError(error)) {
-      return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
-    }
-    return createJSONRPCErrorResponse(id, ERROR_CODES.Internal, errorMessage("Internal"));
-  };
-  for (const method of Object.keys(METHODS) as Method[]) {
-    server.addMethod(method, async (raw: unknown, ctx: CallContext) => {
-      const parsed = METHODS[method].params.safeParse(raw ?? {});
-      if (!parsed.success) {
-        const detail = parsed.error.issues.map((i) =>
-          `${i.path.join(".") || "params"}: ${i.message}`
-        )
-          .join("; ");
-        throw RpcError.of("InvalidParams", { detail });
-      }
-      options.authorize(method, parsed.data, ctx);
-      const handler = handlers[method] as (p: unknown, c: CallContext) => unknown;
-      return await handler(parsed.data, ctx);
-    });
-  }
-  return server;
-}
-
-/** An error that is an answer (the table's, or the library's own), not a failure. */
-function isProtocolError(e: unknown): e is RpcError | JSONRPCErrorException {
-  return e instanceof RpcError || e instanceof JSONRPCErrorException;
+export interface RequestDispatcher {
+  receive(request: JSONRPCRequest, ctx: CallContext): PromiseLike<JSONRPCResponse | null>;
 }
 
 /** Options of {@linkcode ControlSocketServer.listen}; limits are described in docs/rpc.md#limits. */
 export interface ControlSocketOptions {
   readonly path: string;
-  readonly dispatcher: JSONRPCServer<CallContext>;
+  /**
+   * Answers the requests: a dispatcher, or how to get one. The daemon passes a loader, so that
+   * zod and the schemas (`dispatcher.ts`) load after its start-up, not before its first job;
+   * the first request that needs it calls it (once), and waits.
+   */
+  readonly dispatcher: RequestDispatcher | (() => Promise<RequestDispatcher>);
   /** Reads the peer of a just-accepted connection (SO_PEERCRED). */
   readonly peerLookup: (conn: RawConn) => PeerCredentials | null;
   /** Makes the socket file get this mode (e.g. by setting the umask around listen). */
@@ -185,6 +151,7 @@ export class ControlSocketServer {
   readonly #admission: Admission;
   #closed = false;
   readonly #accepting: Promise<void>;
+  #dispatcher: Promise<RequestDispatcher> | null = null;
 
   private constructor(
     listener: RawUnixListener,
@@ -344,7 +311,7 @@ export class ControlSocketServer {
           lines = splitter.push(buf.subarray(0, n));
         } catch (e) {
           if (!(e instanceof LineTooLongError)) throw e;
-          await out.send(createJSONRPCErrorResponse(null, ERROR_CODES.InvalidParams, e.message));
+          await out.send(errorResponse(null, ERROR_CODES.InvalidParams, e.message));
           break;
         }
         if (splitter.pending > 0 && (before === 0 || lines.length > 0)) lineStarted = Date.now();
@@ -380,7 +347,7 @@ export class ControlSocketServer {
       request = JSON.parse(line);
     } catch {
       return await out.send(
-        createJSONRPCErrorResponse(null, ERROR_CODES.ParseError, errorMessage("ParseError")),
+        errorResponse(null, ERROR_CODES.ParseError, errorMessage("ParseError")),
       );
     }
     if (!Array.isArray(request)) {
@@ -403,11 +370,17 @@ export class ControlSocketServer {
     const invalid = checkRequest(request);
     if (invalid !== null) return invalid;
     try {
-      // deno-lint-ignore no-explicit-any
-      return await this.#options.dispatcher.receive(request as any, ctx) as JSONRPCResponse | null;
+      const dispatcher = await this.#getDispatcher();
+      return await dispatcher.receive(request as JSONRPCRequest, ctx);
     } catch (e) {
       return invalidRequest(null, String(e));
     }
+  }
+
+  /** The dispatcher, loaded on the first call when the options give a loader. */
+  #getDispatcher(): Promise<RequestDispatcher> {
+    const d = this.#options.dispatcher;
+    return this.#dispatcher ??= typeof d === "function" ? d() : Promise.resolve(d);
   }
 
   /**

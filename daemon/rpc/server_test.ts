@@ -12,10 +12,10 @@ import {
   type CallContext,
   type ControlSocketOptions,
   ControlSocketServer,
-  createDispatcher,
   type RpcHandlers,
   SocketInUseError,
 } from "./server.ts";
+import { createDispatcher } from "./dispatcher.ts";
 
 const PEER = { pid: 4242, uid: 1000, gid: 1000 };
 

@@ -8,7 +8,7 @@
  */
 
 import fc from "fast-check";
-import { METHODS } from "../../protocol/methods.ts";
+import { METHODS } from "../../protocol/schemas.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 
 const [path = "", part = "", countText = "0", seedText = "1"] = Deno.args;
