@@ -33,6 +33,7 @@ import type { DaemonPorts, SignalName } from "./ports.ts";
 import { sessionFileContent } from "../protocol/addresses.ts";
 import { ownerAuthorizer } from "./rpc/authorize.ts";
 import { countedHandlers, Observed, observingSpawner } from "./observe.ts";
+import { exposedGc, HeapTrim } from "./heap_trim.ts";
 import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
 import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 import { readText } from "../sys/libc.ts";
@@ -129,6 +130,20 @@ export class Daemon {
       : restoreEngine(restore, engineOptions, ports.clock);
     const trigger = new ShutdownTrigger();
     let daemonRef: Daemon | null = null;
+    const gc = exposedGc();
+    const trim = gc === null ? null : new HeapTrim({
+      now: () => ports.clock.now(),
+      setTimer: (ms, fn) => void ports.clock.setTimer(ms, fn),
+      collect: () => {
+        const [t, cpu] = [performance.now(), cpuMs()];
+        gc();
+        log.log(
+          "debug",
+          `Heap collected after a burst of spawns: ${(performance.now() - t).toFixed(1)} ms, ` +
+            `${cpuMs() - cpu} ms of CPU`,
+        );
+      },
+    });
     const driver = new EngineDriver(engine, {
       spawner: observingSpawner(ports.spawner, observed),
       clock: ports.clock,
@@ -137,6 +152,7 @@ export class Daemon {
       // PID 1: a runlevel 0/6 whose scripts left the machine up ends in the final phase.
       observe: (effect) => {
         observed.onEffect(effect);
+        if (effect.type === "spawn") trim?.spawned();
         if (mode.machineShutdown !== true || effect.type !== "eventEmitted") return;
         const action = trigger.event(effect.name, effect.env, engine.getClass("rc") !== undefined);
         if (action !== null) {
@@ -465,4 +481,11 @@ function liveInstances(engine: Engine, job: string): readonly Instance[] {
   } catch {
     return [];
   }
+}
+
+/** The daemon's user and system CPU time (every thread's), in ms, from `/proc/self/stat`. */
+function cpuMs(): number {
+  const stat = readText("/proc/self/stat") ?? "";
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -37,6 +37,9 @@ export interface InstanceFacts {
 /** How many instances' facts are kept (oldest forgotten first). */
 export const MAX_INSTANCES = 10_000;
 
+/** No events (started by hand); shared, never modified. */
+const NO_EVENTS: readonly string[] = Object.freeze([]);
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function key(job: string, instance: string): string {
@@ -47,6 +50,8 @@ function key(job: string, instance: string): string {
 export class JobStats {
   readonly #now: () => number;
   readonly #facts = new Map<string, Mutable<InstanceFacts>>();
+  #lastEntry = "UPSTART_EVENTS=";
+  #lastList: readonly string[] = NO_EVENTS;
   /** Events emitted since start-up (job events included). */
   eventsEmitted = 0;
 
@@ -67,7 +72,7 @@ export class JobStats {
         startDurationMs: null,
         respawns: 0,
         lastExit: null,
-        startEvents: [],
+        startEvents: NO_EVENTS,
       };
       this.#facts.set(k, f);
       if (this.#facts.size > MAX_INSTANCES) {
@@ -100,10 +105,22 @@ export class JobStats {
     // The instance environment is installed on entering `starting`: read it once past it.
     if (from === "starting") {
       const events = inst.env.findLast((e) => e.startsWith("UPSTART_EVENTS="));
-      f.startEvents = events === undefined || events === "UPSTART_EVENTS="
-        ? []
-        : events.slice("UPSTART_EVENTS=".length).split(" ");
+      f.startEvents = events === undefined ? NO_EVENTS : this.#eventList(events);
     }
+  }
+
+  /**
+   * The names in an `UPSTART_EVENTS=` entry. The list of the entry seen last is reused: the
+   * jobs a burst starts (`startup`, a runlevel) share one array rather than one each.
+   */
+  #eventList(entry: string): readonly string[] {
+    if (entry !== this.#lastEntry) {
+      this.#lastEntry = entry;
+      this.#lastList = entry === "UPSTART_EVENTS="
+        ? NO_EVENTS
+        : Object.freeze(entry.slice("UPSTART_EVENTS=".length).split(" "));
+    }
+    return this.#lastList;
   }
 
   /** A process of the instance ended. */

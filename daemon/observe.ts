@@ -86,13 +86,17 @@ export class Observed {
  */
 export function observingSpawner(inner: ProcessSpawner, observed: Observed): ProcessSpawner {
   const watch = (req: SpawnRequest, spawned: SpawnedProcess): SpawnedProcess => {
+    // Only the names live on until the exit, not the whole request (its sandbox, limits and
+    // environment): one closure per running process.
+    const { job, instance, process } = req;
     const report = (pid: number, status: ExitStatus) =>
-      observed.stats.processExited(req.job, req.instance, req.process, pid, status);
-    if (spawned.tracked === null) {
-      spawned.exited.then((s) => report(spawned.pid, s));
+      observed.stats.processExited(job, instance, process, pid, status);
+    const { pid, exited, tracked } = spawned;
+    if (tracked === null) {
+      exited.then((s) => report(pid, s));
     } else {
-      spawned.tracked.then(async (t) => {
-        if (t === null) report(spawned.pid, await spawned.exited);
+      tracked.then(async (t) => {
+        if (t === null) report(pid, await exited);
         else report(t.pid, await t.exited);
       });
     }

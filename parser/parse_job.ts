@@ -139,7 +139,40 @@ export function parseJobConfig(text: string, options: ParseJobOptions): JobClass
     options.onStanza?.(keyword, at.line, at.pos - (text.lastIndexOf("\n", at.pos - 1) + 1) + 1);
     handler({ lex, job, line: at.line });
   }
-  return job;
+  return shareDefaults(job);
+}
+
+/** One empty list for every spec that has none: never modified (the spec is readonly). */
+const NONE: readonly never[] = Object.freeze([]);
+const NO_LIMITS: JobClassSpec["limits"] = Object.freeze({});
+const DEFAULT_RESPAWN_LIMIT: JobClassSpec["respawnLimit"] = Object.freeze({
+  count: 10,
+  interval: 5,
+});
+
+function shared<T>(list: readonly T[]): readonly T[] {
+  return list.length === 0 ? NONE : list;
+}
+
+/**
+ * The parsed spec with its empty lists and default values shared between all specs: a daemon
+ * keeps every job's spec for as long as it runs, and most stanzas are absent from most files.
+ */
+function shareDefaults(job: JobDraft): JobClassSpec {
+  const limit = job.respawnLimit;
+  return {
+    ...job,
+    respawnLimit: limit.count === 10 && limit.interval === 5 ? DEFAULT_RESPAWN_LIMIT : limit,
+    normalExit: shared(job.normalExit),
+    limits: Object.keys(job.limits).length === 0 ? NO_LIMITS : job.limits,
+    env: shared(job.env),
+    export: shared(job.export),
+    emits: shared(job.emits),
+    cgroups: shared(job.cgroups),
+    readWritePaths: shared(job.readWritePaths),
+    readOnlyPaths: shared(job.readOnlyPaths),
+    delegates: shared(job.delegates),
+  };
 }
 
 /**

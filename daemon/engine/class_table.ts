@@ -10,7 +10,7 @@
  */
 
 import type { JobClassSpec } from "../../parser/types.ts";
-import { eventNames } from "./event_operator.ts";
+import { sharedEventNames } from "./event_operator.ts";
 import { ExprTracker } from "./expr_tracker.ts";
 import type { InstanceId } from "./types.ts";
 import { stringifyDeep } from "./plain_data.ts";
@@ -31,6 +31,9 @@ export interface ClassSlot {
   /** Event names this slot is indexed under. */
   indexed: ReadonlySet<string>;
 }
+
+/** The names of a slot indexed under none (one set for all: never modified). */
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** How `upsert`/`remove` went. */
 export type TableChange = "added" | "replaced" | "deferred" | "unchanged" | "removed" | "unknown";
@@ -78,7 +81,7 @@ export class ClassTable {
         pending: undefined,
         startOn: spec.startOn === null ? null : new ExprTracker(spec.startOn),
         instances: new Map(),
-        indexed: new Set(),
+        indexed: NO_NAMES,
       };
       this.#slots.set(spec.name, fresh);
       this.reindex(fresh);
@@ -142,17 +145,18 @@ export class ClassTable {
    * @param slot the slot
    */
   reindex(slot: ClassSlot): void {
-    const names = new Set<string>();
+    // The expressions' own name sets; merged into a new set only when there are several, so
+    // that a job with one `start on` keeps the set its expression's shape shares.
+    const sets: ReadonlySet<string>[] = [];
     const add = (spec: JobClassSpec | null | undefined, withStart: boolean) => {
       if (spec === null || spec === undefined) return;
-      if (withStart && spec.startOn !== null) {
-        for (const n of eventNames(spec.startOn)) names.add(n);
-      }
-      if (spec.stopOn !== null) { for (const n of eventNames(spec.stopOn)) names.add(n); }
+      if (withStart && spec.startOn !== null) sets.push(sharedEventNames(spec.startOn));
+      if (spec.stopOn !== null) sets.push(sharedEventNames(spec.stopOn));
     };
     add(slot.spec, true);
     add(slot.pending, false);
     for (const spec of this.#specsOf(slot)) add(spec, false);
+    const names = sets.length === 1 ? sets[0]! : new Set(sets.flatMap((set) => [...set]));
     for (const name of slot.indexed) {
       if (!names.has(name)) this.#drop(name, slot);
     }
@@ -181,7 +185,7 @@ export class ClassTable {
     this.#index.clear();
     this.#seq = nextSeq;
     for (const slot of [...slots].sort((a, b) => a.seq - b.seq)) {
-      slot.indexed = new Set();
+      slot.indexed = NO_NAMES;
       this.#slots.set(slot.name, slot);
       this.reindex(slot);
     }
@@ -189,7 +193,7 @@ export class ClassTable {
 
   #unindex(slot: ClassSlot): void {
     for (const name of slot.indexed) this.#drop(name, slot);
-    slot.indexed = new Set();
+    slot.indexed = NO_NAMES;
   }
 
   #drop(name: string, slot: ClassSlot): void {

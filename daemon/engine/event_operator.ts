@@ -3,9 +3,9 @@
  * docs/events.md#evaluation): one event against one `match` node, the state of a whole tree as
  * events arrive over time, and the environment the satisfying events give.
  *
- * Trees are compiled once per `EventExpr` object into flat arrays (a shared,
- * immutable plan); each `EventExprState` then only owns two small arrays, so
- * copying a `stop on` tree into every new instance is cheap.
+ * Trees are compiled once per shape into flat arrays (a shared, immutable plan: the
+ * `start on startup` of a thousand job files is one plan); each `EventExprState` then only owns
+ * two small arrays, so copying a `stop on` tree into every new instance is cheap.
  *
  * @module
  */
@@ -128,31 +128,45 @@ const MATCH = 0;
 const AND = 1;
 const OR = 2;
 
-/** The immutable, shared part of a compiled tree. Nodes are in post-order. */
+/**
+ * The immutable, shared part of a compiled tree. Nodes are in post-order. Plain arrays rather
+ * than typed arrays: a typed array costs an `ArrayBuffer` and a backing store besides itself,
+ * several hundred bytes for the few nodes a job's expression has.
+ */
 interface Plan {
-  readonly kinds: Uint8Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
+  readonly kinds: readonly number[];
+  readonly left: readonly number[];
+  readonly right: readonly number[];
   /** Compiled leaf per node index (undefined for operators). */
   readonly leaves: readonly (CompiledLeaf | undefined)[];
   /** Leaf node indexes in left-to-right order. */
-  readonly leafNodes: Int32Array;
+  readonly leafNodes: readonly number[];
   /** Event name → leaf node indexes waiting for it. */
   readonly byName: ReadonlyMap<string, readonly number[]>;
+  /** The distinct event names, shared by every tracker of the expression. */
+  readonly names: ReadonlySet<string>;
   readonly root: number;
 }
 
 const plans = new WeakMap<EventExpr, Plan>();
 
+/**
+ * Plans by the expression's shape: every job file says `start on startup` (or `runlevel
+ * [2345]`...) in an expression object of its own, and they all share one plan. Bounded: a
+ * plan dropped here stays with the expressions that use it, only new ones stop sharing it.
+ */
+const plansByShape = new Map<string, Plan>();
+const MAX_SHAPES = 1024;
+
 function planFor(expr: EventExpr): Plan {
   const cached = plans.get(expr);
   if (cached !== undefined) return cached;
+  // The post-order token list (reverse Polish notation) identifies the tree.
+  const tokens: string[] = [];
   const kinds: number[] = [];
   const left: number[] = [];
   const right: number[] = [];
-  const leaves: (CompiledLeaf | undefined)[] = [];
-  const leafNodes: number[] = [];
-  const byName = new Map<string, number[]>();
+  const matchNodes: (MatchNode | undefined)[] = [];
   // Iterative post-order so a pathological tree cannot overflow the stack.
   const stack: { node: EventExpr; l: number; stage: 0 | 1 | 2 }[] = [
     { node: expr, l: -1, stage: 0 },
@@ -167,11 +181,8 @@ function planFor(expr: EventExpr): Plan {
       kinds.push(MATCH);
       left.push(-1);
       right.push(-1);
-      leaves.push(compileLeaf(node));
-      leafNodes.push(last);
-      const list = byName.get(node.event);
-      if (list === undefined) byName.set(node.event, [last]);
-      else list.push(last);
+      matchNodes.push(node);
+      tokens.push(JSON.stringify([node.event, node.args]));
     } else if (frame.stage === 0) {
       frame.stage = 1;
       stack.push({ node: node.left, l: -1, stage: 0 });
@@ -186,18 +197,42 @@ function planFor(expr: EventExpr): Plan {
       kinds.push(node.kind === "and" ? AND : OR);
       left.push(frame.l);
       right.push(rightChild);
-      leaves.push(undefined);
+      matchNodes.push(undefined);
+      tokens.push(node.kind);
     }
   }
-  const plan: Plan = {
-    kinds: Uint8Array.from(kinds),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    leaves,
-    leafNodes: Int32Array.from(leafNodes),
-    byName,
-    root: kinds.length - 1,
-  };
+  const shape = tokens.join("\n");
+  let plan = plansByShape.get(shape);
+  if (plan === undefined) {
+    const leaves: (CompiledLeaf | undefined)[] = [];
+    const leafNodes: number[] = [];
+    const byName = new Map<string, number[]>();
+    for (const [i, node] of matchNodes.entries()) {
+      if (node === undefined) {
+        leaves.push(undefined);
+        continue;
+      }
+      leaves.push(compileLeaf(node));
+      leafNodes.push(i);
+      const list = byName.get(node.event);
+      if (list === undefined) byName.set(node.event, [i]);
+      else list.push(i);
+    }
+    plan = {
+      kinds,
+      left,
+      right,
+      leaves,
+      leafNodes,
+      byName,
+      names: new Set(byName.keys()),
+      root: kinds.length - 1,
+    };
+    if (plansByShape.size >= MAX_SHAPES) {
+      plansByShape.delete(plansByShape.keys().next().value as string);
+    }
+    plansByShape.set(shape, plan);
+  }
   plans.set(expr, plan);
   return plan;
 }
@@ -217,7 +252,18 @@ function planFor(expr: EventExpr): Plan {
  * ```
  */
 export function eventNames(expr: EventExpr): Set<string> {
-  return new Set(planFor(expr).byName.keys());
+  return new Set(planFor(expr).names);
+}
+
+/**
+ * {@linkcode eventNames} without the copy: one set shared by every expression of the same shape,
+ * for holders that keep it (a job's `start on` tracker).
+ *
+ * @param expr an event expression
+ * @returns the distinct event names of its leaves; never to be modified
+ */
+export function sharedEventNames(expr: EventExpr): ReadonlySet<string> {
+  return planFor(expr).names;
 }
 
 /** What offering one event to an expression did. */
@@ -256,14 +302,15 @@ const RESULTS: readonly OfferResult[] = [
  */
 export class EventExprState<E extends EventLike = EventLike> {
   readonly #plan: Plan;
-  readonly #values: Uint8Array;
+  /** 0 or 1 per node. */
+  readonly #values: number[];
   readonly #events: (E | undefined)[];
   #satisfied = 0;
 
   /** @param expr the expression to evaluate */
   constructor(expr: EventExpr) {
     this.#plan = planFor(expr);
-    this.#values = new Uint8Array(this.#plan.kinds.length);
+    this.#values = new Array<number>(this.#plan.kinds.length).fill(0);
     this.#events = new Array<E | undefined>(this.#plan.kinds.length).fill(undefined);
   }
 
@@ -376,7 +423,7 @@ export class EventExprState<E extends EventLike = EventLike> {
     ) {
       throw new Error("expression state does not fit the expression");
     }
-    this.#values.set(state.values);
+    for (let i = 0; i < state.values.length; i++) this.#values[i] = state.values[i] === 1 ? 1 : 0;
     this.#satisfied = 0;
     for (let i = 0; i < state.events.length; i++) {
       const ref = state.events[i];

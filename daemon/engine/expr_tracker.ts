@@ -6,7 +6,7 @@
  * @module
  */
 
-import { EventExprState, eventNames } from "./event_operator.ts";
+import { EventExprState, sharedEventNames } from "./event_operator.ts";
 import type { EventExpr } from "../../parser/types.ts";
 import type { QueuedEvent } from "./event_queue.ts";
 
@@ -42,7 +42,7 @@ export class ExprTracker {
 
   /** @param expr the expression */
   constructor(expr: EventExpr) {
-    this.names = eventNames(expr);
+    this.names = sharedEventNames(expr);
     this.#state = new EventExprState<QueuedEvent>(expr);
   }
 
