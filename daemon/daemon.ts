@@ -38,6 +38,8 @@ import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 import { readText } from "../sys/libc.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { ControlSocketServer, createDispatcher } from "./rpc/server.ts";
+import type { CommandFifoChannel } from "./rpc/command_fifo.ts";
+import { afterFifo, fifoCommands } from "./rpc/fifo_commands.ts";
 import {
   captureState,
   execWithState,
@@ -67,6 +69,7 @@ export class Daemon {
   readonly #driver: EngineDriver;
   readonly #conf: ConfWatcher;
   #server: ControlSocketServer | null = null;
+  #fifo: CommandFifoChannel | null = null;
   #stopping: Promise<number> | null = null;
   #final: Promise<void> | null = null;
   readonly #exited: Promise<number>;
@@ -204,13 +207,35 @@ export class Daemon {
     };
     const base = createHandlers(services);
     const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
-    const dispatcher = createDispatcher(handlers, {
+    const dispatcherOptions = {
       authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
-      onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
-    });
+      onInternalError: (method: string, error: unknown) =>
+        log.log("error", `${method} ${String(error)}`),
+    };
+    const dispatcher = createDispatcher(handlers, dispatcherOptions);
+    // The command FIFO (docs/pid1.md#the-command-fifo): root's lines go to the same dispatcher.
+    if (mode.commandFifo !== undefined && ports.commandFifo !== undefined) {
+      try {
+        daemon.#fifo = ports.commandFifo.open({
+          path: mode.commandFifo,
+          ...(restore?.fifoFd === undefined ? {} : { keptFd: restore.fifoFd }),
+          handle: fifoCommands({
+            dispatcher,
+            log: (p, m) => log.log(p, m),
+            telinit: ports.commandFifo.telinit,
+          }),
+          log: (p, m) => log.log(p, m),
+        });
+      } catch (e) {
+        log.log("warn", `No command FIFO: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const fifo = daemon.#fifo;
     daemon.#server = await ControlSocketServer.listen({
       path: mode.socket.path,
-      dispatcher,
+      dispatcher: fifo === null
+        ? dispatcher
+        : createDispatcher(afterFifo(handlers, fifo), dispatcherOptions),
       mode: mode.socket.mode,
       createWithMode: (fileMode, fn) => host.withUmask(0o777 & ~fileMode, fn),
       // SO_PEERCRED, read on the accepted fd itself (docs/rpc.md).
@@ -349,12 +374,21 @@ export class Daemon {
     try {
       // The listening socket goes across too: clients connecting meanwhile wait in its backlog.
       const socketFd = this.#server?.keepAcrossExec(true);
-      const state = captureState(this.#driver, spawner, clock, this.#log.priority, socketFd);
+      const fifoFd = this.#fifo?.keepAcrossExec(true);
+      const state = captureState(
+        this.#driver,
+        spawner,
+        clock,
+        this.#log.priority,
+        socketFd,
+        fifoFd,
+      );
       execWithState(state);
     } catch (e) {
       try {
         spawner.keepAcrossExec?.(false);
         this.#server?.keepAcrossExec(false);
+        this.#fifo?.keepAcrossExec(false);
       } catch { /* the pipes stay inheritable: nothing worse than before */ }
       const message = e instanceof Error ? e.message : String(e);
       this.#log.log("error", `Re-exec failed, carrying on: ${message}`);
@@ -403,6 +437,7 @@ export class Daemon {
     }
     await this.#killEverything();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#fifo?.close();
     await this.#server?.close();
     await this.#metrics?.close().catch(() => {});
     const { host } = this.#ports;

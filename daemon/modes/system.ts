@@ -93,6 +93,7 @@ export function systemMode(
       chdir: "/",
     },
     socket: { path: paths.socket, mode: options.socketMode ?? 0o666, ownerUid: 0 },
+    commandFifo: `${dirname(paths.socket)}/initctl.fifo`,
     signals: pid1 ? PID1_SIGNALS : SYSTEM_SIGNALS,
     startupEvents: startupEvents(options.startupEvent),
     metrics: options.metrics ?? null,
