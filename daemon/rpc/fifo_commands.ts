@@ -81,24 +81,35 @@ export function fifoCommands(deps: FifoCommandDeps): (request: FifoRequest) => P
   };
 }
 
+/** How long a socket request waits for the FIFO's earlier lines at most. */
+export const CATCH_UP_LIMIT_MS = 2000;
+
 /**
  * The handlers the control socket uses once there is a FIFO: each first waits for the FIFO's
  * lines written before it (a script's `initctl emit --no-wait A` then `initctl status B` sees A
- * handled first, as when both went through the socket).
+ * handled first, as when both went through the socket), but never more than `limitMs`: a line
+ * stuck on a slow file system (telinit's utmp) must not stall the socket.
  *
  * @param handlers the daemon's handlers
  * @param fifo the open FIFO
+ * @param limitMs the longest wait
  * @returns the same handlers, each after `fifo.caughtUp()`
  */
 export function afterFifo(
   handlers: RpcHandlers,
   fifo: { caughtUp(): Promise<void> },
+  limitMs = CATCH_UP_LIMIT_MS,
 ): RpcHandlers {
   const wrapped: Record<string, unknown> = {};
   for (const [method, handler] of Object.entries(handlers)) {
     const h = handler as (p: unknown, c: CallContext) => unknown;
     wrapped[method] = async (p: unknown, c: CallContext) => {
-      await fifo.caughtUp();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        fifo.caughtUp(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs))),
+      ]);
+      clearTimeout(timer);
       return await h(p, c);
     };
   }

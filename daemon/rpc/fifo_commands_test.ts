@@ -122,3 +122,10 @@ Deno.test("fifo commands: socket handlers wait for the FIFO's earlier lines", as
   await call;
   assert.deepEqual(order, ["caught up?", "lines handled", "call"]);
 });
+
+Deno.test("fifo commands: a stuck FIFO line does not stall the socket for long", async () => {
+  const handlers = { "daemon.version": () => ({ ok: true }) } as unknown as RpcHandlers;
+  const wrapped = afterFifo(handlers, { caughtUp: () => new Promise<void>(() => {}) }, 20);
+  const ctx: CallContext = { peer: null, signal: new AbortController().signal };
+  assert.deepEqual(await wrapped["daemon.version"]({}, ctx), { ok: true });
+});
