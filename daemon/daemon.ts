@@ -39,6 +39,8 @@ import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 import { readText } from "../sys/libc.ts";
 import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
 import { ControlSocketServer, type RequestDispatcher } from "./rpc/server.ts";
+import type { CommandFifoChannel } from "./rpc/command_fifo.ts";
+import { afterFifo, fifoCommands } from "./rpc/fifo_commands.ts";
 import {
   captureState,
   execWithState,
@@ -68,6 +70,7 @@ export class Daemon {
   readonly #driver: EngineDriver;
   readonly #conf: ConfWatcher;
   #server: ControlSocketServer | null = null;
+  #fifo: CommandFifoChannel | null = null;
   #stopping: Promise<number> | null = null;
   #final: Promise<void> | null = null;
   readonly #exited: Promise<number>;
@@ -223,17 +226,43 @@ export class Daemon {
     // The dispatcher validates with zod, which takes tens of milliseconds to load: it is loaded
     // once the start-up events are out (below), or by the first request, whichever comes first;
     // that request waits for it (docs/platform.md#start-up-costs).
-    let loading: Promise<RequestDispatcher> | null = null;
-    const dispatcher = () =>
-      loading ??= import("./rpc/dispatcher.ts").then(({ createDispatcher }) =>
-        createDispatcher(handlers, {
-          authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
-          onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
-        })
+    const dispatcherOptions = {
+      authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
+      onInternalError: (method: string, error: unknown) =>
+        log.log("error", `${method} ${String(error)}`),
+    };
+    const loadDispatcher = (of: typeof handlers) =>
+      import("./rpc/dispatcher.ts").then(({ createDispatcher }) =>
+        createDispatcher(of, dispatcherOptions)
       );
+    let loading: Promise<RequestDispatcher> | null = null;
+    const dispatcher = () => loading ??= loadDispatcher(handlers);
+    // The command FIFO (docs/pid1.md#the-command-fifo): root's lines go to the same dispatcher.
+    if (mode.commandFifo !== undefined && ports.commandFifo !== undefined) {
+      try {
+        daemon.#fifo = ports.commandFifo.open({
+          path: mode.commandFifo,
+          ...(restore?.fifoFd === undefined ? {} : { keptFd: restore.fifoFd }),
+          handle: fifoCommands({
+            dispatcher: { receive: async (req, ctx) => (await dispatcher()).receive(req, ctx) },
+            log: (p, m) => log.log(p, m),
+            telinit: ports.commandFifo.telinit,
+          }),
+          log: (p, m) => log.log(p, m),
+        });
+      } catch (e) {
+        log.log("warn", `No command FIFO: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const fifo = daemon.#fifo;
+    // Socket requests wait for the FIFO's earlier lines (a wrapper of their own, loaded alike).
+    let loadingAfterFifo: Promise<RequestDispatcher> | null = null;
+    const socketDispatcher = fifo === null
+      ? dispatcher
+      : () => loadingAfterFifo ??= loadDispatcher(afterFifo(handlers, fifo));
     daemon.#server = await ControlSocketServer.listen({
       path: mode.socket.path,
-      dispatcher,
+      dispatcher: socketDispatcher,
       mode: mode.socket.mode,
       createWithMode: (fileMode, fn) => host.withUmask(0o777 & ~fileMode, fn),
       // SO_PEERCRED, read on the accepted fd itself (docs/rpc.md).
@@ -265,7 +294,9 @@ export class Daemon {
       }
     }
     mode.started(daemon.#control());
-    dispatcher().catch((e) => log.log("error", `Cannot load the request dispatcher: ${String(e)}`));
+    socketDispatcher().catch((e) =>
+      log.log("error", `Cannot load the request dispatcher: ${String(e)}`)
+    );
     return daemon;
   }
 
@@ -377,12 +408,21 @@ export class Daemon {
     try {
       // The listening socket goes across too: clients connecting meanwhile wait in its backlog.
       const socketFd = this.#server?.keepAcrossExec(true);
-      const state = captureState(this.#driver, spawner, clock, this.#log.priority, socketFd);
+      const fifoFd = this.#fifo?.keepAcrossExec(true);
+      const state = captureState(
+        this.#driver,
+        spawner,
+        clock,
+        this.#log.priority,
+        socketFd,
+        fifoFd,
+      );
       execWithState(state);
     } catch (e) {
       try {
         spawner.keepAcrossExec?.(false);
         this.#server?.keepAcrossExec(false);
+        this.#fifo?.keepAcrossExec(false);
       } catch { /* the pipes stay inheritable: nothing worse than before */ }
       const message = e instanceof Error ? e.message : String(e);
       this.#log.log("error", `Re-exec failed, carrying on: ${message}`);
@@ -431,6 +471,7 @@ export class Daemon {
     }
     await this.#killEverything();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#fifo?.close();
     await this.#server?.close();
     await this.#metrics?.close().catch(() => {});
     const { host } = this.#ports;

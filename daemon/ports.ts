@@ -9,6 +9,7 @@
  */
 
 import type { PollLoop } from "./supervisor/poll_loop.ts";
+import type { CommandFifoPort } from "./rpc/command_fifo.ts";
 import type { SandboxSpec } from "../parser/extension_stanzas.ts";
 import type { ConsoleMode, ExpectMode, JobClassSpec, ProcessName } from "../parser/types.ts";
 import type { ExitStatus } from "../sys/wait_status.ts";
@@ -299,4 +300,6 @@ export interface DaemonPorts {
    * control socket; the socket makes its own when absent (fakes).
    */
   readonly pollLoop?: PollLoop;
+  /** Opens the system mode's command FIFO (docs/pid1.md#the-command-fifo); absent: none. */
+  readonly commandFifo?: CommandFifoPort;
 }

@@ -12,6 +12,7 @@ import { DenoHost } from "./deno_host.ts";
 import { denoSignals } from "./deno_signals.ts";
 import type { DaemonPorts } from "./ports.ts";
 import { realMachine } from "./real_machine.ts";
+import { realCommandFifo } from "./rpc/command_fifo.ts";
 import { FdSpawner } from "./supervisor/fd_spawner.ts";
 import { PollLoop } from "./supervisor/poll_loop.ts";
 import { Reaper } from "./supervisor/reaper.ts";
@@ -24,6 +25,7 @@ export function realPorts(options: { readonly logTimestamps?: boolean } = {}): D
   return {
     spawner: new FdSpawner({ reaper, loop, logTimestamps: options.logTimestamps ?? false }),
     pollLoop: loop,
+    commandFifo: realCommandFifo(loop),
     clock: systemClock,
     security: new AppArmorSecurity(),
     signals: denoSignals,

@@ -51,6 +51,8 @@ export interface ReexecState {
   readonly logPriority: string;
   /** The listening control socket, kept open; absent when there was none to keep. */
   readonly socketFd?: number;
+  /** The command FIFO, kept open (docs/pid1.md#the-command-fifo); absent when there was none. */
+  readonly fifoFd?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export function captureState(
   clock: Clock,
   logPriority: string,
   socketFd?: number,
+  fifoFd?: number,
 ): ReexecState {
   const engine = driver.engine.snapshot();
   const pipes = spawner.keepAcrossExec?.(true) ?? [];
@@ -81,6 +84,7 @@ export function captureState(
     wallMs: Date.now(),
     logPriority,
     ...(socketFd === undefined ? {} : { socketFd }),
+    ...(fifoFd === undefined ? {} : { fifoFd }),
   };
 }
 

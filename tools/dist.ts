@@ -45,7 +45,7 @@ export const ENTRIES: readonly DistEntry[] = [
 ];
 
 /** Launcher helpers sourced by the launchers, copied whenever present. */
-const LAUNCHER_LIBS = ["_launch.sh", "upstart-job"];
+const LAUNCHER_LIBS = ["_launch.sh", "_fifo.sh", "upstart-job"];
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 

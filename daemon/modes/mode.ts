@@ -90,6 +90,11 @@ export interface Mode {
   /** Defaults of every spawn: console, log directory, umask, working directory. */
   readonly spawn: SpawnDefaults;
   readonly socket: SocketSpec;
+  /**
+   * The command FIFO root's `initctl emit --no-wait` and `telinit` write to instead of starting
+   * Deno (system mode, docs/pid1.md#the-command-fifo); absent: none.
+   */
+  readonly commandFifo?: string;
   /** Which signal means which event. */
   readonly signals: Readonly<Partial<Record<SignalName, SignalAction>>>;
   /** Emitted once the socket serves, in order. */

@@ -93,6 +93,9 @@ export function systemMode(
       chdir: "/",
     },
     socket: { path: paths.socket, mode: options.socketMode ?? 0o666, ownerUid: 0 },
+    // As PID 1 only: a shell writer cannot tell whether anyone reads a FIFO, and only PID 1
+    // cannot be gone while its FIFO is there (docs/pid1.md#the-command-fifo).
+    ...(pid1 ? { commandFifo: `${dirname(paths.socket)}/initctl.fifo` } : {}),
     signals: pid1 ? PID1_SIGNALS : SYSTEM_SIGNALS,
     startupEvents: startupEvents(options.startupEvent),
     metrics: options.metrics ?? null,
