@@ -142,7 +142,11 @@ export interface FdSpawnerOptions {
   readonly log?: (priority: "info" | "warn", message: string) => void;
   /** Least time between two reports of one log's continuing loss. Default 10 s. */
   readonly logLossReportMs?: number;
-  /** {@linkcode FdSpawner.spawnAsync}: calls under way at once. Default {@linkcode DEFAULT_SPAWNS_IN_FLIGHT}. */
+  /**
+   * {@linkcode FdSpawner.spawnAsync}: calls under way at once on worker threads. 0 makes every
+   * spawn on the JS thread (no parent thread that ends, see the module doc). Default
+   * {@linkcode DEFAULT_SPAWNS_IN_FLIGHT}.
+   */
   readonly spawnsInFlight?: number;
   /** {@linkcode FdSpawner.spawnAsync} makes a lone spawn on the JS thread. Default true. */
   readonly loneSpawnsOnJsThread?: boolean;
@@ -306,7 +310,7 @@ export class FdSpawner implements ProcessSpawner {
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#loop = options.loop ?? null;
-    this.#spawnsInFlight = Math.max(1, options.spawnsInFlight ?? DEFAULT_SPAWNS_IN_FLIGHT);
+    this.#spawnsInFlight = Math.max(0, options.spawnsInFlight ?? DEFAULT_SPAWNS_IN_FLIGHT);
     this.#loneOnJsThread = options.loneSpawnsOnJsThread ?? true;
     this.#logs = new JobLogs({
       ...(options.logBufferBytes === undefined ? {} : { maxBuffer: options.logBufferBytes }),
@@ -368,6 +372,7 @@ export class FdSpawner implements ProcessSpawner {
    * a loaded 2-core machine (medians 3.4–6.1 ms on the JS thread, 2.5–3.4 ms on a worker).
    */
   spawnAsync(req: SpawnRequest): SpawnedProcess | Promise<SpawnedProcess> {
+    if (this.#spawnsInFlight === 0) return this.spawn(req);
     if (this.#loneOnJsThread && this.#inFlight === 0 && this.#queue.length === 0 && !this.#turn) {
       // A second spawn in the same turn means a burst: it and the rest go to the queue.
       this.#turn = true;
