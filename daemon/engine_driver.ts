@@ -366,6 +366,17 @@ export class EngineDriver {
       this.#supervise(effect, req, spawned, false);
       return;
     }
+    let started: SpawnedProcess | PromiseLike<SpawnedProcess>;
+    try {
+      started = spawner.spawnAsync(req);
+    } catch (e) {
+      this.#queue.push(failed(e));
+      return;
+    }
+    if (!isPending(started)) {
+      this.#supervise(effect, req, started, false);
+      return;
+    }
     // The pid arrives later; meanwhile the engine holds the process as pid 0 (being spawned).
     // Settled at once (a fake spawner), the outcome is queued like a synchronous spawn's.
     let late = false;
@@ -376,15 +387,7 @@ export class EngineDriver {
       this.#settledListeners = [];
       for (const l of waiting) l();
     };
-    let pending: Promise<SpawnedProcess>;
-    try {
-      pending = spawner.spawnAsync(req);
-    } catch (e) {
-      settled();
-      this.#queue.push(failed(e));
-      return;
-    }
-    pending.then((spawned) => {
+    started.then((spawned) => {
       settled();
       this.#supervise(effect, req, spawned, late);
     }, (e) => {
@@ -445,6 +448,13 @@ export class EngineDriver {
       exited(t.pid, await t.exited);
     });
   }
+}
+
+/** A spawn whose process comes later. */
+function isPending(
+  started: SpawnedProcess | PromiseLike<SpawnedProcess>,
+): started is PromiseLike<SpawnedProcess> {
+  return typeof (started as { then?: unknown }).then === "function";
 }
 
 function describe(e: unknown): string {

@@ -104,12 +104,15 @@ export function observingSpawner(inner: ProcessSpawner, observed: Observed): Pro
   };
   return {
     spawn: (req: SpawnRequest): SpawnedProcess => watch(req, inner.spawn(req)),
-    // The same promise goes back (a spawner may settle it at once; a new one would not).
+    // What the inner spawner gave goes back as it is (a promise it settles at once stays so).
     ...(inner.spawnAsync === undefined ? {} : {
-      spawnAsync: (req: SpawnRequest): Promise<SpawnedProcess> => {
-        const pending = inner.spawnAsync!(req);
-        pending.then((spawned) => watch(req, spawned), () => {});
-        return pending;
+      spawnAsync: (req: SpawnRequest): SpawnedProcess | PromiseLike<SpawnedProcess> => {
+        const started = inner.spawnAsync!(req);
+        if (typeof (started as { then?: unknown }).then !== "function") {
+          return watch(req, started as SpawnedProcess);
+        }
+        (started as PromiseLike<SpawnedProcess>).then((spawned) => watch(req, spawned), () => {});
+        return started;
       },
     }),
     kill: (pid, signal, opts) => inner.kill(pid, signal, opts),

@@ -133,11 +133,11 @@ export interface ProcessSpawner {
   spawn(req: SpawnRequest): SpawnedProcess;
   /**
    * Starts a process like {@linkcode spawn}, without holding the caller while it is created:
-   * the pid arrives later (the engine meanwhile records the process as being spawned, pid 0).
-   * Rejects with {@linkcode SpawnError} where `spawn` throws. The engine driver uses it when
-   * present. A spawner may settle it synchronously (a `then` that calls back at once).
+   * the process at once when the spawner started it on the spot (throwing as `spawn` does), or
+   * a promise of it whose pid comes later (rejecting with {@linkcode SpawnError}); meanwhile the
+   * engine holds the process as being spawned (pid 0). The engine driver uses it when present.
    */
-  spawnAsync?(req: SpawnRequest): Promise<SpawnedProcess>;
+  spawnAsync?(req: SpawnRequest): SpawnedProcess | PromiseLike<SpawnedProcess>;
   /**
    * Sends `signal` to `pid`, or to its whole process group when `group` is set (see
    * docs/behaviour.md#stopping). A process that is already gone is not an error.

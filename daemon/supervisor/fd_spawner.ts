@@ -142,8 +142,14 @@ export interface FdSpawnerOptions {
   readonly log?: (priority: "info" | "warn", message: string) => void;
   /** Least time between two reports of one log's continuing loss. Default 10 s. */
   readonly logLossReportMs?: number;
-  /** {@linkcode FdSpawner.spawnAsync}: calls under way at once. Default {@linkcode DEFAULT_SPAWNS_IN_FLIGHT}. */
+  /**
+   * {@linkcode FdSpawner.spawnAsync}: calls under way at once on worker threads. 0 makes every
+   * spawn on the JS thread (no parent thread that ends, see the module doc). Default
+   * {@linkcode DEFAULT_SPAWNS_IN_FLIGHT}.
+   */
   readonly spawnsInFlight?: number;
+  /** {@linkcode FdSpawner.spawnAsync} makes a lone spawn on the JS thread. Default true. */
+  readonly loneSpawnsOnJsThread?: boolean;
 }
 
 export { DEFAULT_UNFLUSHED_BYTES };
@@ -294,6 +300,9 @@ export class FdSpawner implements ProcessSpawner {
   readonly #spawnsInFlight: number;
   readonly #queue: Queued[] = [];
   #inFlight = 0;
+  readonly #loneOnJsThread: boolean;
+  /** A spawn was made on the spot in this turn of the event loop. */
+  #turn = false;
 
   constructor(options: FdSpawnerOptions) {
     this.#reaper = options.reaper;
@@ -301,7 +310,8 @@ export class FdSpawner implements ProcessSpawner {
     this.#graceMs = options.expectGraceMs ?? 1000;
     this.#drainMs = options.logDrainMs ?? 100;
     this.#loop = options.loop ?? null;
-    this.#spawnsInFlight = Math.max(1, options.spawnsInFlight ?? DEFAULT_SPAWNS_IN_FLIGHT);
+    this.#spawnsInFlight = Math.max(0, options.spawnsInFlight ?? DEFAULT_SPAWNS_IN_FLIGHT);
+    this.#loneOnJsThread = options.loneSpawnsOnJsThread ?? true;
     this.#logs = new JobLogs({
       ...(options.logBufferBytes === undefined ? {} : { maxBuffer: options.logBufferBytes }),
       timestamps: options.logTimestamps ?? false,
@@ -352,10 +362,26 @@ export class FdSpawner implements ProcessSpawner {
    * {@linkcode FdSpawnerOptions.spawnsInFlight} at a time, the others queued in order. The
    * set-up before it (program lookup, wrappers, the log pipe) runs on the JS thread when the
    * spawn leaves the queue. Rejects with {@linkcode SpawnError}, as {@linkcode spawn} throws.
+   *
+   * A lone spawn (nothing queued or under way, none started on the spot in this turn of the
+   * event loop: a respawn, a `start`) is made at once on the JS thread, as {@linkcode spawn}
+   * (it throws then): its pid is known when this returns, as `start --no-wait` shows it, and
+   * the respawn path keeps its latency. One at a time, the worker-thread call costs twice the
+   * CPU: 500 spawns took 490 ms of the daemon's CPU that way against 230 ms on the JS thread
+   * (bench/spawn_bench.ts, bound 1). Alone, call to pid, the two measured within the noise of
+   * a loaded 2-core machine (medians 3.4–6.1 ms on the JS thread, 2.5–3.4 ms on a worker).
    */
-  spawnAsync(req: SpawnRequest): Promise<SpawnedProcess> {
+  spawnAsync(req: SpawnRequest): SpawnedProcess | Promise<SpawnedProcess> {
+    if (this.#spawnsInFlight === 0) return this.spawn(req);
+    if (this.#loneOnJsThread && this.#inFlight === 0 && this.#queue.length === 0 && !this.#turn) {
+      // A second spawn in the same turn means a burst: it and the rest go to the queue.
+      this.#turn = true;
+      setTimeout(() => this.#turn = false, 0);
+      return this.spawn(req);
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
+      // Dispatched once the current run has queued the rest of its burst.
       if (this.#queue.length === 1) queueMicrotask(() => this.#dispatch());
     });
   }
@@ -367,21 +393,6 @@ export class FdSpawner implements ProcessSpawner {
 
   /** Starts queued spawns while fewer than the bound are under way. */
   #dispatch(): void {
-    if (this.#inFlight === 0 && this.#queue.length === 1) {
-      // A lone spawn (a respawn, a `start`): the synchronous call, as before spawns went to
-      // worker threads, so the respawn path keeps its latency. One at a time, the worker-thread
-      // call costs twice the CPU: 500 spawns took 490 ms of the daemon's CPU that way against
-      // 230 ms on the JS thread (bench/spawn_bench.ts, bound 1), CPU a respawn storm needs.
-      // Alone, call to pid, the two measured within the noise of a loaded 2-core machine
-      // (medians 3.4–6.1 ms on the JS thread, 2.5–3.4 ms for two on worker threads).
-      const { req, resolve, reject } = this.#queue.shift()!;
-      try {
-        resolve(this.spawn(req));
-      } catch (e) {
-        reject(e);
-      }
-      return;
-    }
     while (this.#inFlight < this.#spawnsInFlight && this.#queue.length > 0) {
       const { req, resolve, reject } = this.#queue.shift()!;
       let plan: Plan;

@@ -215,3 +215,27 @@ Deno.test("an orphan's exit held while a spawn is under way is reported once non
   assert.deepEqual(r.orphanExits, [[r.a, { code: 0 }]]);
   assert.deepEqual(r.leftChildren, []);
 });
+
+Deno.test("a lone spawn is made at once; the next in the same turn goes off the JS thread", async () => {
+  await clean(async () => {
+    await new Promise((r) => setTimeout(r, 5)); // no spawn made on the spot in this turn
+    const first = spawner.spawnAsync(request({ command: "/bin/true" }));
+    const second = spawner.spawnAsync(request({ command: "/bin/true" }));
+    assert.ok(!(first instanceof Promise) && first.pid > 0, "the lone spawn's pid is known now");
+    assert.ok(second instanceof Promise, "a second one in the same turn waits for its pid");
+    for (const p of [first, await second]) assert.deepEqual(await p.exited, { code: 0 });
+  });
+});
+
+Deno.test("with no spawns in flight allowed, every spawn is made at once on the JS thread", async () => {
+  const onThread = new FdSpawner({ reaper, spawnsInFlight: 0 });
+  const procs = Array.from(
+    { length: 5 },
+    () => onThread.spawnAsync(request({ command: "/bin/true" })),
+  );
+  for (const p of procs) {
+    assert.ok(!(p instanceof Promise));
+    assert.deepEqual(await p.exited, { code: 0 });
+  }
+  assert.equal(onThread.spawnsPending, 0);
+});

@@ -169,21 +169,25 @@ export class FakeSpawner implements ProcessSpawner {
   }
 
   /**
-   * Starts a fake process whose pid arrives later: at once (synchronously) by default, or when
-   * {@linkcode releaseSpawns} says so with `holdSpawns`. A `failSpawns` failure (checked when
-   * the spawn completes) rejects it.
+   * Starts a fake process: at once, like `spawn`, by default; with `holdSpawns`, its pid
+   * arrives when {@linkcode releaseSpawns} says so (a promise that then settles synchronously,
+   * so tests read on step by step), and a `failSpawns` failure, checked then, rejects it.
+   *
+   * @throws {SpawnError} when `failSpawns` said so (not held)
    */
-  spawnAsync(req: SpawnRequest): Promise<SpawnedProcess> {
+  spawnAsync(req: SpawnRequest): SpawnedProcess | PromiseLike<SpawnedProcess> {
+    if (this.#options.holdSpawns !== true) return this.spawn(req);
     const settled = new SyncSettled<SpawnedProcess>();
-    const complete = () => {
-      try {
-        settled.resolve(this.spawn(req));
-      } catch (e) {
-        settled.reject(e);
-      }
-    };
-    if (this.#options.holdSpawns === true) this.#held.push({ req, complete });
-    else complete();
+    this.#held.push({
+      req,
+      complete: () => {
+        try {
+          settled.resolve(this.spawn(req));
+        } catch (e) {
+          settled.reject(e);
+        }
+      },
+    });
     return settled.asPromise();
   }
 
