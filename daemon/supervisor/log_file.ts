@@ -89,6 +89,9 @@ export interface LogFileOptions {
 /** Default least time between two reports of one continuing loss. */
 export const DEFAULT_REPORT_MS = 10_000;
 
+/** The default clock: one function for every log rather than a closure each. */
+const monotonic = (): number => performance.now();
+
 function errCode(e: unknown): string {
   return e instanceof LibcError ? e.code : "EIO";
 }
@@ -122,7 +125,7 @@ export class LogFile {
     this.#maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
     this.#onLoss = options.onLoss ?? null;
     this.#reportMs = options.reportMs ?? DEFAULT_REPORT_MS;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? monotonic;
     this.#transform = options.transform ?? null;
   }
 
