@@ -47,7 +47,7 @@ const ANALYSIS = {
     "modules and 500 job files take about 250 ms.",
   memory: "About 28 MB is any Deno process, mostly the deno binary's own pages (shared with " +
     "the bench's own deno here, so PSS counts part of them); the daemon's code and heap bring " +
-    "it to about 30 MB before any job. Per job (bench/memory_bench.ts, V8 heap after a full " +
+    "it to about 33 MB before any job. Per job (bench/memory_bench.ts, V8 heap after a full " +
     "GC): about 5.5 kB of heap: the instance and its class's parsed spec (empty lists and " +
     "defaults shared), the `start on` state (its compiled plan shared by every expression of " +
     "the same shape), the log pipe reader and its LogFile, the process's exit watch (promises " +
