@@ -10,6 +10,7 @@ import * as container from "./container_bench.ts";
 import * as daemon from "./daemon_bench.ts";
 import * as dist from "./dist_bench.ts";
 import * as engine from "./engine_bench.ts";
+import * as memory from "./memory_bench.ts";
 import * as parser from "./parser_bench.ts";
 import * as sandbox from "./sandbox_bench.ts";
 
@@ -23,8 +24,9 @@ const BENCHES: Record<string, (print: (line: string) => void) => Promise<void>> 
   dist: dist.main,
   container: container.main,
   boot: boot.main,
-  // Last: it makes the bench process a child subreaper.
+  // Last: they make the bench process a child subreaper.
   daemon: daemon.main,
+  memory: (print) => memory.main(print),
 };
 
 const only = Deno.args.filter((a) => !a.startsWith("-"));

@@ -13,7 +13,9 @@
  *
  * `--v8-flags=FLAGS` adds V8 flags to the daemon's own (to weigh one against PSS and start-up).
  *
- *     deno task bench memory [--sizes=500,2000] [--repeat=3] [--heap] [--v8-flags=--foo]
+ *     deno task bench memory
+ *     deno run -A bench/memory_bench.ts [--sizes=500,2000] [--repeat=3] [--settle=MS] [--heap]
+ *       [--top=N] [--v8-flags=--foo]
  *
  * @module
  */

@@ -48,11 +48,15 @@ const ANALYSIS = {
     "quiet machine), then the 500 job files (read 8 at a time ahead of the parse) and the " +
     "startup event; bench/cold_start_bench.ts --timeline splits a cold start into these phases.",
   memory: "About 28 MB is any Deno process, mostly the deno binary's own pages (shared with " +
-    "the bench's own deno here, so PSS counts part of them), and the daemon's code and heap " +
-    "bring it to about 45 MB before any job. Per job there is no ChildProcess, pidfd or " +
-    "ReadableStream any more (before: about 44 kB a job): one pipe fd in the epoll set, the " +
-    "LogFile object, the engine's instance and a reaper entry; every log pipe is read into " +
-    "one shared 16 KiB buffer.",
+    "the bench's own deno here, so PSS counts part of them); the daemon's code and heap bring " +
+    "it to about 33 MB before any job. Per job (bench/memory_bench.ts, V8 heap after a full " +
+    "GC): about 5.5 kB of heap: the instance and its class's parsed spec (empty lists and " +
+    "defaults shared), the `start on` state (its compiled plan shared by every expression of " +
+    "the same shape), the log pipe reader and its LogFile, the process's exit watch (promises " +
+    "and closures in the spawner, the driver and the observer), the status facts and six " +
+    "timeline changes (both bounded at 10,000). Right after a burst the heap also holds the " +
+    "burst's garbage: one compacting GC once spawns have been quiet for 300 ms returns it " +
+    "(daemon/heap_trim.ts, docs/behaviour.md#memory).",
   list: "initctl is itself a Deno process (a bare `deno run` plus its modules). The daemon " +
     "still accepts through Deno.listen, so each connection costs the peer-credential scan of " +
     "/proc/self/fd (daemon/rpc/peercred.ts), now over about 1 fd per job instead of 3. The " +

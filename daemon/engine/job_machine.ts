@@ -83,6 +83,12 @@ export interface StepContext {
   readonly latestClass: JobClassSpec;
 }
 
+/**
+ * The empty list every instance starts with and goes back to: one for all, never modified (every
+ * change makes a new list, as the record itself is immutable).
+ */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** The result of one step. */
 export interface StepResult {
   readonly instance: Instance;
@@ -139,7 +145,7 @@ export function newInstance(id: InstanceId, cls: JobClassSpec, name: string): In
     name,
     goal: "stop",
     state: "waiting",
-    env: [],
+    env: NONE,
     startEnv: null,
     stopEnv: null,
     pids: {},
@@ -148,9 +154,9 @@ export function newInstance(id: InstanceId, cls: JobClassSpec, name: string): In
     failedProcess: null,
     exitStatus: null,
     blocker: null,
-    blocking: [],
-    interrupted: [],
-    timers: [],
+    blocking: NONE,
+    interrupted: NONE,
+    timers: NONE,
     respawn: EMPTY_WINDOW,
     restarting: false,
   };
@@ -334,7 +340,7 @@ class Stepper implements MachineOps {
         this.#emitJobEvent(event);
         this.finish(false);
         for (const timer of d.timers) this.out.push({ type: "cancelTimer", id: timer.id });
-        d.timers = [];
+        d.timers = NONE;
         this.out.push({ type: "destroyed" });
         return null;
     }
@@ -355,7 +361,7 @@ class Stepper implements MachineOps {
     const d = this.draft;
     if (d.blocking.length === 0) return;
     this.out.push({ type: "release", entries: d.blocking, failed });
-    d.blocking = [];
+    d.blocking = NONE;
   }
 
   /** Upstart's `job_failed()`: only the first failure of a cycle is recorded. */

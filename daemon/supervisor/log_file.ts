@@ -89,6 +89,15 @@ export interface LogFileOptions {
 /** Default least time between two reports of one continuing loss. */
 export const DEFAULT_REPORT_MS = 10_000;
 
+/**
+ * No chunk waiting: one frozen list for every log (a list of its own is made when output has to
+ * wait, and dropped again once it is written).
+ */
+const NO_CHUNKS = Object.freeze([]) as unknown as Uint8Array[];
+
+/** The default clock: one function for every log rather than a closure each. */
+const monotonic = (): number => performance.now();
+
 function errCode(e: unknown): string {
   return e instanceof LibcError ? e.code : "EIO";
 }
@@ -100,7 +109,8 @@ function errCode(e: unknown): string {
 export class LogFile {
   readonly path: string;
   #fd: number | null = null;
-  #pending: Uint8Array[] = [];
+  /** Chunks waiting for the file; the shared empty list until one has to wait. */
+  #pending: Uint8Array[] = NO_CHUNKS;
   #pendingBytes = 0;
   #dropped = 0;
   /** The last write failed with ENOSPC: keep nothing, try every write again. */
@@ -122,7 +132,7 @@ export class LogFile {
     this.#maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
     this.#onLoss = options.onLoss ?? null;
     this.#reportMs = options.reportMs ?? DEFAULT_REPORT_MS;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? monotonic;
     this.#transform = options.transform ?? null;
   }
 
@@ -206,7 +216,7 @@ export class LogFile {
   /** Drops what is still buffered, reporting it, and closes the file. Returns the bytes dropped. */
   abandon(): number {
     const bytes = this.#pendingBytes;
-    this.#pending = [];
+    this.#pending = NO_CHUNKS;
     this.#pendingBytes = 0;
     this.#lose(bytes);
     this.#report(true);
@@ -223,6 +233,7 @@ export class LogFile {
     // Copy: the caller's buffer (a stream chunk) may be reused.
     const kept = chunk.slice(0, room);
     this.#lose(chunk.length - kept.length);
+    if (this.#pending === NO_CHUNKS) this.#pending = [];
     this.#pending.push(kept);
     this.#pendingBytes += kept.length;
   }
@@ -258,6 +269,7 @@ export class LogFile {
         return;
       }
     }
+    this.#pending = NO_CHUNKS;
     this.#resumed();
   }
 
@@ -265,7 +277,7 @@ export class LogFile {
   #diskFull(): void {
     this.#discard = true;
     this.#lose(this.#pendingBytes);
-    this.#pending = [];
+    this.#pending = NO_CHUNKS;
     this.#pendingBytes = 0;
   }
 

@@ -39,47 +39,75 @@ export interface LogPipe {
  */
 export function drainLogPipe(loop: PollLoop, fd: number, log: LogFile): LogPipe {
   setNonBlocking(fd);
-  let total = 0;
-  let open = true;
-  let resolveEnded!: () => void;
-  const ended = new Promise<void>((r) => resolveEnded = r);
-  const finish = () => {
-    if (!open) return;
-    open = false;
-    loop.remove(fd);
-    try {
-      closeFd(fd);
-    } catch { /* already closed */ }
-    resolveEnded();
+  const pipe = new LogPipeReader(loop, fd, log);
+  loop.add(fd, EPOLLIN, pipe.onReady);
+  return pipe;
+}
+
+/**
+ * One pipe's reader. A class, its methods shared by every pipe: one object and one handler per
+ * job rather than a closure per method (docs/behaviour.md#memory).
+ */
+class LogPipeReader implements LogPipe {
+  readonly fd: number;
+  readonly ended: Promise<void>;
+  readonly #loop: PollLoop;
+  readonly #log: LogFile;
+  #total = 0;
+  #open = true;
+  #resolveEnded!: () => void;
+
+  constructor(loop: PollLoop, fd: number, log: LogFile) {
+    this.fd = fd;
+    this.#loop = loop;
+    this.#log = log;
+    this.ended = new Promise<void>((r) => this.#resolveEnded = r);
+  }
+
+  /** The poll loop's handler: reads until the pipe is empty, at most a few times a turn. */
+  readonly onReady = (): void => {
+    for (let i = 0; i < READS_PER_TURN && this.#open; i++) {
+      // A short read empties a pipe: wait for more.
+      if (this.#readOnce() < SHARED.length) return;
+    }
   };
+
+  bytes(): number {
+    return this.#total;
+  }
+
+  drainNow(): boolean {
+    while (this.#open && this.#readOnce() !== -1) { /* read on until empty or ended */ }
+    return !this.#open;
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#loop.remove(this.fd);
+    try {
+      closeFd(this.fd);
+    } catch { /* already closed */ }
+    this.#resolveEnded();
+  }
+
   /** One read into the log: how many bytes, 0 once ended, -1 when the pipe is empty now. */
-  const readOnce = (): number => {
+  #readOnce(): number {
     for (;;) {
       try {
-        const n = readFd(fd, SHARED);
-        if (n === 0) finish();
+        const n = readFd(this.fd, SHARED);
+        if (n === 0) this.close();
         else {
-          total += n;
-          log.write(SHARED.subarray(0, n));
+          this.#total += n;
+          this.#log.write(SHARED.subarray(0, n));
         }
         return n;
       } catch (e) {
         if (e instanceof LibcError && e.code === "EINTR") continue;
         if (e instanceof LibcError && e.code === "EAGAIN") return -1;
-        finish(); // EIO and the like: the output has ended
+        this.close(); // EIO and the like: the output has ended
         return 0;
       }
     }
-  };
-  loop.add(fd, EPOLLIN, () => {
-    for (let i = 0; i < READS_PER_TURN && open; i++) {
-      // A short read empties a pipe: wait for more.
-      if (readOnce() < SHARED.length) return;
-    }
-  });
-  const drainNow = (): boolean => {
-    while (open && readOnce() !== -1) { /* read on until empty or ended */ }
-    return !open;
-  };
-  return { fd, ended, bytes: () => total, drainNow, close: finish };
+  }
 }
