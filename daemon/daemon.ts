@@ -31,12 +31,10 @@ import type { DaemonControl, Mode, SignalAction } from "./modes/mode.ts";
 import { dirname } from "./modes/user.ts";
 import type { DaemonPorts, SignalName } from "./ports.ts";
 import { sessionFileContent } from "../protocol/addresses.ts";
-import { ownerAuthorizer } from "./rpc/authorize.ts";
-import { countedHandlers, Observed, observingSpawner } from "./observe.ts";
+import { Observed, observingSpawner } from "./observe.ts";
 import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
-import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 import { readText } from "../sys/libc.ts";
-import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
+import type { HandlerServices } from "./rpc/handlers.ts";
 import { ControlSocketServer, type RequestDispatcher } from "./rpc/server.ts";
 import {
   captureState,
@@ -202,16 +200,16 @@ export class Daemon {
         : {}),
       reexec: () => void daemon.reexec(),
     };
-    const base = createHandlers(services);
-    const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
-    // The dispatcher validates with zod, which takes tens of milliseconds to load: it is loaded
-    // once the start-up events are out (below), or by the first request, whichever comes first;
-    // that request waits for it (docs/platform.md#start-up-costs).
+    // The handlers and the dispatcher, which validates with zod (tens of milliseconds to load),
+    // are loaded once the start-up events are out (below), or by the first request, whichever
+    // comes first; that request waits for them (docs/platform.md#start-up-costs).
     let loading: Promise<RequestDispatcher> | null = null;
     const dispatcher = () =>
-      loading ??= import("./rpc/dispatcher.ts").then(({ createDispatcher }) =>
-        createDispatcher(handlers, {
-          authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
+      loading ??= import("./rpc/control.ts").then(({ controlDispatcher }) =>
+        controlDispatcher(services, {
+          observed,
+          ownerUid: mode.socket.ownerUid,
+          jobs: () => jobs,
           onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
         })
       );
