@@ -8,8 +8,8 @@
  * write is dropped: a log write never takes the daemon down.
  *
  * Written without @logtape/logtape, which it once wrapped one to one: that package's `node:util`
- * import started Deno's Node compatibility layer, about 20 ms of every daemon start
- * (docs/platform.md#start-up-costs).
+ * import started Deno's Node compatibility layer while the daemon's modules loaded, and it added
+ * about fifteen modules to load (docs/platform.md#start-up-costs).
  *
  * @module
  */
