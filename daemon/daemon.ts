@@ -31,14 +31,12 @@ import type { DaemonControl, Mode, SignalAction } from "./modes/mode.ts";
 import { dirname } from "./modes/user.ts";
 import type { DaemonPorts, SignalName } from "./ports.ts";
 import { sessionFileContent } from "../protocol/addresses.ts";
-import { ownerAuthorizer } from "./rpc/authorize.ts";
-import { countedHandlers, Observed, observingSpawner } from "./observe.ts";
+import { Observed, observingSpawner } from "./observe.ts";
 import { exposedGc, HeapTrim } from "./heap_trim.ts";
 import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
-import { seeingHandlers } from "./rpc/seeing_handlers.ts";
 import { readText } from "../sys/libc.ts";
-import { createHandlers, type HandlerServices } from "./rpc/handlers.ts";
-import { ControlSocketServer, type RequestDispatcher } from "./rpc/server.ts";
+import type { HandlerServices } from "./rpc/handlers.ts";
+import { ControlSocketServer, type RequestDispatcher, type RpcHandlers } from "./rpc/server.ts";
 import type { CommandFifoChannel } from "./rpc/command_fifo.ts";
 import { afterFifo, fifoCommands } from "./rpc/fifo_commands.ts";
 import {
@@ -221,22 +219,21 @@ export class Daemon {
         : {}),
       reexec: () => void daemon.reexec(),
     };
-    const base = createHandlers(services);
-    const handlers = countedHandlers({ ...base, ...seeingHandlers(observed, base) }, observed.rpc);
-    // The dispatcher validates with zod, which takes tens of milliseconds to load: it is loaded
-    // once the start-up events are out (below), or by the first request, whichever comes first;
-    // that request waits for it (docs/platform.md#start-up-costs).
-    const dispatcherOptions = {
-      authorize: ownerAuthorizer(mode.socket.ownerUid, { jobs: () => jobs }),
-      onInternalError: (method: string, error: unknown) =>
-        log.log("error", `${method} ${String(error)}`),
-    };
-    const loadDispatcher = (of: typeof handlers) =>
-      import("./rpc/dispatcher.ts").then(({ createDispatcher }) =>
-        createDispatcher(of, dispatcherOptions)
+    // The handlers and the dispatcher, which validates with zod (tens of milliseconds to load),
+    // are loaded once the start-up events are out (below), or by the first request, whichever
+    // comes first; that request waits for them (docs/platform.md#start-up-costs).
+    const loadDispatcher = (wrap?: (handlers: RpcHandlers) => RpcHandlers) =>
+      import("./rpc/control.ts").then(({ controlDispatcher }) =>
+        controlDispatcher(services, {
+          observed,
+          ownerUid: mode.socket.ownerUid,
+          jobs: () => jobs,
+          onInternalError: (method, error) => log.log("error", `${method} ${String(error)}`),
+          ...(wrap === undefined ? {} : { wrap }),
+        })
       );
     let loading: Promise<RequestDispatcher> | null = null;
-    const dispatcher = () => loading ??= loadDispatcher(handlers);
+    const dispatcher = () => loading ??= loadDispatcher();
     // The command FIFO (docs/pid1.md#the-command-fifo): root's lines go to the same dispatcher.
     if (mode.commandFifo !== undefined && ports.commandFifo !== undefined) {
       try {
@@ -259,7 +256,7 @@ export class Daemon {
     let loadingAfterFifo: Promise<RequestDispatcher> | null = null;
     const socketDispatcher = fifo === null
       ? dispatcher
-      : () => loadingAfterFifo ??= loadDispatcher(afterFifo(handlers, fifo));
+      : () => loadingAfterFifo ??= loadDispatcher((handlers) => afterFifo(handlers, fifo));
     daemon.#server = await ControlSocketServer.listen({
       path: mode.socket.path,
       dispatcher: socketDispatcher,

@@ -1,37 +1,21 @@
 /**
- * The daemon's own log (see docs/behaviour.md#daemon-log), on logtape.
+ * The daemon's own log (see docs/behaviour.md#daemon-log).
  *
- * Upstart's priorities (debug < info < message < warn < error < fatal) map
- * onto logtape's levels one to one; the minimum priority can change at run
- * time (`initctl log-priority`). In user mode, warn and above go to stderr as
- * `init: MESSAGE` and lower priorities go to stdout unprefixed; in system mode
- * everything goes to stderr as `init: MESSAGE` (the console) until the PID-1
- * issue moves it to /dev/kmsg. A failed write is dropped: a log write never
- * takes the daemon down.
+ * Upstart's priorities (debug < info < message < warn < error < fatal); the minimum priority can
+ * change at run time (`initctl log-priority`). In user mode, warn and above go to stderr as
+ * `init: MESSAGE` and lower priorities go to stdout unprefixed; in system mode everything goes to
+ * stderr as `init: MESSAGE` (the console) until the PID-1 issue moves it to /dev/kmsg. A failed
+ * write is dropped: a log write never takes the daemon down.
+ *
+ * Written without @logtape/logtape, which it once wrapped one to one: that package's `node:util`
+ * import started Deno's Node compatibility layer while the daemon's modules loaded, and it added
+ * about fifteen modules to load (docs/platform.md#start-up-costs).
  *
  * @module
  */
 
-import { configureSync, getLogger, type LogLevel, type LogRecord } from "@logtape/logtape";
 import { LOG_PRIORITIES, type LogPriority } from "./options.ts";
 import { LogLimiter, type LogLimiterOptions } from "./log_limiter.ts";
-
-const TO_LOGTAPE: Record<LogPriority, LogLevel> = {
-  debug: "trace",
-  info: "debug",
-  message: "info",
-  warn: "warning",
-  error: "error",
-  fatal: "fatal",
-};
-const FROM_LOGTAPE: Record<LogLevel, LogPriority> = {
-  trace: "debug",
-  debug: "info",
-  info: "message",
-  warning: "warn",
-  error: "error",
-  fatal: "fatal",
-};
 
 /** Where log lines are written. */
 export interface LogWriter {
@@ -59,14 +43,9 @@ export class DaemonLog {
   #priority: LogPriority;
   readonly #user: boolean;
   readonly #writer: LogWriter;
-  readonly #logger = getLogger(["daybreak"]);
   readonly #limiter: LogLimiter;
 
-  /**
-   * Configures logtape for the process (the daemon's only logging setup).
-   *
-   * @param options mode, initial priority, and an optional writer for tests
-   */
+  /** @param options mode, initial priority, and an optional writer for tests */
   constructor(
     options: {
       user: boolean;
@@ -80,19 +59,6 @@ export class DaemonLog {
     this.#writer = options.writer ?? processWriter;
     // Repeated lines are collapsed (a respawn loop would fill the disk): see log_limiter.ts.
     this.#limiter = new LogLimiter((p, m) => this.#emit(p, m), options.limit);
-    configureSync({
-      reset: true,
-      sinks: { daemon: (record: LogRecord) => this.#write(record) },
-      filters: {
-        priority: (record: LogRecord) =>
-          LOG_PRIORITIES.indexOf(FROM_LOGTAPE[record.level]) >=
-            LOG_PRIORITIES.indexOf(this.#priority),
-      },
-      loggers: [
-        { category: ["daybreak"], sinks: ["daemon"], filters: ["priority"], lowestLevel: "trace" },
-        { category: ["logtape", "meta"], sinks: [], lowestLevel: "fatal" },
-      ],
-    });
   }
 
   /** The current minimum priority. */
@@ -108,21 +74,8 @@ export class DaemonLog {
   /** Logs one message at an Upstart priority. */
   log(priority: LogPriority, message: string): void {
     try {
-      const props = { message };
-      switch (TO_LOGTAPE[priority]) {
-        case "trace":
-          return this.#logger.trace("{message}", props);
-        case "debug":
-          return this.#logger.debug("{message}", props);
-        case "info":
-          return this.#logger.info("{message}", props);
-        case "warning":
-          return this.#logger.warning("{message}", props);
-        case "error":
-          return this.#logger.error("{message}", props);
-        case "fatal":
-          return this.#logger.fatal("{message}", props);
-      }
+      if (LOG_PRIORITIES.indexOf(priority) < LOG_PRIORITIES.indexOf(this.#priority)) return;
+      this.#limiter.log(priority, message);
     } catch {
       // never let logging fail a caller
     }
@@ -131,11 +84,6 @@ export class DaemonLog {
   /** Writes every pending "N similar messages suppressed" line. */
   flush(): void {
     this.#limiter.flush();
-  }
-
-  #write(record: LogRecord): void {
-    const message = String(record.properties.message ?? record.message.join(""));
-    this.#limiter.log(FROM_LOGTAPE[record.level], message);
   }
 
   #emit(priority: LogPriority, message: string): void {

@@ -21,7 +21,6 @@ import { type InitOptions, InitUsageError, isContainerMode, parseInitOptions } f
 import type { DaemonPorts } from "./ports.ts";
 import { realPorts } from "./real_ports.ts";
 import { readBuiltinProviders } from "./conf/builtin_jobs.ts";
-import { fileURLToPath } from "node:url";
 import { realMachine } from "./real_machine.ts";
 import { effectiveIds } from "../sys/libc.ts";
 import { execv } from "../sys/machine.ts";
@@ -180,7 +179,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const boot = earlyBoot(ports.machine, env);
     env = boot.env;
     // daybreak's own etc/init: the launcher says where daybreak is (the sources or dist/).
-    const root = env.DAYBREAK_ROOT ?? fileURLToPath(new URL("..", import.meta.url));
+    // (Not node:url's fileURLToPath: a node: import costs ~20 ms, docs/platform.md#start-up-costs.)
+    const root = env.DAYBREAK_ROOT ?? decodeURIComponent(new URL("..", import.meta.url).pathname);
     const builtins = readBuiltinProviders(`${root}/etc/init`);
     for (const p of builtins.problems) write(Deno.stderr, `init: built-in job: ${p}\n`);
     mode = systemMode(options, env, ports.host, {

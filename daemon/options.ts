@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgv } from "./parse_argv.ts";
 import type { ConsoleMode } from "../parser/types.ts";
 import { SESSION_DIR_RELATIVE, SYSTEM_SOCKET } from "../protocol/addresses.ts";
 import { type MetricsAddress, MetricsAddressError, parseMetricsAddress } from "./metrics_server.ts";
@@ -112,13 +112,7 @@ const INIT_OPTIONS = {
  * @throws {InitUsageError} for an invalid `--default-console` value.
  */
 export function parseInitOptions(argv: readonly string[]): InitOptions {
-  const { values, tokens } = parseArgs({
-    args: [...argv],
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-    options: INIT_OPTIONS,
-  });
+  const { values, tokens } = parseArgv(argv, INIT_OPTIONS);
   const unknown = tokens.flatMap((t) =>
     t.kind === "option" && !Object.hasOwn(INIT_OPTIONS, t.name) ? [t.rawName] : []
   );

@@ -59,7 +59,7 @@
  * @module
  */
 
-import { posix } from "node:path";
+import { posix } from "../sys/path.ts";
 import { SANDBOX_DEFAULTS, type SandboxSpec } from "../parser/extension_stanzas.ts";
 import type { JobClassSpec, ProcessName } from "../parser/types.ts";
 import { profileSwitchArgv } from "./apparmor.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { posix } from "node:path";
+import { posix } from "./path.ts";
 
 /** One `/etc/passwd` entry, as far as the daemon needs it. */
 export interface PasswdEntry {

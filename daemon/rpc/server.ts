@@ -369,8 +369,19 @@ export class ControlSocketServer {
   async #handleOne(request: unknown, ctx: CallContext): Promise<JSONRPCResponse | null> {
     const invalid = checkRequest(request);
     if (invalid !== null) return invalid;
+    let dispatcher: RequestDispatcher;
     try {
-      const dispatcher = await this.#getDispatcher();
+      dispatcher = await this.#getDispatcher();
+    } catch (e) {
+      // It could not be loaded (a broken installation): an Internal error, and the next request
+      // tries again.
+      this.#dispatcher = null;
+      this.#options.onClientError?.(`cannot load the request dispatcher: ${String(e)}`);
+      const id = (request as { id?: JSONRPCRequest["id"] }).id;
+      if (id === undefined) return null; // a notification gets no answer
+      return errorResponse(id, ERROR_CODES.Internal, errorMessage("Internal"));
+    }
+    try {
       return await dispatcher.receive(request as JSONRPCRequest, ctx);
     } catch (e) {
       return invalidRequest(null, String(e));

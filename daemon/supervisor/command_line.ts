@@ -8,7 +8,7 @@
  * @module
  */
 
-import { posix } from "node:path";
+import { posix } from "../../sys/path.ts";
 
 /** The shell every script and shell-needing command runs under. */
 export const SHELL = "/bin/sh";

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { posix } from "node:path";
+import { posix } from "../../sys/path.ts";
 import {
   closeFd,
   fchmod,
