@@ -57,17 +57,19 @@ const ANALYSIS = {
     "timeline changes (both bounded at 10,000). Right after a burst the heap also holds the " +
     "burst's garbage: one compacting GC once spawns have been quiet for 300 ms returns it " +
     "(daemon/heap_trim.ts, docs/behaviour.md#memory).",
-  list: "initctl is itself a Deno process (a bare `deno run` plus its modules). The daemon " +
-    "still accepts through Deno.listen, so each connection costs the peer-credential scan of " +
-    "/proc/self/fd (daemon/rpc/peercred.ts), now over about 1 fd per job instead of 3. The " +
-    "raw-fd control socket (daemon/rpc/raw_listener.ts: accept4 in the poll loop, SO_PEERCRED " +
-    "on the accepted fd, O(1)) is built and tested but not yet switched in: the server is " +
-    "being reworked at the same time. The rest is the client's own start-up.",
-  restart: "Nearly all of it is initctl's own Deno start-up (a bare `deno run` and its " +
-    "modules) and the peer-credential scan above; in the daemon the stop, the kill, the " +
-    "exit (SIGCHLD, then waitpid by pid: about 0.5 ms from kill -9 to the exit seen, " +
-    "measured alone) and the new spawn take a few ms. runit's `sv` is a small C program; " +
-    "matching it needs a client that starts faster than Deno.",
+  list: "initctl is itself a Deno process: a bare `deno run` (the reference above) plus its " +
+    "modules (the client, the reply schemas built with zod's mini API, the table renderer; " +
+    "no `node:` module, docs/platform.md#start-up-costs). The daemon accepts on a raw socket " +
+    "(daemon/rpc/raw_listener.ts: accept4 in its one poll loop, SO_PEERCRED read on the " +
+    "accepted fd, O(1) whatever the number of jobs) and answers `list` for 500 jobs in a few " +
+    "ms; the rest is the client's own start-up. From the dist/ bundle (`deno task dist`) " +
+    "initctl starts about 8 ms sooner than from the TypeScript sources measured here.",
+  restart: "A bare `deno run` of a one-line script already takes longer than the 25 ms " +
+    "target on this machine (see above), and initctl is a Deno process: its start-up is " +
+    "most of the figure. In the daemon the stop, the kill, the exit (SIGCHLD, then waitpid by " +
+    "pid) and the new spawn (a lone spawn, made at once on the JS thread) take a few ms. " +
+    "runit's `sv` is a small C program; matching it needs a client that starts faster than " +
+    "Deno (`deno compile` would, but it downloads its runtime, which this machine cannot).",
   respawn: "The exit reaches the daemon as SIGCHLD: Deno's signal listener runs the reaper, " +
     "which asks waitid(WNOWAIT) which child ended and reaps that pid alone (no scan of all " +
     "children); the engine's respawn and the new posix_spawn follow in the same turn. " +
