@@ -69,7 +69,7 @@ const ANALYSIS = {
     "most of the figure. In the daemon the stop, the kill, the exit (SIGCHLD, then waitpid by " +
     "pid) and the new spawn (a lone spawn, made at once on the JS thread) take a few ms. " +
     "runit's `sv` is a small C program; matching it needs a client that starts faster than " +
-    "Deno (`deno compile` would, but it downloads its runtime, which this machine cannot).",
+    "any Deno process does.",
   respawn: "The exit reaches the daemon as SIGCHLD: Deno's signal listener runs the reaper, " +
     "which asks waitid(WNOWAIT) which child ended and reaps that pid alone (no scan of all " +
     "children); the engine's respawn and the new posix_spawn follow in the same turn. " +
