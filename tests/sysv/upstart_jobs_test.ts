@@ -83,6 +83,17 @@ Deno.test({
       // daybreak's built-in providers of `filesystem` and `static-network-up` ran.
       assert.match(list, /^mountall stop\/waiting$/m, list);
       assert.match(list, /^network stop\/waiting$/m, list);
+      // Ubuntu's tty1 waits for `not-container` too (Ubuntu's container-detect job emits it; here
+      // nothing does), which, emitted now, starts it: the namespace has no /dev/tty1, so each
+      // getty fails after a while and the job is respawned, until the shutdown stops it.
+      assert.equal((await system.inside("initctl", "emit", "--no-wait", "not-container")).code, 0);
+      await waitFor(
+        "tty1",
+        async () =>
+          /^tty1 start\/running, process \d+\n$/.test(
+            (await system.inside("status", "tty1")).stdout,
+          ) || null,
+      );
       const r = await system.inside("shutdown", "-h", "now");
       assert.deepEqual([r.code, r.stderr], [0, ""], r.stdout);
       const ending = await system.ended(60000);
@@ -92,6 +103,7 @@ Deno.test({
     } finally {
       if (console === "") console = await system.stop();
     }
+    assert.match(console, /tty1 main process \(\d+\)/, console);
     // rc ran /etc/rc0.d (its K links with stop) before daybreak ended the system.
     assert.match(console, /^marker: stop 0 2$/m, console);
   },

@@ -87,7 +87,7 @@ esac
 const RC0_MARKER = `#!/bin/sh
 case "$1" in
 stop)
-  echo "VM-RC0 $RUNLEVEL uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/console
+  echo "VM-RC0 $RUNLEVEL $PREVLEVEL uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/console
   # Never synced by hand: on a disk, only daybreak's final phase saves it.
   echo "$RUNLEVEL $PREVLEVEL" > /var/vm-rc0-marker
   echo "VM-DONE exit=0" > /dev/console
@@ -110,7 +110,13 @@ script
   else
     vm_fail pid1-from-sources "$(tr '\0' ' ' < /proc/1/cmdline)"
   fi
+  # Ubuntu's tty1 also waits for not-container (Ubuntu's container-detect job emits it; here
+  # nothing does): emitted now through the command FIFO, it starts tty1, whose /sbin/getty
+  # (busybox's, which refuses -8) fails at once, until the respawn limit stops the job.
+  initctl emit --no-wait not-container
+  # From the probe's environment (the stopped rc event's RUNLEVEL and PREVLEVEL), then from utmp.
   vm_expect runlevel-2 "N 2" "$(runlevel 2>&1)"
+  vm_expect runlevel-2-utmp "N 2" "$(env -u RUNLEVEL -u PREVLEVEL runlevel 2>&1)"
   vm_expect rcS-script-ran "S N" "$(cat /run/vm-rcS-marker 2>&1)"
   vm_expect rc2-script-ran "2 N" "$(cat /run/vm-rc2-marker 2>&1)"
   vm_expect status-rc-sysinit "rc-sysinit stop/waiting" "$(status rc-sysinit 2>&1)"
@@ -124,6 +130,12 @@ script
       vm_fail "list-$job" "$(echo "$list" | grep "^$job " || echo absent)"
     fi
   done
+  tty1=$(status tty1 2>&1)
+  echo "TTY1: $tty1"
+  case $tty1 in
+  "tty1 stop/waiting" | "tty1 start/running, process "*) vm_pass tty1-started-or-gave-up ;;
+  *) vm_fail tty1-started-or-gave-up "$tty1" ;;
+  esac
   vm_check checkconf-upstart init-checkconf /etc/init/rc-sysinit.conf
   vm_check shutdown-asks-init shutdown -h now
 end script
@@ -134,11 +146,13 @@ export const PROBE_CHECKS: readonly string[] = [
   "pid1-is-deno",
   "pid1-from-sources",
   "runlevel-2",
+  "runlevel-2-utmp",
   "rcS-script-ran",
   "rc2-script-ran",
   "status-rc-sysinit",
   "status-rc",
   ...UPSTART_JOBS.map((j) => `list-${j}`),
+  "tty1-started-or-gave-up",
   "checkconf-upstart",
   "shutdown-asks-init",
 ];

@@ -93,7 +93,7 @@ Deno.test(
         timeoutMs: 900_000,
       });
       assertVmPassed(result, PROBE_CHECKS);
-      assert.match(result.serial, /VM-RC0 0/);
+      assert.match(result.serial, /VM-RC0 0 2 /);
       assert.match(result.serial, /reboot: Power down/);
       assert.equal(result.exitCode, 0);
       const cat = (path: string) => runTool("debugfs", ["-R", `cat ${path}`, image]);
