@@ -100,6 +100,9 @@ Deno.test(
       assert.equal((await cat("/var/vm-rc2-marker")).stdout, "2 N\n");
       // Written at runlevel 0 and never synced by hand.
       assert.equal((await cat("/var/vm-rc0-marker")).stdout, "0 2\n");
+      // Deno wrote its caches there, on the root, during the boot: the cache was read-write.
+      const cache = await runTool("debugfs", ["-R", `ls -l ${AT}/.deno_dir`, image]);
+      assert.match(cache.stdout, /_cache_v2|\bgen\b/, cache.stdout);
       const state = await runTool("dumpe2fs", ["-h", image]);
       assert.match(state.stdout, /^Filesystem state:\s+clean$/m, result.serial);
       const fsck = await runTool("e2fsck", ["-fn", image]);
