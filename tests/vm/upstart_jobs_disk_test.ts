@@ -33,9 +33,13 @@ async function whyNot(): Promise<string> {
 const reason = await whyNot();
 const skip = reason === "" ? "" : ` (skipped: ${reason})`;
 
-// The initramfs's /init: the disk's drivers, the root mounted read-write, then the real init with
-// no /proc, /sys or /dev mounted (daybreak mounts them).
-const SWITCH_ROOT = `#!/bin/sh
+/**
+ * The initramfs's /init: the disk's drivers, the root mounted (`ro`, as a kernel or a
+ * distribution's initramfs mounts it unless told `rw`), then the real init with no /proc, /sys or
+ * /dev mounted (daybreak mounts them).
+ */
+const switchRoot = (mode: "rw" | "ro") =>
+  `#!/bin/sh
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t devtmpfs dev /dev
@@ -43,7 +47,7 @@ for m in /lib/modules/vm/*.ko; do insmod "$m"; done
 i=0
 while [ ! -b /dev/vda ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 mkdir -p /newroot
-mount -t ext4 -o rw /dev/vda /newroot || { echo "VM-RESULT: FAIL mount-root"; poweroff -f; }
+mount -t ext4 -o ${mode} /dev/vda /newroot || { echo "VM-RESULT: FAIL mount-root"; poweroff -f; }
 umount /dev
 umount /proc
 exec switch_root /newroot /sbin/init
@@ -75,6 +79,34 @@ async function rootImage(dir: string, debs: string): Promise<string> {
   return image;
 }
 
+/** Boots the image with its root mounted `mode`; checks the probe's results and the power-off. */
+async function bootFromDisk(image: string, mode: "rw" | "ro"): Promise<void> {
+  const result = await runVmScenario({
+    name: `upstart-jobs-disk-${mode}`,
+    script: "exit 0\n", // /init switches to the disk's /sbin/init: /scenario never runs
+    files: { "/init": { text: switchRoot(mode), mode: 0o755 } },
+    modules: DISK_MODULES,
+    drives: [image],
+    append: "printk.time=1",
+    timeoutMs: 900_000,
+  });
+  assertVmPassed(result, PROBE_CHECKS);
+  assert.match(result.serial, /VM-RC0 0 2 /);
+  assert.match(result.serial, /reboot: Power down/);
+  assert.equal(result.exitCode, 0);
+}
+
+/** The file system is clean: unmounted or remounted read-only before the power-off. */
+async function assertClean(image: string): Promise<void> {
+  const state = await runTool("dumpe2fs", ["-h", image]);
+  assert.match(state.stdout, /^Filesystem state:\s+clean$/m, state.stdout);
+  const fsck = await runTool("e2fsck", ["-fn", image]);
+  assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
+}
+
+const cat = async (image: string, path: string) =>
+  (await runTool("debugfs", ["-R", `cat ${path}`, image])).stdout;
+
 Deno.test(
   `daybreak from its sources on an ext4 root boots Upstart's jobs, syncs and remounts it read-only${skip}`,
   { ignore: skip !== "" },
@@ -83,33 +115,40 @@ Deno.test(
     const dir = await Deno.makeTempDir({ prefix: "daybreak-upstart-disk-" });
     try {
       const image = await rootImage(dir, layout.debs);
-      const result = await runVmScenario({
-        name: "upstart-jobs-disk",
-        script: "exit 0\n", // /init switches to the disk's /sbin/init: /scenario never runs
-        files: { "/init": { text: SWITCH_ROOT, mode: 0o755 } },
-        modules: DISK_MODULES,
-        drives: [image],
-        append: "printk.time=1",
-        timeoutMs: 900_000,
-      });
-      assertVmPassed(result, PROBE_CHECKS);
-      assert.match(result.serial, /VM-RC0 0 2 /);
-      assert.match(result.serial, /reboot: Power down/);
-      assert.equal(result.exitCode, 0);
-      const cat = (path: string) => runTool("debugfs", ["-R", `cat ${path}`, image]);
-      assert.equal((await cat("/var/vm-rc2-marker")).stdout, "2 N\n");
+      await bootFromDisk(image, "rw");
+      assert.equal(await cat(image, "/var/vm-rc2-marker"), "2 N\n");
       // Written at runlevel 0 and never synced by hand.
-      assert.equal((await cat("/var/vm-rc0-marker")).stdout, "0 2\n");
+      assert.equal(await cat(image, "/var/vm-rc0-marker"), "0 2\n");
       // Deno wrote its caches there, on the root, during the boot: the cache was read-write.
       const cache = await runTool("debugfs", ["-R", `ls -l ${AT}/.deno_dir`, image]);
       assert.match(cache.stdout, /_cache_v2|\bgen\b/, cache.stdout);
-      const state = await runTool("dumpe2fs", ["-h", image]);
-      assert.match(state.stdout, /^Filesystem state:\s+clean$/m, result.serial);
-      const fsck = await runTool("e2fsck", ["-fn", image]);
-      assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
+      await assertClean(image);
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await Deno.remove(layout.debs, { recursive: true }).catch(() => {});
     }
   },
 );
+
+// Nothing in this layout remounts the root read-write (no fstab, no Debian rcS.d scripts): daybreak
+// runs from its sources with a read-only dependency cache, /var/log read-only and no wtmp.
+Deno.test(
+  `daybreak from its sources on a read-only ext4 root boots Upstart's jobs and powers off${skip}`,
+  { ignore: skip !== "" },
+  async () => {
+    if (!layout.ready) return;
+    const dir = await Deno.makeTempDir({ prefix: "daybreak-upstart-disk-ro-" });
+    try {
+      const image = await rootImage(dir, layout.debs);
+      await bootFromDisk(image, "ro");
+      // The markers' writes to the root failed: it stayed read-only.
+      assert.equal(await cat(image, "/var/vm-rc2-marker"), "");
+      await assertClean(image);
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+globalThis.addEventListener("unload", () => {
+  if (layout.ready) Deno.removeSync(layout.debs, { recursive: true });
+});
