@@ -126,6 +126,25 @@ export const fileRunlevelStore: RunlevelStore = {
 };
 
 /**
+ * Creates an empty utmp file when there is none, as sysvinit's init does at boot: telinit and
+ * shutdown record runlevels only in an existing file, and `/run` is a fresh tmpfs at every boot
+ * (see docs/sysv.md#utmp). An existing file is left as it is.
+ *
+ * @param path the utmp file
+ * @returns whether the file was created
+ * @throws {Error} when it is missing and cannot be created
+ */
+export function createUtmpIfMissing(path: string = UTMP_PATH): boolean {
+  try {
+    Deno.openSync(path, { write: true, createNew: true, mode: 0o644 }).close();
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw e;
+  }
+}
+
+/**
  * The levels of the last runlevel record in a utmp file's bytes.
  *
  * @param data the bytes

@@ -8,7 +8,7 @@ import {
   runlevelRecord,
   UT_TYPE,
 } from "../sys/utmp.ts";
-import { fileRunlevelStore, type RunlevelChange } from "./utmp_file.ts";
+import { createUtmpIfMissing, fileRunlevelStore, type RunlevelChange } from "./utmp_file.ts";
 
 const change = (level: string, previous: string): RunlevelChange => ({
   record: runlevelRecord(level, previous, 0, "k"),
@@ -61,6 +61,22 @@ Deno.test("utmp files: util-linux's last reads the boot and runlevel records", a
     const text = new TextDecoder().decode(out.stdout);
     assert.match(text, /^runlevel \(to lvl 2\) +k /m);
     assert.match(text, /^reboot +system boot +k /m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("createUtmpIfMissing: creates an empty utmp, keeps an existing one as it is", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/utmp`;
+    assert.deepEqual(createUtmpIfMissing(path), true);
+    assert.deepEqual((await Deno.readFile(path)).length, 0);
+    assert.deepEqual((await Deno.stat(path)).mode! & 0o777, 0o644);
+    await Deno.writeFile(path, new Uint8Array([1, 2, 3]));
+    assert.deepEqual(createUtmpIfMissing(path), false);
+    assert.deepEqual(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
+    assert.throws(() => createUtmpIfMissing(`${dir}/no/such/dir/utmp`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

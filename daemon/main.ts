@@ -15,6 +15,7 @@
 import { Daemon, DAYBREAK_VERSION } from "./daemon.ts";
 import type { Mode } from "./modes/mode.ts";
 import { earlyBoot } from "./modes/early_boot.ts";
+import { createUtmpIfMissing } from "../compat_sysv/utmp_file.ts";
 import { systemMode } from "./modes/system.ts";
 import { userMode } from "./modes/user.ts";
 import { type InitOptions, InitUsageError, isContainerMode, parseInitOptions } from "./options.ts";
@@ -178,6 +179,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     neverExit = true;
     const boot = earlyBoot(ports.machine, env);
     env = boot.env;
+    // Where runlevels are kept, once /run is mounted (docs/sysv.md#utmp).
+    if (ports.machine.ownsMachine()) {
+      try {
+        createUtmpIfMissing();
+      } catch (e) {
+        write(
+          Deno.stderr,
+          `init: Unable to create /run/utmp: ${e instanceof Error ? e.message : e}\n`,
+        );
+      }
+    }
     // daybreak's own etc/init: the launcher says where daybreak is (the sources or dist/).
     // (Not node:url's fileURLToPath: a node: import costs ~20 ms, docs/platform.md#start-up-costs.)
     const root = env.DAYBREAK_ROOT ?? decodeURIComponent(new URL("..", import.meta.url).pathname);

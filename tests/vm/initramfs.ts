@@ -34,6 +34,13 @@ export interface InitramfsOptions {
    */
   readonly withDaybreak?: boolean;
   /**
+   * Where `withDaybreak` puts the tree. Elsewhere than {@linkcode GUEST_DAYBREAK_ROOT}, the tree
+   * is laid out as a copied checkout: the deno program itself (not a link to `/usr/bin/deno`) at
+   * `tools/deno/node_modules/deno/deno`, and no `/usr/bin/deno` unless `withDeno`.
+   * @default GUEST_DAYBREAK_ROOT
+   */
+  readonly daybreakAt?: string;
+  /**
    * Build `deno task dist` and install it at `/` with `deno task install`: daybreak's launchers
    * under `/usr/lib/daybreak`, `/sbin/init` and the tools linked to them (over busybox's), and
    * the default jobs in `/etc/init`. Boot it with `append: "rdinit=/sbin/init"`. @default false
@@ -131,10 +138,13 @@ async function addBase(tree: Tree): Promise<void> {
   await tree.host("/vmlib.sh", join(HERE, "vmlib.sh"), 0o644);
 }
 
-async function addDeno(tree: Tree): Promise<void> {
+async function denoOnHost(): Promise<string> {
   const inRepo = join(REPO_ROOT, DENO_IN_REPO);
-  const deno = (await Deno.stat(inRepo).catch(() => null))?.isFile ? inRepo : Deno.execPath();
-  await tree.program("/usr/bin/deno", deno);
+  return (await Deno.stat(inRepo).catch(() => null))?.isFile ? inRepo : Deno.execPath();
+}
+
+async function addDeno(tree: Tree): Promise<void> {
+  await tree.program("/usr/bin/deno", await denoOnHost());
 }
 
 async function addAppArmor(tree: Tree): Promise<void> {
@@ -150,33 +160,42 @@ async function addAppArmor(tree: Tree): Promise<void> {
 /** Top-level parts of the repository never copied into the guest (tools/deno is added as deno). */
 const SKIP_IN_REPO = new Set([".git", "tools/deno", "dist", "node_modules", ".ci/out"]);
 
-async function addRepoTree(tree: Tree, hostDir: string, rel: string): Promise<void> {
+async function addRepoTree(
+  tree: Tree,
+  hostDir: string,
+  rel: string,
+  at = GUEST_DAYBREAK_ROOT,
+): Promise<void> {
   for await (const entry of Deno.readDir(hostDir)) {
     const relPath = rel === "" ? entry.name : `${rel}/${entry.name}`;
     if (SKIP_IN_REPO.has(relPath) || entry.name === "node_modules") continue;
     // Of the deno cache only the npm packages are needed; the rest are host-specific databases.
     if (rel === ".deno_dir" && entry.name !== "npm") continue;
     const hostPath = join(hostDir, entry.name);
-    const guestPath = `${GUEST_DAYBREAK_ROOT}/${relPath}`;
+    const guestPath = `${at}/${relPath}`;
     if (entry.isSymlink && relPath === ".deno_dir") {
       // A work tree may share its cache through a symlink: the guest needs the files.
       tree.dir(guestPath);
-      await addRepoTree(tree, await Deno.realPath(hostPath), relPath);
+      await addRepoTree(tree, await Deno.realPath(hostPath), relPath, at);
     } else if (entry.isSymlink) {
       tree.set(guestPath, { kind: "symlink", target: await Deno.readLink(hostPath) });
     } else if (entry.isDirectory) {
       tree.dir(guestPath);
-      await addRepoTree(tree, hostPath, relPath);
+      await addRepoTree(tree, hostPath, relPath, at);
     } else if (entry.isFile) {
       await tree.host(guestPath, hostPath);
     }
   }
 }
 
-async function addDaybreak(tree: Tree): Promise<void> {
-  await addRepoTree(tree, REPO_ROOT, "");
+async function addDaybreak(tree: Tree, at: string): Promise<void> {
+  await addRepoTree(tree, REPO_ROOT, "", at);
   // bin/_launch.sh looks for deno here first.
-  tree.set(`${GUEST_DAYBREAK_ROOT}/${DENO_IN_REPO}`, { kind: "symlink", target: "/usr/bin/deno" });
+  if (at === GUEST_DAYBREAK_ROOT) {
+    tree.set(`${at}/${DENO_IN_REPO}`, { kind: "symlink", target: "/usr/bin/deno" });
+  } else {
+    await tree.program(`${at}/${DENO_IN_REPO}`, await denoOnHost());
+  }
 }
 
 /** Adds every file, directory and symlink under `hostDir` at the same path in the guest. */
@@ -290,9 +309,13 @@ async function pruneImages(dir: string, keep: string): Promise<void> {
 export async function buildInitramfs(options: InitramfsOptions = {}): Promise<string> {
   const tree = new Tree();
   await addBase(tree);
-  if (options.withDeno === true || options.withDaybreak === true) await addDeno(tree);
+  const daybreakAt = options.daybreakAt ?? GUEST_DAYBREAK_ROOT;
+  const denoInTree = options.withDaybreak === true && daybreakAt !== GUEST_DAYBREAK_ROOT;
+  if (options.withDeno === true || (options.withDaybreak === true && !denoInTree)) {
+    await addDeno(tree);
+  }
   if (options.withAppArmor === true) await addAppArmor(tree);
-  if (options.withDaybreak === true) await addDaybreak(tree);
+  if (options.withDaybreak === true) await addDaybreak(tree, daybreakAt);
   const cacheDir = options.cacheDir ?? (await vmCacheDir());
   // The installed artifact is read when the image is written, and removed after.
   const distWork = options.withDist === true

@@ -53,6 +53,8 @@ export interface VmScenario {
   readonly withAppArmor?: boolean;
   /** @default false */
   readonly withDaybreak?: boolean;
+  /** Where `withDaybreak` puts the tree (see `InitramfsOptions.daybreakAt`). */
+  readonly daybreakAt?: string;
   /** Install `deno task dist` at `/` (see `InitramfsOptions.withDist`). */
   readonly withDist?: boolean;
   /** See `InitramfsOptions.compression`. @default "gzip" */
@@ -113,6 +115,7 @@ export async function runVmScenario(scenario: VmScenario): Promise<VmScenarioRes
     withDeno: scenario.withDeno ?? false,
     withAppArmor: scenario.withAppArmor ?? false,
     withDaybreak: scenario.withDaybreak ?? false,
+    ...(scenario.daybreakAt === undefined ? {} : { daybreakAt: scenario.daybreakAt }),
     withDist: scenario.withDist ?? false,
     compression: scenario.compression ?? "gzip",
     files: { "/scenario": { text: script, mode: 0o755 }, ...moduleFiles, ...scenario.files },
