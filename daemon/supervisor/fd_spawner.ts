@@ -157,6 +157,9 @@ export { DEFAULT_UNFLUSHED_BYTES };
 /** Every signal: reset to its default disposition in each job process. */
 const ALL_SIGNALS: readonly number[] = Array.from({ length: SIGNAL_MAX }, (_, i) => i + 1);
 
+/** Nothing blocked in a job process (one list, so `posix_spawn.ts` keeps one attribute object). */
+const NO_SIGNALS: readonly number[] = [];
+
 /** Where the wrapper tools are looked for; the job's own PATH may not contain them. */
 const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
@@ -512,7 +515,7 @@ export class FdSpawner implements ProcessSpawner {
       file: wrapped.argv[0]!,
       argv: wrapped.argv,
       env: envList(req.env),
-      sigmask: [],
+      sigmask: NO_SIGNALS,
       sigdefault: ALL_SIGNALS,
       setsid: true,
       fileActions: actions,
