@@ -81,7 +81,7 @@ Deno.test("a storm of spawns, on worker threads and on this one, never mixes the
     'test "$V" = "$1" || exit 1',
     'test "$W" = "w-$0" || exit 2',
     'test -z "$X" || exit 3',
-    'set -- $(cat /proc/$$/stat)',
+    "set -- $(cat /proc/$$/stat)",
     'if test "$ALONE" = yes; then test "$6" = "$$" || exit 4; else test "$6" != "$$" || exit 5; fi',
   ].join("\n");
   const n = 300;

@@ -130,18 +130,24 @@ export class Reaper {
    * reaper, as in tests, still learns of its exits; an idle one holds no listener).
    */
   #listen(): void {
-    const want = this.#started || this.#watched.size > 0 || this.#waiters.size > 0;
-    if (want === this.#listening) return;
-    if (want) {
-      Deno.addSignalListener("SIGCHLD", this.#onSignal);
-      // A signal listener does not keep Deno's event loop alive; a slow timer does (and is a
-      // safety net should a SIGCHLD ever be missed).
-      this.#keepAlive = setInterval(this.#onSignal, KEEP_ALIVE_MS);
-    } else {
-      Deno.removeSignalListener("SIGCHLD", this.#onSignal);
-      clearInterval(this.#keepAlive);
+    const waiting = this.#watched.size > 0 || this.#waiters.size > 0;
+    const want = this.#started || waiting;
+    if (want !== this.#listening) {
+      if (want) Deno.addSignalListener("SIGCHLD", this.#onSignal);
+      else Deno.removeSignalListener("SIGCHLD", this.#onSignal);
+      this.#listening = want;
     }
-    this.#listening = want;
+    // A signal listener does not keep Deno's event loop alive; a slow timer does, from the first
+    // wait on (and is a safety net should a SIGCHLD ever be missed). Not before: in Deno 2.9 the
+    // first timer starts the Node layer (docs/platform.md#start-up-costs), which a starting
+    // daemon would otherwise pay before its first job. Kept while started, so that a respawn
+    // (the last watched pid gone, a new one watched) does not clear and set it again.
+    if (waiting && this.#keepAlive === undefined) {
+      this.#keepAlive = setInterval(this.#onSignal, KEEP_ALIVE_MS);
+    } else if (!want && this.#keepAlive !== undefined) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
   }
 
   /**
