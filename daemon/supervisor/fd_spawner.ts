@@ -379,8 +379,13 @@ export class FdSpawner implements ProcessSpawner {
     if (this.#loneOnJsThread && this.#inFlight === 0 && this.#queue.length === 0 && !this.#turn) {
       // A second spawn in the same turn means a burst: it and the rest go to the queue.
       this.#turn = true;
-      setTimeout(() => this.#turn = false, 0);
-      return this.spawn(req);
+      try {
+        return this.spawn(req);
+      } finally {
+        // After the spawn: in a fresh daemon this is the first timer, which starts Deno's Node
+        // layer (15–20 ms, docs/platform.md#start-up-costs); the first job need not wait for it.
+        setTimeout(() => this.#turn = false, 0);
+      }
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
