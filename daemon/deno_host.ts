@@ -38,7 +38,8 @@ export class DenoHost implements DaemonHost {
   }
 
   startReaping(): void {
-    this.#reaper.start();
+    // The control socket keeps the daemon's event loop alive: no timer before the first job.
+    this.#reaper.start({ idleKeepAlive: false });
   }
 
   reapNow(): void {
