@@ -52,10 +52,13 @@ const ANALYSIS = {
     "machine), the JS thread has about 0.8 s user and 0.1 s system, V8's worker threads " +
     "(concurrent GC and compilation) about 0.25 s, the spawning threads almost nothing; one " +
     "job costs the JS thread about 1.6 ms, the first ones more (cold code, and Deno's Node " +
-    "layer loaded at the first timer). A V8 --prof of a cold start puts about 15% of the JS " +
-    "thread's samples in issuing the non-blocking posix_spawnp calls (waking a blocking " +
-    "thread, then losing the CPU to it and to the child it creates), the engine (events, " +
-    "transitions, timeline, job stats) about 20%, the spawn's preparation about 10%. " +
+    "layer loaded at the first timer). A V8 --prof of a cold start (its samples count wall " +
+    "time on the JS thread) puts about 20% of them in issuing the non-blocking posix_spawnp " +
+    "calls, yet one such call costs the JS thread only 10–25 µs of CPU (5,000 calls to a " +
+    "trivial function measured alone): that 20% is the JS thread waiting for a CPU while the " +
+    "thread it woke and the child it creates run. Another 20% has no JS frame (Deno's event " +
+    "loop, promise jobs, GC), the engine (events, transitions, timeline, job stats) about " +
+    "11%, the spawn's preparation about 9%, Deno's Node layer 6%. " +
     "Preparing a spawn now takes one shared posix_spawnattr_t (made once per signal state) " +
     "and argv and envp in one buffer with one pointer array: bench/spawn_bench.ts, 500 " +
     "synchronous spawns, 180 ms of CPU against 190–270 ms before (medians of 3, twice).",
