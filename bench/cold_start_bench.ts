@@ -4,7 +4,7 @@
  * over several rounds. With several `--root` checkouts the rounds alternate between them, so a
  * before/after comparison sees the same machine load. With `--timeline` each round also reads
  * the daemon's timeline (`initctl timeline --json`) and prints where the time went: first
- * `starting`, every instance `spawned`, every instance `running` (ms from the daemon's Deno
+ * `starting`, first `running` (the first job's pid known), every instance `spawned`, every instance `running` (ms from the daemon's Deno
  * start, its clock).
  *
  *     deno run -A bench/cold_start_bench.ts [--n=500] [--rounds=7] [--timeline] [--root=DIR]...
@@ -33,6 +33,7 @@ interface Round {
 interface Phases {
   readonly origin: number;
   readonly firstStarting: number;
+  readonly firstRunning: number;
   readonly allSpawned: number;
   readonly allRunning: number;
 }
@@ -66,6 +67,7 @@ async function phases(root: string, dir: string, n: number): Promise<Phases | nu
   return {
     origin: parsed.origin ?? NaN,
     firstStarting: at("starting", 1),
+    firstRunning: at("running", 1),
     allSpawned: at("spawned", n),
     allRunning: at("running", n),
   };
@@ -153,7 +155,9 @@ if (import.meta.main) {
             ? ""
             : ` (timeline ${p.origin.toFixed(0)}, first starting ${
               p.firstStarting.toFixed(0)
-            }, all spawned ${p.allSpawned.toFixed(0)}, all running ${p.allRunning.toFixed(0)})`),
+            }, first running ${p.firstRunning.toFixed(0)}, all spawned ${
+              p.allSpawned.toFixed(0)
+            }, all running ${p.allRunning.toFixed(0)})`),
       );
     }
   }
@@ -166,6 +170,7 @@ if (import.meta.main) {
       const ph = rs.map((r) => r.phases).filter((p) => p !== null);
       out(`  timeline begins: ${fmt(ph.map((p) => p.origin))}`);
       out(`  first starting: ${fmt(ph.map((p) => p.firstStarting))}`);
+      out(`  first running: ${fmt(ph.map((p) => p.firstRunning))}`);
       out(`  all spawned state: ${fmt(ph.map((p) => p.allSpawned))}`);
       out(`  all running state: ${fmt(ph.map((p) => p.allRunning))}`);
     }

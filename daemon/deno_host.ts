@@ -38,7 +38,8 @@ export class DenoHost implements DaemonHost {
   }
 
   startReaping(): void {
-    this.#reaper.start();
+    // The control socket keeps the daemon's event loop alive: no timer before the first job.
+    this.#reaper.start({ idleKeepAlive: false });
   }
 
   reapNow(): void {
@@ -53,12 +54,25 @@ export class DenoHost implements DaemonHost {
     return listDescendants();
   }
 
-  async ensureDir(path: string, mode: number): Promise<void> {
-    await Deno.mkdir(path, { recursive: true, mode }).catch(() => {});
+  // On the JS thread, before the first job: small calls that cost less than waking one of
+  // Deno's blocking threads (and the asynchronous writeTextFile loads Deno's streams, see
+  // docs/platform.md#start-up-costs).
+  ensureDir(path: string, mode: number): Promise<void> {
+    try {
+      Deno.mkdirSync(path, { recursive: true, mode });
+    } catch {
+      // as before: a directory that cannot be made shows up in what needs it
+    }
+    return Promise.resolve();
   }
 
-  async writeTextFile(path: string, text: string): Promise<void> {
-    await Deno.writeTextFile(path, text);
+  writeTextFile(path: string, text: string): Promise<void> {
+    try {
+      Deno.writeTextFileSync(path, text);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async removeFile(path: string): Promise<void> {

@@ -72,3 +72,41 @@ Deno.test("posixSpawnpAsync: spawns run off the JS thread and overlap; failures 
     (e) => e instanceof SpawnSysError && e.errno === ENOENT,
   );
 });
+
+Deno.test("a storm of spawns, on worker threads and on this one, never mixes their argv, env or session", async () => {
+  // Each child checks that it got exactly its own argv ($0, $1), environment (V, W, and no
+  // other spawn's) and signal state (its own session or not), and exits 0 only then. Strings of
+  // differing lengths, some not ASCII, so that each spawn's string buffer has its own layout.
+  const script = [
+    'test "$V" = "$1" || exit 1',
+    'test "$W" = "w-$0" || exit 2',
+    'test -z "$X" || exit 3',
+    "set -- $(cat /proc/$$/stat)",
+    'if test "$ALONE" = yes; then test "$6" = "$$" || exit 4; else test "$6" != "$$" || exit 5; fi',
+  ].join("\n");
+  const n = 300;
+  const spawned: Promise<number>[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = `v${i}-${"é".repeat(i % 7)}${"x".repeat(i % 50)}`;
+    const alone = i % 3 !== 0;
+    const req = {
+      file: "/bin/sh",
+      argv: [`s${i}${"ü".repeat(i % 5)}`, "-c", script, `s${i}${"ü".repeat(i % 5)}`, v],
+      env: [
+        "PATH=/usr/bin:/bin",
+        `V=${v}`,
+        `W=w-s${i}${"ü".repeat(i % 5)}`,
+        `ALONE=${alone ? "yes" : "no"}`,
+      ],
+      sigmask: [],
+      sigdefault: i % 2 === 0 ? [] : [1, 2, 15],
+      setsid: alone,
+    };
+    // Every fifth on the JS thread, between the others' calls.
+    spawned.push(i % 5 === 0 ? Promise.resolve(posixSpawnp(req)) : posixSpawnpAsync(req));
+  }
+  const pids = await Promise.all(spawned);
+  assert.equal(new Set(pids).size, n);
+  const statuses = await Promise.all(pids.map(waitFor));
+  assert.deepEqual(statuses, pids.map(() => ({ code: 0 })));
+});

@@ -45,8 +45,23 @@ const ANALYSIS = {
     "median 459 ms that way against 1263 ms on the JS thread (bench/spawn_bench.ts, loaded " +
     "2-core machine). A lone spawn (a respawn, a start) and a sandboxed one stay on the JS " +
     "thread. Before the first spawn come Deno's start-up and the modules (about 220 ms on a " +
-    "quiet machine), then the 500 job files (read 8 at a time ahead of the parse) and the " +
-    "startup event; bench/cold_start_bench.ts --timeline splits a cold start into these phases.",
+    "quiet machine), then the 500 job files (read on the JS thread: an asynchronous read " +
+    "cost more in waking a blocking thread than the read) and the startup event; " +
+    "bench/cold_start_bench.ts --timeline splits a cold start into these phases. The daemon " +
+    "is CPU-bound on its JS thread: of about 1.1 s of daemon CPU at N = 500 (loaded 2-core " +
+    "machine), the JS thread has about 0.8 s user and 0.1 s system, V8's worker threads " +
+    "(concurrent GC and compilation) about 0.25 s, the spawning threads almost nothing; one " +
+    "job costs the JS thread about 1.6 ms, the first ones more (cold code, and Deno's Node " +
+    "layer loaded at the first timer). A V8 --prof of a cold start (its samples count wall " +
+    "time on the JS thread) puts about 20% of them in issuing the non-blocking posix_spawnp " +
+    "calls, yet one such call costs the JS thread only 10–25 µs of CPU (5,000 calls to a " +
+    "trivial function measured alone): that 20% is the JS thread waiting for a CPU while the " +
+    "thread it woke and the child it creates run. Another 20% has no JS frame (Deno's event " +
+    "loop, promise jobs, GC), the engine (events, transitions, timeline, job stats) about " +
+    "11%, the spawn's preparation about 9%, Deno's Node layer 6%. " +
+    "Preparing a spawn now takes one shared posix_spawnattr_t (made once per signal state) " +
+    "and argv and envp in one buffer with one pointer array: bench/spawn_bench.ts, 500 " +
+    "synchronous spawns, 180 ms of CPU against 190–270 ms before (medians of 3, twice).",
   memory: "About 28 MB is any Deno process, mostly the deno binary's own pages (shared with " +
     "the bench's own deno here, so PSS counts part of them); the daemon's code and heap bring " +
     "it to about 33 MB before any job. Per job (bench/memory_bench.ts, V8 heap after a full " +
@@ -72,8 +87,17 @@ const ANALYSIS = {
     "any Deno process does.",
   respawn: "The exit reaches the daemon as SIGCHLD: Deno's signal listener runs the reaper, " +
     "which asks waitid(WNOWAIT) which child ended and reaps that pid alone (no scan of all " +
-    "children); the engine's respawn and the new posix_spawn follow in the same turn. " +
-    "Measured alone with 500 jobs running: 0.5 ms median from kill -9 to the exit seen.",
+    "children); the engine's respawn and the new posix_spawn follow in the same turn, with " +
+    "no timer or later turn between the exit and the spawn. Measured inside the daemon (20 " +
+    "jobs, kill -9 from a C poller that then looks for the new pid every 50 µs, loaded 2-core " +
+    "machine): kill -9 to Deno's signal listener about 0.7–0.9 ms (the signal goes through " +
+    "Deno's signal thread, then wakes the JS thread), reaping 0.05–0.3 ms, the exit's " +
+    "promise chain 0.05–0.1 ms, the engine (stopping, killed, post-stop, starting, two log " +
+    "lines) about 0.4 ms, the spawn's preparation about 0.25 ms, then the clone; kill -9 to " +
+    "the new pid seen: median 2.3–3.3 ms. The bench's own detection (a scan of the process " +
+    "table) adds the rest. A pidfd or a signalfd in the poll loop (not tried) would " +
+    "still cross a thread: the loop's wait is itself a non-blocking FFI call on a blocking " +
+    "thread, which then wakes the JS thread.",
   stop: "Every job's killpg() runs on the JS thread, and on a 2-core machine each signalled " +
     "process exits on the CPUs the daemon needs; the exits come back in batches (one " +
     "waitid/waitpid pair each per SIGCHLD turn) and the log pipes' EOFs in batches of the " +

@@ -157,6 +157,9 @@ export { DEFAULT_UNFLUSHED_BYTES };
 /** Every signal: reset to its default disposition in each job process. */
 const ALL_SIGNALS: readonly number[] = Array.from({ length: SIGNAL_MAX }, (_, i) => i + 1);
 
+/** Nothing blocked in a job process (one list, so `posix_spawn.ts` keeps one attribute object). */
+const NO_SIGNALS: readonly number[] = [];
+
 /** Where the wrapper tools are looked for; the job's own PATH may not contain them. */
 const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
@@ -376,8 +379,13 @@ export class FdSpawner implements ProcessSpawner {
     if (this.#loneOnJsThread && this.#inFlight === 0 && this.#queue.length === 0 && !this.#turn) {
       // A second spawn in the same turn means a burst: it and the rest go to the queue.
       this.#turn = true;
-      setTimeout(() => this.#turn = false, 0);
-      return this.spawn(req);
+      try {
+        return this.spawn(req);
+      } finally {
+        // After the spawn: in a fresh daemon this is the first timer, which starts Deno's Node
+        // layer (15–20 ms, docs/platform.md#start-up-costs); the first job need not wait for it.
+        setTimeout(() => this.#turn = false, 0);
+      }
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
@@ -512,7 +520,7 @@ export class FdSpawner implements ProcessSpawner {
       file: wrapped.argv[0]!,
       argv: wrapped.argv,
       env: envList(req.env),
-      sigmask: [],
+      sigmask: NO_SIGNALS,
       sigdefault: ALL_SIGNALS,
       setsid: true,
       fileActions: actions,

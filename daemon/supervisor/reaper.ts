@@ -71,6 +71,13 @@ const KEEP_ALIVE_MS = 1000;
 export interface ReaperStartOptions {
   /** Become a child subreaper (ignored as PID 1, which is one already). Default true. */
   readonly subreaper?: boolean;
+  /**
+   * Keep Deno's event loop alive from the start, before anything is watched (default true: a
+   * container's init waits for its main process with nothing else pending). The daemon, whose
+   * control socket keeps its loop alive, passes false, so that its first timer comes after its
+   * first spawn (see {@linkcode Reaper.start}).
+   */
+  readonly idleKeepAlive?: boolean;
 }
 
 /** Reaps orphaned zombies by pid and reports their exits. */
@@ -87,6 +94,7 @@ export class Reaper {
   /** Spawns under way whose pid the JS thread does not know yet. */
   #spawning = 0;
   #started = false;
+  #idleKeepAlive = true;
   #adopts = false;
   readonly #onSignal = () => {
     try {
@@ -106,6 +114,7 @@ export class Reaper {
     if (this.#started) return;
     // Listen first: even when prctl fails, zombies of processes still parented here get reaped.
     this.#started = true;
+    this.#idleKeepAlive = options.idleKeepAlive ?? true;
     this.#listen();
     if (getpid() === 1) {
       this.#adopts = true;
@@ -130,18 +139,25 @@ export class Reaper {
    * reaper, as in tests, still learns of its exits; an idle one holds no listener).
    */
   #listen(): void {
-    const want = this.#started || this.#watched.size > 0 || this.#waiters.size > 0;
-    if (want === this.#listening) return;
-    if (want) {
-      Deno.addSignalListener("SIGCHLD", this.#onSignal);
-      // A signal listener does not keep Deno's event loop alive; a slow timer does (and is a
-      // safety net should a SIGCHLD ever be missed).
-      this.#keepAlive = setInterval(this.#onSignal, KEEP_ALIVE_MS);
-    } else {
-      Deno.removeSignalListener("SIGCHLD", this.#onSignal);
-      clearInterval(this.#keepAlive);
+    const waiting = this.#watched.size > 0 || this.#waiters.size > 0;
+    const want = this.#started || waiting;
+    if (want !== this.#listening) {
+      if (want) Deno.addSignalListener("SIGCHLD", this.#onSignal);
+      else Deno.removeSignalListener("SIGCHLD", this.#onSignal);
+      this.#listening = want;
     }
-    this.#listening = want;
+    // A signal listener does not keep Deno's event loop alive; a slow timer does (and is a
+    // safety net should a SIGCHLD ever be missed). Without `idleKeepAlive`, not before the first
+    // wait: in Deno 2.9 the first timer starts the Node layer (docs/platform.md#start-up-costs),
+    // which a starting daemon would otherwise pay before its first job. Kept while started, so
+    // that a respawn (the last watched pid gone, a new one watched) does not clear and set it.
+    const keep = waiting || (this.#started && this.#idleKeepAlive);
+    if (keep && this.#keepAlive === undefined) {
+      this.#keepAlive = setInterval(this.#onSignal, KEEP_ALIVE_MS);
+    } else if (!want && this.#keepAlive !== undefined) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
   }
 
   /**
@@ -187,6 +203,11 @@ export class Reaper {
       this.#early.delete(pid);
       this.#reported(pid, status);
     }
+  }
+
+  /** Whether the keep-alive timer runs (see {@linkcode ReaperStartOptions.idleKeepAlive}). */
+  get keepingAlive(): boolean {
+    return this.#keepAlive !== undefined;
   }
 
   /** Exits held for a spawn under way (see {@linkcode spawnStarted}). */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { listChildren, pidfdPids, readProcStat } from "../../sys/procfs.ts";
 import { Reaper } from "./reaper.ts";
+import { posixSpawnp } from "../../sys/posix_spawn.ts";
 import { runScenario } from "./testdata/run_scenario.ts";
 
 Deno.test("Reaper reaps orphans by pid while Deno still collects its own children", async () => {
@@ -29,4 +30,29 @@ Deno.test("Reaper does not take Deno's own children, even unregistered ones", as
   assert.equal((await child.status).code, 9);
   assert.deepEqual(reaper.orphans(), []);
   assert.deepEqual(listChildren().filter((p) => readProcStat(p)?.state === "Z"), []);
+});
+
+Deno.test("Reaper's keep-alive timer: from start by default; with idleKeepAlive false, from the first watch", async () => {
+  const eager = new Reaper();
+  eager.start({ subreaper: false });
+  assert.equal(eager.keepingAlive, true, "a container's init has nothing else keeping it alive");
+  eager.stop();
+  assert.equal(eager.keepingAlive, false);
+
+  const lazy = new Reaper();
+  lazy.start({ subreaper: false, idleKeepAlive: false });
+  assert.equal(lazy.keepingAlive, false, "no timer before the first job");
+  const pid = posixSpawnp({
+    file: "/bin/sh",
+    argv: ["sh", "-c", "exit 3"],
+    env: [],
+    sigmask: [],
+    sigdefault: [],
+  });
+  const status = new Promise((resolve) => lazy.watch(pid, resolve));
+  assert.equal(lazy.keepingAlive, true, "a watched process keeps the loop alive");
+  assert.deepEqual(await status, { code: 3 });
+  assert.equal(lazy.keepingAlive, true, "kept while started: a respawn does not reset it");
+  lazy.stop();
+  assert.equal(lazy.keepingAlive, false);
 });
