@@ -9,12 +9,11 @@
  * @module
  */
 
-import { bindLibc, LibcError } from "./libc.ts";
+import { bindLibc, LibcError, readFd } from "./libc.ts";
 
 const SYMBOLS = {
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   unlink: { parameters: ["buffer"], result: "i32" },
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
@@ -35,8 +34,6 @@ const STATX_BYTES = 256;
 const S_IFMT = 0o170000;
 const S_IFIFO = 0o010000;
 const S_IFDIR = 0o040000;
-const EAGAIN = 11;
-const EINTR = 4;
 const ENOENT = 2;
 
 const encoder = new TextEncoder();
@@ -103,12 +100,13 @@ export function openFifo(path: string): number {
 /** `read(fd, buf)` on a non-blocking fd: the byte count, or -1 when nothing is there now. */
 export function readAvailable(fd: number, buf: Uint8Array): number {
   for (;;) {
-    const n = Number(sym().read(fd, buf, BigInt(buf.length)));
-    if (n >= 0) return n;
-    const err = errno();
-    if (err === EINTR) continue;
-    if (err === EAGAIN) return -1;
-    throw new LibcError("read", err);
+    try {
+      return readFd(fd, buf);
+    } catch (e) {
+      if (e instanceof LibcError && e.code === "EINTR") continue;
+      if (e instanceof LibcError && e.code === "EAGAIN") return -1;
+      throw e;
+    }
   }
 }
 
