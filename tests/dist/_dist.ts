@@ -45,14 +45,19 @@ export async function runClean(
  *
  * @param bin the launchers' directory
  * @param env more environment (an empty DENO_DIR, say)
+ * @param jobs job files (name → text) written to the confdir before the daemon starts
  */
 export async function startUserDaemon(
   bin: string,
   env: Readonly<Record<string, string>> = {},
+  jobs: Readonly<Record<string, string>> = {},
 ): Promise<{ socket: string; confdir: string } & AsyncDisposable> {
   const tree = await Deno.makeTempDir({ prefix: "daybreak-dist-daemon-" });
   const confdir = join(tree, "conf"), runtime = join(tree, "run"), socket = join(tree, "s.sock");
   await Deno.mkdir(confdir);
+  for (const [name, text] of Object.entries(jobs)) {
+    await Deno.writeTextFile(join(confdir, name), text);
+  }
   await Deno.mkdir(runtime, { mode: 0o700 });
   const child = new Deno.Command(join(bin, "init"), {
     args: ["--user", "--confdir", confdir, "--socket", socket, "--logdir", join(tree, "log")],

@@ -33,8 +33,9 @@ Deno.test("dist's initctl talks to dist's daemon from / with an empty DENO_DIR",
   const empty = await Deno.makeTempDir({ prefix: "daybreak-empty-deno-dir-" });
   try {
     const env = { DAYBREAK_DENO_DIR: empty };
-    await using daemon = await startUserDaemon(bin, env);
-    await Deno.writeTextFile(join(daemon.confdir, "hello.conf"), "task\nexec true\n");
+    // The job is there before the daemon starts: a file written afterwards is seen after the
+    // watch's debounce, which a loaded machine can stretch past the next request.
+    await using daemon = await startUserDaemon(bin, env, { "hello.conf": "task\nexec true\n" });
     const version = await runClean(
       join(bin, "initctl"),
       ["--socket", daemon.socket, "version"],
