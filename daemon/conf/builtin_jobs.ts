@@ -2,9 +2,10 @@
  * daybreak's own providers of the boot events (see docs/pid1.md#built-in-providers). Upstart's
  * `rc-sysinit` starts on `filesystem and static-network-up`, which Upstart itself never emits:
  * on Ubuntu, mountall and ifupdown's jobs do. A machine whose `/etc/init` holds Upstart's jobs but
- * no such provider would never leave the start-up event. So PID 1 adds daybreak's `mountall` and
- * `network` jobs (from its own `etc/init/`) for each event that no configured job emits and whose
- * job name is free.
+ * no such provider would never leave the start-up event; Ubuntu's gettys also wait for
+ * `not-container`, from Ubuntu's container-detect job. So PID 1 adds daybreak's `mountall`,
+ * `network` and `container-detect` jobs (from its own `etc/init/`) for each event that no
+ * configured job emits and whose job name is free.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { JobClassSpec } from "../../parser/types.ts";
 export const BUILTIN_PROVIDERS: readonly { readonly job: string; readonly event: string }[] = [
   { job: "mountall", event: "filesystem" },
   { job: "network", event: "static-network-up" },
+  { job: "container-detect", event: "not-container" },
 ];
 
 /**

@@ -22,12 +22,13 @@ Deno.test("supplementJobs() leaves out a provider whose event or name is taken",
   assert.equal(supplementJobs(loaded, BUILTINS), loaded, "nothing added: the same array");
 });
 
-Deno.test("readBuiltinProviders() parses daybreak's own mountall and network jobs", () => {
+Deno.test("readBuiltinProviders() parses daybreak's own mountall, network and container-detect jobs", () => {
   const dir = fileURLToPath(new URL("../../etc/init", import.meta.url));
   const { jobs, problems } = readBuiltinProviders(dir);
   assert.deepEqual(problems, []);
-  assert.deepEqual(jobs.map((j) => j.name), ["mountall", "network"]);
+  assert.deepEqual(jobs.map((j) => j.name), ["mountall", "network", "container-detect"]);
   assert.ok(jobs[0]!.emits.includes("filesystem"));
   assert.ok(jobs[1]!.emits.includes("static-network-up"));
+  assert.deepEqual(jobs[2]!.emits, ["container", "not-container"]);
   assert.deepEqual(readBuiltinProviders("/nonexistent").jobs, []);
 });

@@ -110,10 +110,11 @@ script
   else
     vm_fail pid1-from-sources "$(tr '\0' ' ' < /proc/1/cmdline)"
   fi
-  # Ubuntu's tty1 also waits for not-container (Ubuntu's container-detect job emits it; here
-  # nothing does): emitted now through the command FIFO, it starts tty1, whose /sbin/getty
-  # (busybox's, which refuses -8) fails at once, until the respawn limit stops the job.
-  initctl emit --no-wait not-container
+  # Ubuntu's tty1 also waits for not-container, which daybreak's built-in container-detect
+  # emits (nothing in this /etc/init does): tty1 starts, and its /sbin/getty (busybox's, which
+  # refuses -8) fails at once, until the respawn limit stops the job.
+  vm_expect container-detect-ran "container-detect stop/waiting" "$(status container-detect 2>&1)"
+  vm_expect not-a-container "absent" "$(cat /run/container_type 2>/dev/null || echo absent)"
   # From the probe's environment (the stopped rc event's RUNLEVEL and PREVLEVEL), then from utmp.
   vm_expect runlevel-2 "N 2" "$(runlevel 2>&1)"
   vm_expect runlevel-2-utmp "N 2" "$(env -u RUNLEVEL -u PREVLEVEL runlevel 2>&1)"
@@ -132,6 +133,12 @@ script
   done
   tty1=$(status tty1 2>&1)
   echo "TTY1: $tty1"
+  # Started at all: its state changes are in the timeline.
+  if initctl timeline --json | grep -Eq '"job": ?"tty1"'; then
+    vm_pass tty1-was-started
+  else
+    vm_fail tty1-was-started "no state change of tty1 in the timeline"
+  fi
   case $tty1 in
   "tty1 stop/waiting" | "tty1 start/running, process "*) vm_pass tty1-started-or-gave-up ;;
   *) vm_fail tty1-started-or-gave-up "$tty1" ;;
@@ -145,6 +152,8 @@ end script
 export const PROBE_CHECKS: readonly string[] = [
   "pid1-is-deno",
   "pid1-from-sources",
+  "container-detect-ran",
+  "not-a-container",
   "runlevel-2",
   "runlevel-2-utmp",
   "rcS-script-ran",
@@ -152,6 +161,7 @@ export const PROBE_CHECKS: readonly string[] = [
   "status-rc-sysinit",
   "status-rc",
   ...UPSTART_JOBS.map((j) => `list-${j}`),
+  "tty1-was-started",
   "tty1-started-or-gave-up",
   "checkconf-upstart",
   "shutdown-asks-init",
