@@ -134,6 +134,7 @@ export class Daemon {
     const gc = exposedGc();
     const trim = gc === null ? null : new HeapTrim({
       now: () => ports.clock.now(),
+      spawnsPending: () => ports.spawner.spawnsPending ?? 0,
       setTimer: (ms, fn) => void ports.clock.setTimer(ms, fn),
       collect: () => {
         const [t, cpu] = [performance.now(), cpuMs()];

@@ -6,6 +6,13 @@
  * quiet for a moment after a burst, one full collection returns them at once: a few ms of GC,
  * once per burst, never while jobs keep starting and never when idle.
  *
+ * A burst is over when its last process exists, not when the engine asked for it: the spawner
+ * queues a burst's spawns and makes a few at a time (daemon/supervisor/fd_spawner.ts), so at
+ * 2,000 jobs most of them are still queued, and the pids still to arrive at the engine, seconds
+ * after the last request. Quiet therefore starts once the spawner has nothing queued or under
+ * way ({@linkcode HeapTrimPorts.spawnsPending}); a collection before that would leave the rest
+ * of the burst's garbage in the heap.
+ *
  * The collection is V8's `gc()`, which the launcher exposes with `--expose-gc` (bin/init); when it
  * is absent (tests, another launcher) nothing is done.
  *
@@ -20,6 +27,8 @@ export interface HeapTrimPorts {
   setTimer(ms: number, fn: () => void): void;
   /** One full garbage collection. */
   collect(): void;
+  /** Spawns still queued or under way (a spawner that makes them all at once: always 0). */
+  spawnsPending?(): number;
 }
 
 /** Options of {@linkcode HeapTrim}. */
@@ -38,6 +47,8 @@ export class HeapTrim {
   #spawns = 0;
   #last = 0;
   #armed = false;
+  /** The last look found the spawner still making the burst's spawns. */
+  #spawnerBusy = false;
   /** Collections made so far. */
   collections = 0;
 
@@ -60,6 +71,19 @@ export class HeapTrim {
   }
 
   #check(): void {
+    if ((this.#ports.spawnsPending?.() ?? 0) > 0) {
+      // The burst goes on in the spawner: look again later.
+      this.#spawnerBusy = true;
+      this.#arm(this.#quietMs);
+      return;
+    }
+    if (this.#spawnerBusy) {
+      // Its last spawn was made since the last look: quiet counts from now.
+      this.#spawnerBusy = false;
+      this.#last = this.#ports.now();
+      this.#arm(this.#quietMs);
+      return;
+    }
     const quiet = this.#ports.now() - this.#last;
     if (quiet < this.#quietMs) {
       this.#arm(this.#quietMs - quiet);

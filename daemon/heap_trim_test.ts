@@ -19,6 +19,8 @@ class FakePorts implements HeapTrimPorts {
     this.collected++;
   }
 
+  spawnsPending?: () => number;
+
   advance(ms: number): void {
     const until = this.t + ms;
     for (;;) {
@@ -80,6 +82,25 @@ Deno.test("HeapTrim survives a collection that throws", () => {
   trim.spawned();
   p.advance(10);
   assert.equal(trim.collections, 2);
+});
+
+Deno.test("HeapTrim waits while the spawner still has spawns queued, then for quietMs more", () => {
+  const p = new FakePorts();
+  let pending = 100;
+  p.spawnsPending = () => pending;
+  const trim = new HeapTrim(p, { quietMs: 300, minSpawns: 3 });
+  for (let i = 0; i < 100; i++) trim.spawned(); // the engine asked for all of them at once
+  p.advance(5_000);
+  assert.equal(p.collected, 0, "the burst goes on in the spawner: no collection");
+  assert.equal(p.timers.length, 1, "one timer at a time");
+  pending = 0; // the last spawn was made (at most one timer period ago)
+  p.advance(300);
+  assert.equal(p.collected, 0, "quiet counts from when the spawner was seen idle");
+  p.advance(300);
+  assert.equal(p.collected, 1);
+  p.advance(10_000);
+  assert.equal(p.collected, 1, "idle: nothing more");
+  assert.equal(p.timers.length, 0, "idle: no timer");
 });
 
 Deno.test("exposedGc() is null unless the runtime exposes gc(), and asks for a compacting one", () => {
