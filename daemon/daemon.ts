@@ -35,6 +35,7 @@ import { Observed, observingSpawner } from "./observe.ts";
 import { exposedGc, HeapTrim } from "./heap_trim.ts";
 import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
 import { readText } from "../sys/libc.ts";
+import { releaseFreeHeapPages } from "../sys/malloc.ts";
 import type { HandlerServices } from "./rpc/handlers.ts";
 import { ControlSocketServer, type RequestDispatcher, type RpcHandlers } from "./rpc/server.ts";
 import type { CommandFifoChannel } from "./rpc/command_fifo.ts";
@@ -139,10 +140,14 @@ export class Daemon {
       collect: () => {
         const [t, cpu] = [performance.now(), cpuMs()];
         gc();
+        // What the collection and the burst freed in malloc's arenas goes back too.
+        const released = releaseFreeHeapPages();
         log.log(
           "debug",
-          `Heap collected after a burst of spawns: ${(performance.now() - t).toFixed(1)} ms, ` +
-            `${cpuMs() - cpu} ms of CPU`,
+          `Heap collected after a burst of spawns${
+            released ? ", free C heap pages released" : ""
+          }: ` +
+            `${(performance.now() - t).toFixed(1)} ms, ${cpuMs() - cpu} ms of CPU`,
         );
       },
     });
