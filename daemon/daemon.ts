@@ -136,6 +136,7 @@ export class Daemon {
     const trim = gc === null ? null : new HeapTrim({
       now: () => ports.clock.now(),
       spawnsPending: () => ports.spawner.spawnsPending ?? 0,
+      heapUsed: () => Deno.memoryUsage().heapUsed,
       setTimer: (ms, fn) => void ports.clock.setTimer(ms, fn),
       collect: () => {
         const [t, cpu] = [performance.now(), cpuMs()];
@@ -144,9 +145,7 @@ export class Daemon {
         const released = releaseFreeHeapPages();
         log.log(
           "debug",
-          `Heap collected after a burst of spawns${
-            released ? ", free C heap pages released" : ""
-          }: ` +
+          `Heap collected${released ? ", free C heap pages released" : ""}: ` +
             `${(performance.now() - t).toFixed(1)} ms, ${cpuMs() - cpu} ms of CPU`,
         );
       },
@@ -273,6 +272,7 @@ export class Daemon {
       ...(ports.pollLoop === undefined ? {} : { loop: ports.pollLoop }),
       ...(restore?.socketFd === undefined ? {} : { listeningFd: restore.socketFd }),
       onClientError: (m) => log.log("debug", `control socket: ${m}`),
+      ...(trim === null ? {} : { onAnswered: () => trim.answered() }),
     });
 
     if (mode.metrics !== undefined && mode.metrics !== null) {
