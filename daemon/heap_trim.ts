@@ -72,7 +72,7 @@ export class HeapTrim {
     this.#quietMs = options.quietMs ?? 300;
     this.#minSpawns = options.minSpawns ?? 50;
     this.#minGrowth = options.minGrowthBytes ?? 16 << 20;
-    this.#baseline = ports.heapUsed?.() ?? 0;
+    this.#baseline = this.#heapUsed();
   }
 
   /** A process was spawned. Cheap: at most one timer is armed at a time. */

@@ -151,6 +151,20 @@ Deno.test("HeapTrim: requests never hold back the collection after a burst of sp
   assert.equal(p.collected, 1, "300 ms after the last spawn, polling or not");
 });
 
+Deno.test("HeapTrim takes a heapUsed port that throws for an empty heap", () => {
+  const p = new FakePorts();
+  p.heapUsed = () => {
+    throw new Error("no /proc");
+  };
+  const trim = new HeapTrim(p, { quietMs: 300, minSpawns: 3 });
+  trim.answered();
+  p.advance(1_000);
+  assert.equal(p.collected, 0, "no growth seen");
+  for (let i = 0; i < 3; i++) trim.spawned();
+  p.advance(300);
+  assert.equal(p.collected, 1, "a burst is collected all the same");
+});
+
 Deno.test("HeapTrim ignores answered requests without a heapUsed port", () => {
   const p = new FakePorts();
   const trim = new HeapTrim(p, { quietMs: 300, minSpawns: 3, minGrowthBytes: 0 });
