@@ -35,6 +35,7 @@ import { Observed, observingSpawner } from "./observe.ts";
 import { exposedGc, HeapTrim } from "./heap_trim.ts";
 import { type MetricsServer, serveMetrics } from "./metrics_server.ts";
 import { readText } from "../sys/libc.ts";
+import { releaseFreeHeapPages } from "../sys/malloc.ts";
 import type { HandlerServices } from "./rpc/handlers.ts";
 import { ControlSocketServer, type RequestDispatcher, type RpcHandlers } from "./rpc/server.ts";
 import type { CommandFifoChannel } from "./rpc/command_fifo.ts";
@@ -134,14 +135,18 @@ export class Daemon {
     const gc = exposedGc();
     const trim = gc === null ? null : new HeapTrim({
       now: () => ports.clock.now(),
+      spawnsPending: () => ports.spawner.spawnsPending ?? 0,
+      heapUsed: () => Deno.memoryUsage().heapUsed,
       setTimer: (ms, fn) => void ports.clock.setTimer(ms, fn),
       collect: () => {
         const [t, cpu] = [performance.now(), cpuMs()];
         gc();
+        // What the collection and the burst freed in malloc's arenas goes back too.
+        const released = releaseFreeHeapPages();
         log.log(
           "debug",
-          `Heap collected after a burst of spawns: ${(performance.now() - t).toFixed(1)} ms, ` +
-            `${cpuMs() - cpu} ms of CPU`,
+          `Heap collected${released ? ", free C heap pages released" : ""}: ` +
+            `${(performance.now() - t).toFixed(1)} ms, ${cpuMs() - cpu} ms of CPU`,
         );
       },
     });
@@ -267,6 +272,7 @@ export class Daemon {
       ...(ports.pollLoop === undefined ? {} : { loop: ports.pollLoop }),
       ...(restore?.socketFd === undefined ? {} : { listeningFd: restore.socketFd }),
       onClientError: (m) => log.log("debug", `control socket: ${m}`),
+      ...(trim === null ? {} : { onAnswered: () => trim.answered() }),
     });
 
     if (mode.metrics !== undefined && mode.metrics !== null) {

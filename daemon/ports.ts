@@ -138,6 +138,8 @@ export interface ProcessSpawner {
    * engine holds the process as being spawned (pid 0). The engine driver uses it when present.
    */
   spawnAsync?(req: SpawnRequest): SpawnedProcess | PromiseLike<SpawnedProcess>;
+  /** Spawns of {@linkcode spawnAsync} queued or under way (absent: it makes none later). */
+  readonly spawnsPending?: number;
   /**
    * Sends `signal` to `pid`, or to its whole process group when `group` is set (see
    * docs/behaviour.md#stopping). A process that is already gone is not an error.

@@ -97,6 +97,8 @@ export interface ControlSocketOptions {
   /** Requests in one batch at most (default 1,000); a larger batch gets one Invalid Request. */
   readonly maxBatchRequests?: number;
   readonly onClientError?: (message: string) => void;
+  /** Called when a request line has been answered (its reply queued, or none due). */
+  readonly onAnswered?: () => void;
   /** Called when a connection is closed (e.g. to release its peer-credential record). */
   readonly onClose?: (conn: RawConn) => void;
   /** The poll loop the socket and its connections wait in (the daemon's one); a new one by default. */
@@ -325,6 +327,7 @@ export class ControlSocketServer {
             .finally(() => {
               inflight.delete(call);
               busySince = Date.now();
+              o.onAnswered?.();
             });
           inflight.add(call);
         }

@@ -247,6 +247,19 @@ Deno.test("the server survives bad JSON and answers the next line", async () => 
   assert.equal((unknown[0] as { error: { code: number } }).error.code, -32601);
 });
 
+Deno.test("the server tells onAnswered of every request line it answered", async () => {
+  let answered = 0;
+  await using h = await serve(handlers(), { onAnswered: () => answered++ });
+  const answers = await raw(
+    h.path,
+    'not json\n\n{"jsonrpc":"2.0","id":7,"method":"daemon.version"}\n',
+    2,
+  );
+  assert.equal(answers.length, 2);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(answered, 2, "the bad line and the request; the blank line is no request");
+});
+
 Deno.test("the server drops a client whose line is over the limit", async () => {
   await using h = await serve(handlers(), { maxRequestBytes: 64 });
   const answers = await raw(h.path, "x".repeat(100), 1);
