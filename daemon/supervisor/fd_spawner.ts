@@ -109,7 +109,13 @@ import {
 } from "../../sys/posix_spawn.ts";
 import { EPOLLIN } from "../../sys/epoll.ts";
 import { readProcStat, readStatus } from "../../sys/procfs.ts";
-import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
+import {
+  commandLine,
+  envValue,
+  type ProbeResult,
+  resolveProgram,
+  type ResolveResult,
+} from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
 import { DEFAULT_UNFLUSHED_BYTES, JobLogs } from "./job_logs.ts";
 import { logFilePath } from "./log_file.ts";
@@ -167,7 +173,7 @@ const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
 function findTool(name: string): string | null {
   for (const dir of TOOL_PATH) {
     const path = `${dir}/${name}`;
-    if (probe(path, false) === "ok") return path;
+    if (probeUncached(path, false) === "ok") return path;
   }
   return null; // see SetupTools: Upstart's stanzas then fail with "unable to execute"
 }
@@ -197,23 +203,26 @@ function reasonText(e: unknown): string {
 }
 
 /**
- * Probe results of the current synchronous run. A start-up burst spawns hundreds of jobs in one
- * run, each looking `sleep` up through the same PATH, and every miss is a thrown NotFound (about
- * 0.05 ms each). The cache is dropped at the next microtask checkpoint, so no answer is older
- * than the run that asked, as if the lookups had all been made at once.
+ * What the spawns of one burst look up alike: program lookups (`resolveProgram` through the
+ * probes) and the daemon's working directory. A start-up burst spawns hundreds of jobs, each
+ * looking `sleep` up through the same PATH, and every miss is a thrown NotFound (about 0.05 ms
+ * each). Kept while a burst is under way ({@linkcode FdSpawner.spawnAsync}'s queue or calls in
+ * flight), else dropped at the next microtask checkpoint: as if the burst's lookups had all been
+ * made when it began (see docs/benchmarks.md).
  */
-let probeCache: Map<string, ProbeResult> | null = null;
+interface Lookups {
+  readonly probes: Map<string, ProbeResult>;
+  /** `resolveProgram`'s answers, by chroot, working directory, PATH and name. */
+  readonly programs: Map<string, ResolveResult>;
+  cwd: string | null;
+}
 
-function probe(hostPath: string, chrooted: boolean): ProbeResult {
-  if (probeCache === null) {
-    probeCache = new Map();
-    queueMicrotask(() => probeCache = null);
-  }
+function probe(lookups: Lookups, hostPath: string, chrooted: boolean): ProbeResult {
   const key = `${chrooted ? "c" : "h"}${hostPath}`;
-  let result = probeCache.get(key);
+  let result = lookups.probes.get(key);
   if (result === undefined) {
     result = probeUncached(hostPath, chrooted);
-    probeCache.set(key, result);
+    lookups.probes.set(key, result);
   }
   return result;
 }
@@ -306,6 +315,8 @@ export class FdSpawner implements ProcessSpawner {
   readonly #loneOnJsThread: boolean;
   /** A spawn was made on the spot in this turn of the event loop. */
   #turn = false;
+  /** What this burst's spawns have looked up (see {@linkcode Lookups}). */
+  #lookups: Lookups | null = null;
 
   constructor(options: FdSpawnerOptions) {
     this.#reaper = options.reaper;
@@ -394,6 +405,20 @@ export class FdSpawner implements ProcessSpawner {
     });
   }
 
+  /** This burst's lookups (see {@linkcode Lookups}), made now when there are none. */
+  #lookupsNow(): Lookups {
+    if (this.#lookups === null) {
+      this.#lookups = { probes: new Map(), programs: new Map(), cwd: null };
+      queueMicrotask(() => this.#endOfLookups());
+    }
+    return this.#lookups;
+  }
+
+  /** Drops the lookups unless a burst is under way (its end drops them). */
+  #endOfLookups(): void {
+    if (this.#inFlight === 0 && this.#queue.length === 0) this.#lookups = null;
+  }
+
   /** Spawns queued or under way. */
   get spawnsPending(): number {
     return this.#queue.length + this.#inFlight;
@@ -438,6 +463,7 @@ export class FdSpawner implements ProcessSpawner {
         // The child (if any) is watched by now: exits held for it are not orphans'.
         this.#reaper.spawnEnded();
         this.#dispatch();
+        this.#endOfLookups();
       });
     }
   }
@@ -461,12 +487,20 @@ export class FdSpawner implements ProcessSpawner {
 
     const chrooted = req.process !== "security" && req.chroot !== null;
     const root = chrooted ? req.chroot : null;
-    const innerCwd = chrooted ? (req.chdir ?? "/") : (req.chdir ?? Deno.cwd());
-    const found = resolveProgram(
-      line.argv[0] ?? "",
-      { path: envValue(req.env, "PATH"), cwd: innerCwd, root },
-      (p) => probe(p, chrooted),
-    );
+    const lookups = this.#lookupsNow();
+    const innerCwd = chrooted ? (req.chdir ?? "/") : (req.chdir ?? (lookups.cwd ??= Deno.cwd()));
+    const name = line.argv[0] ?? "";
+    const path = envValue(req.env, "PATH");
+    const key = `${root ?? ""}\0${innerCwd}\0${path === null ? "\0" : `=${path}`}\0${name}`;
+    let found = lookups.programs.get(key);
+    if (found === undefined) {
+      found = resolveProgram(
+        name,
+        { path, cwd: innerCwd, root },
+        (p) => probe(lookups, p, chrooted),
+      );
+      lookups.programs.set(key, found);
+    }
     if ("error" in found) {
       throw new SpawnError(`unable to execute: ${strerror(errnoNumber(found.error) ?? 2)}`);
     }
