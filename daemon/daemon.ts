@@ -132,9 +132,11 @@ export class Daemon {
     const trigger = new ShutdownTrigger();
     let daemonRef: Daemon | null = null;
     const gc = exposedGc();
+    let driverRef: EngineDriver | null = null;
     const trim = gc === null ? null : new HeapTrim({
       now: () => ports.clock.now(),
       setTimer: (ms, fn) => void ports.clock.setTimer(ms, fn),
+      busy: () => driverRef !== null && driverRef.spawning > 0,
       collect: () => {
         const [t, cpu] = [performance.now(), cpuMs()];
         gc();
@@ -161,6 +163,7 @@ export class Daemon {
         }
       },
     }, mode.spawn);
+    driverRef = driver;
 
     let jobs: readonly JobClassSpec[] = [];
     let reported = new Set<string>();

@@ -20,6 +20,11 @@ export interface HeapTrimPorts {
   setTimer(ms: number, fn: () => void): void;
   /** One full garbage collection. */
   collect(): void;
+  /**
+   * Whether spawns asked for are still under way (queued for a blocking thread, say): the burst
+   * has not ended, however long ago the last was asked for. Absent: never.
+   */
+  busy?(): boolean;
 }
 
 /** Options of {@linkcode HeapTrim}. */
@@ -60,6 +65,8 @@ export class HeapTrim {
   }
 
   #check(): void {
+    // A collection mid-burst (≈90 ms at 500 jobs) would hold up the spawns still queued.
+    if (this.#ports.busy?.() === true) this.#last = this.#ports.now();
     const quiet = this.#ports.now() - this.#last;
     if (quiet < this.#quietMs) {
       this.#arm(this.#quietMs - quiet);

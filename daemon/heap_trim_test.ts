@@ -97,3 +97,24 @@ Deno.test("exposedGc() is null unless the runtime exposes gc(), and asks for a c
     else g.gc = saved;
   }
 });
+
+Deno.test("HeapTrim waits while spawns are still under way", () => {
+  const p = new FakePorts();
+  let busy = true;
+  const trim = new HeapTrim({
+    now: () => p.now(),
+    setTimer: (ms, fn) => p.setTimer(ms, fn),
+    collect: () => p.collect(),
+    busy: () => busy,
+  }, { quietMs: 300, minSpawns: 3 });
+  for (let i = 0; i < 5; i++) trim.spawned();
+  p.advance(1_000);
+  assert.equal(p.collected, 0, "spawns asked for are still being made");
+  p.advance(10_000);
+  assert.equal(p.collected, 0, "however long it takes");
+  busy = false;
+  p.advance(600);
+  assert.equal(p.collected, 1, "then once quiet");
+  p.advance(10_000);
+  assert.equal(p.collected, 1);
+});
