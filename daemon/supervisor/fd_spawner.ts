@@ -313,7 +313,7 @@ export class FdSpawner implements ProcessSpawner {
   readonly #queue: Queued[] = [];
   #inFlight = 0;
   readonly #loneOnJsThread: boolean;
-  /** A spawn was made on the spot in this turn of the event loop. */
+  /** A spawn was made on the spot in this synchronous run (until its microtasks). */
   #turn = false;
   /** What this burst's spawns have looked up (see {@linkcode Lookups}). */
   #lookups: Lookups | null = null;
@@ -377,8 +377,8 @@ export class FdSpawner implements ProcessSpawner {
    * set-up before it (program lookup, wrappers, the log pipe) runs on the JS thread when the
    * spawn leaves the queue. Rejects with {@linkcode SpawnError}, as {@linkcode spawn} throws.
    *
-   * A lone spawn (nothing queued or under way, none started on the spot in this turn of the
-   * event loop: a respawn, a `start`) is made at once on the JS thread, as {@linkcode spawn}
+   * A lone spawn (nothing queued or under way, none started on the spot in this synchronous
+   * run: a respawn, a `start`) is made at once on the JS thread, as {@linkcode spawn}
    * (it throws then): its pid is known when this returns, as `start --no-wait` shows it, and
    * the respawn path keeps its latency. One at a time, the worker-thread call costs twice the
    * CPU: 500 spawns took 490 ms of the daemon's CPU that way against 230 ms on the JS thread
@@ -388,20 +388,21 @@ export class FdSpawner implements ProcessSpawner {
   spawnAsync(req: SpawnRequest): SpawnedProcess | Promise<SpawnedProcess> {
     if (this.#spawnsInFlight === 0) return this.spawn(req);
     if (this.#loneOnJsThread && this.#inFlight === 0 && this.#queue.length === 0 && !this.#turn) {
-      // A second spawn in the same turn means a burst: it and the rest go to the queue.
+      // A second spawn in the same run means a burst: it and the rest go to the queue.
       this.#turn = true;
       try {
         return this.spawn(req);
       } finally {
-        // After the spawn: in a fresh daemon this is the first timer, which starts Deno's Node
-        // layer (15–20 ms, docs/platform.md#start-up-costs); the first job need not wait for it.
-        setTimeout(() => this.#turn = false, 0);
+        // Not a timer: in a fresh daemon the first timer starts Deno's Node layer (15–20 ms,
+        // docs/platform.md#start-up-costs), which would hold up the rest of the burst.
+        queueMicrotask(() => this.#turn = false);
       }
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
-      // Dispatched once the current run has queued the rest of its burst.
-      if (this.#queue.length === 1) queueMicrotask(() => this.#dispatch());
+      // At once: the first calls of a burst run on the blocking threads while the JS thread
+      // goes on with the rest of it.
+      this.#dispatch();
     });
   }
 
