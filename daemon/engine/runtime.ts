@@ -353,7 +353,7 @@ export class Runtime {
   }
 
   #handleEvent(event: QueuedEvent): void {
-    this.log("info", `Handling ${event.name} event`);
+    if (this.machine.logsInfo?.() ?? true) this.log("info", `Handling ${event.name} event`);
     for (const slot of [...this.classes.candidates(event.name)]) {
       // Stop conditions first, so an event in both stops an instance and starts it again.
       // Map iteration tolerates instances destroyed meanwhile.
