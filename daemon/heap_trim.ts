@@ -35,6 +35,9 @@ export interface HeapTrimOptions {
   readonly minSpawns?: number;
 }
 
+/** How often a burst still under way is looked at again (ms). */
+const BUSY_RECHECK_MS = 50;
+
 /** Counts spawns and collects once after each burst. */
 export class HeapTrim {
   readonly #ports: HeapTrimPorts;
@@ -65,8 +68,13 @@ export class HeapTrim {
   }
 
   #check(): void {
-    // A collection mid-burst (≈90 ms at 500 jobs) would hold up the spawns still queued.
-    if (this.#ports.busy?.() === true) this.#last = this.#ports.now();
+    // A collection mid-burst (≈90 ms at 500 jobs) would hold up the spawns still queued. Looked
+    // at again soon, so that the quiet time counts from about the burst's end.
+    if (this.#ports.busy?.() === true) {
+      this.#last = this.#ports.now();
+      this.#arm(Math.min(this.#quietMs, BUSY_RECHECK_MS));
+      return;
+    }
     const quiet = this.#ports.now() - this.#last;
     if (quiet < this.#quietMs) {
       this.#arm(this.#quietMs - quiet);

@@ -204,7 +204,7 @@ function reasonText(e: unknown): string {
 
 /**
  * What the spawns of one burst look up alike: program lookups (`resolveProgram` through the
- * probes) and the daemon's working directory. A start-up burst spawns hundreds of jobs, each
+ * probes), the daemon's working directory and umask. A start-up burst spawns hundreds of jobs, each
  * looking `sleep` up through the same PATH, and every miss is a thrown NotFound (about 0.05 ms
  * each). Kept while a burst is under way ({@linkcode FdSpawner.spawnAsync}'s queue or calls in
  * flight), else dropped at the next microtask checkpoint: as if the burst's lookups had all been
@@ -215,6 +215,8 @@ interface Lookups {
   /** `resolveProgram`'s answers, by chroot, working directory, PATH and name. */
   readonly programs: Map<string, ResolveResult>;
   cwd: string | null;
+  /** The daemon's umask. */
+  umask: number | null;
 }
 
 function probe(lookups: Lookups, hostPath: string, chrooted: boolean): ProbeResult {
@@ -409,7 +411,7 @@ export class FdSpawner implements ProcessSpawner {
   /** This burst's lookups (see {@linkcode Lookups}), made now when there are none. */
   #lookupsNow(): Lookups {
     if (this.#lookups === null) {
-      this.#lookups = { probes: new Map(), programs: new Map(), cwd: null };
+      this.#lookups = { probes: new Map(), programs: new Map(), cwd: null, umask: null };
       queueMicrotask(() => this.#endOfLookups());
     }
     return this.#lookups;
@@ -526,8 +528,8 @@ export class FdSpawner implements ProcessSpawner {
       chroot: req.chroot,
       chdir: req.chdir,
       credentials,
-      // Read per spawn (two cheap calls): the daemon may set its umask after constructing us.
-      daemonUmask: currentUmask(),
+      // Read per burst (see Lookups): the daemon may set its umask after constructing us.
+      daemonUmask: lookups.umask ??= currentUmask(),
       daemonNice: this.#daemonNice,
       sandbox,
       apparmorSwitch: req.apparmorSwitch ?? null,
@@ -791,16 +793,43 @@ export class FdSpawner implements ProcessSpawner {
     return fd === undefined || fd < 0 ? null : fd;
   }
 
+  /**
+   * The wrapper tools, each looked up when a spawn first needs it: most jobs need none, and a
+   * lookup is a stat of every {@linkcode TOOL_PATH} directory, each miss a thrown NotFound.
+   */
   #toolPaths(): SetupTools {
     if (this.#tools !== null) return this.#tools;
+    const found = new Map<string, string | null>();
+    const lookup = (name: string): string | null => {
+      let path = found.get(name);
+      if (path === undefined) {
+        path = findTool(name);
+        found.set(name, path);
+      }
+      return path;
+    };
     this.#tools = {
-      prlimit: findTool("prlimit"),
-      nice: findTool("nice"),
-      setpriv: findTool("setpriv"),
-      nsenter: findTool("nsenter"),
-      bwrap: findTool("bwrap"),
-      env: findTool("env"),
-      aaExec: findTool("aa-exec"),
+      get prlimit() {
+        return lookup("prlimit");
+      },
+      get nice() {
+        return lookup("nice");
+      },
+      get setpriv() {
+        return lookup("setpriv");
+      },
+      get nsenter() {
+        return lookup("nsenter");
+      },
+      get bwrap() {
+        return lookup("bwrap");
+      },
+      get env() {
+        return lookup("env");
+      },
+      get aaExec() {
+        return lookup("aa-exec");
+      },
     };
     return this.#tools;
   }
