@@ -452,23 +452,34 @@ export class FdSpawner implements ProcessSpawner {
       this.#inFlight++;
       this.#reaper.spawnStarted();
       posixSpawnpAsync(plan.call).then((child) => {
-        if (plan.fds !== null) closeQuietly(plan.fds[1]);
         try {
-          resolve(this.#started(plan, child));
-        } catch (e) {
-          reject(e);
+          if (plan.fds !== null) closeQuietly(plan.fds[1]);
+          try {
+            resolve(this.#started(plan, child));
+          } catch (e) {
+            reject(e);
+          }
+        } finally {
+          this.#callEnded();
         }
       }, (e) => {
-        if (plan.fds !== null) closeQuietly(plan.fds[1]);
-        reject(this.#notSpawned(plan, e));
-      }).finally(() => {
-        this.#inFlight--;
-        // The child (if any) is watched by now: exits held for it are not orphans'.
-        this.#reaper.spawnEnded();
-        this.#dispatch();
-        this.#endOfLookups();
+        try {
+          if (plan.fds !== null) closeQuietly(plan.fds[1]);
+          reject(this.#notSpawned(plan, e));
+        } finally {
+          this.#callEnded();
+        }
       });
     }
+  }
+
+  /** A call made by {@linkcode #dispatch} has returned: the next queued one may go. */
+  #callEnded(): void {
+    this.#inFlight--;
+    // The child (if any) is watched by now: exits held for it are not orphans'.
+    this.#reaper.spawnEnded();
+    this.#dispatch();
+    this.#endOfLookups();
   }
 
   /**
