@@ -122,6 +122,8 @@ export class Daemon {
     const observed = new Observed(() => ports.clock.now());
     const engineOptions = {
       onStateChange: observed.onStateChange,
+      // The engine's `info` lines are built only when the log's priority lets them through.
+      logsInfo: () => log.priority === "debug" || log.priority === "info",
       initEnv: mode.initEnv,
       globalEnv: mode.globalEnv,
       sessionAddress: mode.sessionAddress,

@@ -50,6 +50,9 @@ export interface HeapTrimOptions {
   readonly minGrowthBytes?: number;
 }
 
+/** How often a burst still under way in the spawner is looked at again (ms). */
+const BUSY_RECHECK_MS = 50;
+
 /** Counts spawns and collects once after each burst, or after requests that grew the heap. */
 export class HeapTrim {
   readonly #ports: HeapTrimPorts;
@@ -62,8 +65,6 @@ export class HeapTrim {
   /** Heap in use right after the last collection (or at construction). */
   #baseline: number;
   #armed = false;
-  /** The last look found the spawner still making the burst's spawns. */
-  #spawnerBusy = false;
   /** Collections made so far. */
   collections = 0;
 
@@ -96,16 +97,11 @@ export class HeapTrim {
 
   #check(): void {
     if ((this.#ports.spawnsPending?.() ?? 0) > 0) {
-      // The burst goes on in the spawner: look again later.
-      this.#spawnerBusy = true;
-      this.#arm(this.#quietMs);
-      return;
-    }
-    if (this.#spawnerBusy) {
-      // Its last spawn was made since the last look: quiet counts from now.
-      this.#spawnerBusy = false;
+      // The burst goes on in the spawner; a collection now (≈90 ms at 500 jobs) would also hold
+      // up the spawns still queued. Looked at again soon, so that quiet counts from about the
+      // burst's end.
       this.#last = this.#ports.now();
-      this.#arm(this.#quietMs);
+      this.#arm(Math.min(this.#quietMs, BUSY_RECHECK_MS));
       return;
     }
     const burst = this.#spawns >= this.#minSpawns;

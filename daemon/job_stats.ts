@@ -85,16 +85,18 @@ export class JobStats {
   /** The engine's observer: the instance is already in its new state. */
   stateChanged(inst: Instance, from: JobState): void {
     const f = this.#get(inst.cls.name, inst.name);
-    const now = this.#now();
+    // The clock is read only for the states that keep a time (a start makes six changes).
     switch (inst.state) {
       case "starting":
-        f.startingAt = now;
+        f.startingAt = this.#now();
         f.runningAt = null;
         break;
-      case "running":
+      case "running": {
+        const now = this.#now();
         f.runningAt = now;
         if (f.startingAt !== null) f.startDurationMs = now - f.startingAt;
         break;
+      }
       case "stopping":
         // The main process ended while the goal stayed start: Upstart's respawn (see
         // docs/behaviour.md#respawn).

@@ -169,6 +169,11 @@ export interface ConfDirEntry {
 export interface ConfFileSystem {
   /** Entries of a directory; `null` when it does not exist. */
   readDir(path: string): Promise<ConfDirEntry[] | null>;
+  /**
+   * Whether a directory is there, as `readDir` would find it (not a null), without listing it;
+   * one that cannot be looked at counts as there. Absent: `readDir` is used.
+   */
+  dirExists?(path: string): Promise<boolean>;
   /** Text of a file; `null` when it does not exist. Other failures throw. */
   readTextFile(path: string): Promise<string | null>;
   /**

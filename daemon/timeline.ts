@@ -66,11 +66,11 @@ export class Timeline {
     this.wallOrigin = wallNow();
   }
 
-  /** Records a change at the current time. */
-  record(change: Omit<Transition, "seq" | "t">): Transition {
-    const entry: Transition = { seq: ++this.#seq, t: this.#now(), ...change };
+  /** Records a change at the current time (into the columns: no object is kept or made). */
+  record(change: Omit<Transition, "seq" | "t">): void {
+    ++this.#seq;
     const i = this.#next;
-    this.#t[i] = entry.t;
+    this.#t[i] = this.#now();
     const f = this.#fields;
     const at = i * WIDTH;
     f[at] = change.job;
@@ -81,7 +81,6 @@ export class Timeline {
     f[at + 5] = change.cause;
     this.#next = (i + 1) % this.#capacity;
     if (this.#count < this.#capacity) this.#count++;
-    return entry;
   }
 
   /** The kept changes, oldest first. */

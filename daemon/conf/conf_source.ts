@@ -76,7 +76,11 @@ export class ConfWatcher {
   watch(): Promise<void> {
     const fs = this.#fs;
     if (fs.watch === undefined) return Promise.resolve();
-    const watchable = { readDir: (p: string) => fs.readDir(p), watch: fs.watch.bind(fs) };
+    const watchable = {
+      readDir: (p: string) => fs.readDir(p),
+      ...(fs.dirExists === undefined ? {} : { dirExists: (p: string) => fs.dirExists!(p) }),
+      watch: fs.watch.bind(fs),
+    };
     const started: Promise<void>[] = [];
     for (const source of this.#sources) {
       if (source.kind !== "dir") continue;

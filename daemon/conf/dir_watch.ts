@@ -15,6 +15,7 @@ import type { ConfFileSystem } from "../ports.ts";
 /** The part of the file-system port a {@linkcode DirWatch} uses. */
 export interface WatchableFs {
   readDir: ConfFileSystem["readDir"];
+  dirExists?: ConfFileSystem["dirExists"];
   watch: NonNullable<ConfFileSystem["watch"]>;
 }
 
@@ -147,6 +148,8 @@ export class DirWatch {
 
   async #exists(path: string): Promise<boolean> {
     try {
+      // Without listing it when the port can tell (a confdir may hold hundreds of files).
+      if (this.#fs.dirExists !== undefined) return await this.#fs.dirExists(path);
       return (await this.#fs.readDir(path)) !== null;
     } catch {
       // Unreadable but there (permissions): the loader reports it; watch it as present.

@@ -109,6 +109,8 @@ export interface EngineOptions {
   readonly logoutGraceMs?: number;
   /** Observer of every state change (the daemon's timeline, docs/seeing.md); never throws. */
   readonly onStateChange?: MachineOptions["onStateChange"];
+  /** Whether `info` log effects are wanted now; absent: always (see MachineOptions). */
+  readonly logsInfo?: MachineOptions["logsInfo"];
   /**
    * Event-loop protection (docs/behaviour.md#event-loops); null turns it off.
    * @default DEFAULT_LOOP_LIMIT
@@ -166,6 +168,7 @@ export class Engine {
       restartFullCycle: options.restartFullCycle ?? false,
       sessionAddress: options.sessionAddress ?? null,
       onStateChange: options.onStateChange,
+      logsInfo: options.logsInfo,
     };
     this.#rt = new Runtime(machine, initEnv, [...globalEnv]);
     this.#restartKeepsEnv = options.restartKeepsEnv ?? false;

@@ -275,3 +275,21 @@ Deno.test("dispatch() ignores inputs for unknown pids, instances and timers", ()
   assert.deepEqual(e.dispatch({ type: "spawned", instance: 7, process: "main", pid: 5 }), []);
   assert.deepEqual(e.dispatch({ type: "timer", id: "nope" }), []);
 });
+
+Deno.test("logsInfo: info lines only while wanted; the same states either way", () => {
+  let wanted = false;
+  const engine = new Engine({ initEnv: ["PATH=/bin"], logsInfo: () => wanted });
+  engine.setClasses(jobs({ a: "start on go\nexec d", b: "exec e" }));
+  const quiet = engine.emit("go");
+  const levels = (effects: readonly { type: string; level?: string }[]) =>
+    effects.filter((e) => e.type === "log").map((e) => e.level);
+  assert.deepEqual(levels(quiet).filter((l) => l === "info"), []);
+  assert.ok(quiet.some((e) => e.type === "spawn"), "the start goes on");
+  assert.equal(engine.status("a").state, "spawned");
+  wanted = true;
+  const loud = engine.start("b");
+  assert.ok(levels(loud).includes("info"));
+  assert.ok(
+    loud.some((e) => e.type === "log" && e.message === "b state changed from waiting to starting"),
+  );
+});

@@ -26,10 +26,20 @@ export function envKey(entry: string): string {
 export function envSetAll(table: string[], entries: readonly string[]): void {
   for (const entry of entries) {
     const key = envKey(entry);
-    const at = table.findIndex((e) => envKey(e) === key);
-    if (at < 0) table.push(entry);
+    let at = 0;
+    while (at < table.length && !hasKey(table[at]!, key)) at++;
+    if (at === table.length) table.push(entry);
     else table[at] = entry;
   }
+}
+
+/**
+ * `envKey(entry) === key` for a `key` without `=` (an {@linkcode envKey}), without cutting the
+ * entry: tables are searched for every entry set, several times per job started.
+ */
+function hasKey(entry: string, key: string): boolean {
+  return entry.startsWith(key) &&
+    (entry.length === key.length || entry.charCodeAt(key.length) === 61 /* = */);
 }
 
 /**

@@ -46,6 +46,7 @@ export function jobEventEnvironment(inst: Instance, name: JobEventName): string[
       env.push("RESULT=ok");
     }
   }
+  if (inst.cls.export.length === 0) return env;
   const present = new Set(env.map(envKey));
   for (const name of inst.cls.export) {
     if (present.has(name)) continue;

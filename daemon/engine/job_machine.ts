@@ -72,6 +72,11 @@ export interface MachineOptions {
   readonly sessionAddress: string | null;
   /** Told of every state change, the instance already in its new state (docs/seeing.md). */
   readonly onStateChange?: ((instance: Instance, from: JobState) => void) | undefined;
+  /**
+   * Whether `info` log lines are wanted now (the daemon's log priority); absent: always. The
+   * lines of a change are not built when not wanted: a job's start makes about nine.
+   */
+  readonly logsInfo?: (() => boolean) | undefined;
 }
 
 /** What a step may read besides the instance. */
@@ -106,6 +111,8 @@ export interface MachineOps {
   readonly ctx: StepContext;
   /** `JOB` or `JOB (INSTANCE)`. */
   readonly display: string;
+  /** Whether `info` lines are wanted in this step ({@linkcode MachineOptions.logsInfo}). */
+  readonly infoWanted: boolean;
   log(level: LogLevel, message: string): void;
   /** Upstart's `job_change_goal()`: may induce a move from waiting or running. */
   changeGoal(goal: Goal): void;
@@ -181,10 +188,12 @@ class Stepper implements MachineOps {
   readonly draft: Draft;
   readonly out: MachineOutput[] = [];
   readonly ctx: StepContext;
+  readonly infoWanted: boolean;
 
   constructor(inst: Instance, ctx: StepContext) {
     this.draft = { ...inst, pids: { ...inst.pids } };
     this.ctx = ctx;
+    this.infoWanted = ctx.options.logsInfo?.() ?? true;
   }
 
   run(input: MachineInput): void {
@@ -225,7 +234,7 @@ class Stepper implements MachineOps {
   changeGoal(goal: Goal): void {
     const d = this.draft;
     if (d.goal === goal) return;
-    this.log("info", `${this.display} goal changed from ${d.goal} to ${goal}`);
+    if (this.infoWanted) this.log("info", `${this.display} goal changed from ${d.goal} to ${goal}`);
     d.goal = goal;
     // Goal changes only induce a move from the two resting states (see docs/behaviour.md#states).
     if (goal === "start" && d.state === "waiting") this.advance();
@@ -247,7 +256,9 @@ class Stepper implements MachineOps {
   take(step: Step): JobState {
     const d = this.draft;
     if (d.goal !== step.goal) {
-      this.log("info", `${this.display} goal changed from ${d.goal} to ${step.goal}`);
+      if (this.infoWanted) {
+        this.log("info", `${this.display} goal changed from ${d.goal} to ${step.goal}`);
+      }
       d.goal = step.goal;
     }
     return step.state;
@@ -266,7 +277,9 @@ class Stepper implements MachineOps {
       }
       // docs/behaviour.md#fix-respawn back-off: a respawn waits in post-stop until its timer fires.
       if (to === "starting" && d.state === "post-stop" && this.hasTimer("respawn")) return;
-      this.log("info", `${this.display} state changed from ${d.state} to ${to}`);
+      if (this.infoWanted) {
+        this.log("info", `${this.display} state changed from ${d.state} to ${to}`);
+      }
       const old = d.state;
       d.state = to;
       this.ctx.options.onStateChange?.(d, old);

@@ -353,7 +353,7 @@ export class Runtime {
   }
 
   #handleEvent(event: QueuedEvent): void {
-    this.log("info", `Handling ${event.name} event`);
+    if (this.machine.logsInfo?.() ?? true) this.log("info", `Handling ${event.name} event`);
     for (const slot of [...this.classes.candidates(event.name)]) {
       // Stop conditions first, so an event in both stops an instance and starts it again.
       // Map iteration tolerates instances destroyed meanwhile.
@@ -391,7 +391,9 @@ export class Runtime {
     envSetAll(env, eventEnvironment(events, { eventsVar: "UPSTART_EVENTS" }));
     let name: string;
     try {
-      name = expand(slot.spec.instance, envToMap(env));
+      // (No map of the environment for a template without variables: most jobs' "".)
+      const template = slot.spec.instance;
+      name = template.includes("$") ? expand(template, envToMap(env)) : template;
     } catch (e) {
       if (!(e instanceof ExpansionError)) throw e;
       this.log("warn", `Failed to obtain ${slot.name} instance: ${e.message}`);

@@ -16,6 +16,9 @@ export const SHELL = "/bin/sh";
 /** Upstart's `SHELL_CHARS`: any of these in an `exec` command sends it through the shell. */
 export const SHELL_METACHARS = "~`!$^&*()=|\\{}[];\"'<>?";
 
+/** Any of {@linkcode SHELL_METACHARS}: one test per spawn, not a string per character. */
+const SHELL_CHAR = new RegExp(`[${SHELL_METACHARS.replace(/[\\\]^-]/g, "\\$&")}]`);
+
 /** `execvp`'s search path when the job environment has no `PATH` (glibc's default). */
 export const DEFAULT_EXEC_PATH = "/bin:/usr/bin";
 
@@ -30,10 +33,7 @@ export interface CommandLine {
  * docs/job-files.md#process-stanzas).
  */
 export function needsShell(command: string): boolean {
-  for (const ch of command) {
-    if (SHELL_METACHARS.includes(ch)) return true;
-  }
-  return false;
+  return SHELL_CHAR.test(command);
 }
 
 /**

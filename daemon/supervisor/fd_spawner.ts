@@ -109,7 +109,13 @@ import {
 } from "../../sys/posix_spawn.ts";
 import { EPOLLIN } from "../../sys/epoll.ts";
 import { readProcStat, readStatus } from "../../sys/procfs.ts";
-import { commandLine, envValue, type ProbeResult, resolveProgram } from "./command_line.ts";
+import {
+  commandLine,
+  envValue,
+  type ProbeResult,
+  resolveProgram,
+  type ResolveResult,
+} from "./command_line.ts";
 import { trackForks, trackStop } from "./fork_tracker.ts";
 import { DEFAULT_UNFLUSHED_BYTES, JobLogs } from "./job_logs.ts";
 import { logFilePath } from "./log_file.ts";
@@ -167,7 +173,7 @@ const TOOL_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
 function findTool(name: string): string | null {
   for (const dir of TOOL_PATH) {
     const path = `${dir}/${name}`;
-    if (probe(path, false) === "ok") return path;
+    if (probeUncached(path, false) === "ok") return path;
   }
   return null; // see SetupTools: Upstart's stanzas then fail with "unable to execute"
 }
@@ -197,23 +203,28 @@ function reasonText(e: unknown): string {
 }
 
 /**
- * Probe results of the current synchronous run. A start-up burst spawns hundreds of jobs in one
- * run, each looking `sleep` up through the same PATH, and every miss is a thrown NotFound (about
- * 0.05 ms each). The cache is dropped at the next microtask checkpoint, so no answer is older
- * than the run that asked, as if the lookups had all been made at once.
+ * What the spawns of one burst look up alike: program lookups (`resolveProgram` through the
+ * probes), the daemon's working directory and umask. A start-up burst spawns hundreds of jobs, each
+ * looking `sleep` up through the same PATH, and every miss is a thrown NotFound (about 0.05 ms
+ * each). Kept while a burst is under way ({@linkcode FdSpawner.spawnAsync}'s queue or calls in
+ * flight), else dropped at the next microtask checkpoint: as if the burst's lookups had all been
+ * made when it began (see docs/benchmarks.md).
  */
-let probeCache: Map<string, ProbeResult> | null = null;
+interface Lookups {
+  readonly probes: Map<string, ProbeResult>;
+  /** `resolveProgram`'s answers, by chroot, working directory, PATH and name. */
+  readonly programs: Map<string, ResolveResult>;
+  cwd: string | null;
+  /** The daemon's umask. */
+  umask: number | null;
+}
 
-function probe(hostPath: string, chrooted: boolean): ProbeResult {
-  if (probeCache === null) {
-    probeCache = new Map();
-    queueMicrotask(() => probeCache = null);
-  }
+function probe(lookups: Lookups, hostPath: string, chrooted: boolean): ProbeResult {
   const key = `${chrooted ? "c" : "h"}${hostPath}`;
-  let result = probeCache.get(key);
+  let result = lookups.probes.get(key);
   if (result === undefined) {
     result = probeUncached(hostPath, chrooted);
-    probeCache.set(key, result);
+    lookups.probes.set(key, result);
   }
   return result;
 }
@@ -304,8 +315,10 @@ export class FdSpawner implements ProcessSpawner {
   readonly #queue: Queued[] = [];
   #inFlight = 0;
   readonly #loneOnJsThread: boolean;
-  /** A spawn was made on the spot in this turn of the event loop. */
+  /** A spawn was made on the spot in this synchronous run (until its microtasks). */
   #turn = false;
+  /** What this burst's spawns have looked up (see {@linkcode Lookups}). */
+  #lookups: Lookups | null = null;
 
   constructor(options: FdSpawnerOptions) {
     this.#reaper = options.reaper;
@@ -366,8 +379,8 @@ export class FdSpawner implements ProcessSpawner {
    * set-up before it (program lookup, wrappers, the log pipe) runs on the JS thread when the
    * spawn leaves the queue. Rejects with {@linkcode SpawnError}, as {@linkcode spawn} throws.
    *
-   * A lone spawn (nothing queued or under way, none started on the spot in this turn of the
-   * event loop: a respawn, a `start`) is made at once on the JS thread, as {@linkcode spawn}
+   * A lone spawn (nothing queued or under way, none started on the spot in this synchronous
+   * run: a respawn, a `start`) is made at once on the JS thread, as {@linkcode spawn}
    * (it throws then): its pid is known when this returns, as `start --no-wait` shows it, and
    * the respawn path keeps its latency. One at a time, the worker-thread call costs twice the
    * CPU: 500 spawns took 490 ms of the daemon's CPU that way against 230 ms on the JS thread
@@ -377,21 +390,36 @@ export class FdSpawner implements ProcessSpawner {
   spawnAsync(req: SpawnRequest): SpawnedProcess | Promise<SpawnedProcess> {
     if (this.#spawnsInFlight === 0) return this.spawn(req);
     if (this.#loneOnJsThread && this.#inFlight === 0 && this.#queue.length === 0 && !this.#turn) {
-      // A second spawn in the same turn means a burst: it and the rest go to the queue.
+      // A second spawn in the same run means a burst: it and the rest go to the queue.
       this.#turn = true;
       try {
         return this.spawn(req);
       } finally {
-        // After the spawn: in a fresh daemon this is the first timer, which starts Deno's Node
-        // layer (15–20 ms, docs/platform.md#start-up-costs); the first job need not wait for it.
-        setTimeout(() => this.#turn = false, 0);
+        // Not a timer: in a fresh daemon the first timer starts Deno's Node layer (15–20 ms,
+        // docs/platform.md#start-up-costs), which would hold up the rest of the burst.
+        queueMicrotask(() => this.#turn = false);
       }
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ req, resolve, reject });
-      // Dispatched once the current run has queued the rest of its burst.
-      if (this.#queue.length === 1) queueMicrotask(() => this.#dispatch());
+      // At once: the first calls of a burst run on the blocking threads while the JS thread
+      // goes on with the rest of it.
+      this.#dispatch();
     });
+  }
+
+  /** This burst's lookups (see {@linkcode Lookups}), made now when there are none. */
+  #lookupsNow(): Lookups {
+    if (this.#lookups === null) {
+      this.#lookups = { probes: new Map(), programs: new Map(), cwd: null, umask: null };
+      queueMicrotask(() => this.#endOfLookups());
+    }
+    return this.#lookups;
+  }
+
+  /** Drops the lookups unless a burst is under way (its end drops them). */
+  #endOfLookups(): void {
+    if (this.#inFlight === 0 && this.#queue.length === 0) this.#lookups = null;
   }
 
   /** Spawns queued or under way. */
@@ -424,22 +452,34 @@ export class FdSpawner implements ProcessSpawner {
       this.#inFlight++;
       this.#reaper.spawnStarted();
       posixSpawnpAsync(plan.call).then((child) => {
-        if (plan.fds !== null) closeQuietly(plan.fds[1]);
         try {
-          resolve(this.#started(plan, child));
-        } catch (e) {
-          reject(e);
+          if (plan.fds !== null) closeQuietly(plan.fds[1]);
+          try {
+            resolve(this.#started(plan, child));
+          } catch (e) {
+            reject(e);
+          }
+        } finally {
+          this.#callEnded();
         }
       }, (e) => {
-        if (plan.fds !== null) closeQuietly(plan.fds[1]);
-        reject(this.#notSpawned(plan, e));
-      }).finally(() => {
-        this.#inFlight--;
-        // The child (if any) is watched by now: exits held for it are not orphans'.
-        this.#reaper.spawnEnded();
-        this.#dispatch();
+        try {
+          if (plan.fds !== null) closeQuietly(plan.fds[1]);
+          reject(this.#notSpawned(plan, e));
+        } finally {
+          this.#callEnded();
+        }
       });
     }
+  }
+
+  /** A call made by {@linkcode #dispatch} has returned: the next queued one may go. */
+  #callEnded(): void {
+    this.#inFlight--;
+    // The child (if any) is watched by now: exits held for it are not orphans'.
+    this.#reaper.spawnEnded();
+    this.#dispatch();
+    this.#endOfLookups();
   }
 
   /**
@@ -461,12 +501,20 @@ export class FdSpawner implements ProcessSpawner {
 
     const chrooted = req.process !== "security" && req.chroot !== null;
     const root = chrooted ? req.chroot : null;
-    const innerCwd = chrooted ? (req.chdir ?? "/") : (req.chdir ?? Deno.cwd());
-    const found = resolveProgram(
-      line.argv[0] ?? "",
-      { path: envValue(req.env, "PATH"), cwd: innerCwd, root },
-      (p) => probe(p, chrooted),
-    );
+    const lookups = this.#lookupsNow();
+    const innerCwd = chrooted ? (req.chdir ?? "/") : (req.chdir ?? (lookups.cwd ??= Deno.cwd()));
+    const name = line.argv[0] ?? "";
+    const path = envValue(req.env, "PATH");
+    const key = `${root ?? ""}\0${innerCwd}\0${path === null ? "\0" : `=${path}`}\0${name}`;
+    let found = lookups.programs.get(key);
+    if (found === undefined) {
+      found = resolveProgram(
+        name,
+        { path, cwd: innerCwd, root },
+        (p) => probe(lookups, p, chrooted),
+      );
+      lookups.programs.set(key, found);
+    }
     if ("error" in found) {
       throw new SpawnError(`unable to execute: ${strerror(errnoNumber(found.error) ?? 2)}`);
     }
@@ -491,8 +539,8 @@ export class FdSpawner implements ProcessSpawner {
       chroot: req.chroot,
       chdir: req.chdir,
       credentials,
-      // Read per spawn (two cheap calls): the daemon may set its umask after constructing us.
-      daemonUmask: currentUmask(),
+      // Read per burst (see Lookups): the daemon may set its umask after constructing us.
+      daemonUmask: lookups.umask ??= currentUmask(),
       daemonNice: this.#daemonNice,
       sandbox,
       apparmorSwitch: req.apparmorSwitch ?? null,
@@ -756,16 +804,43 @@ export class FdSpawner implements ProcessSpawner {
     return fd === undefined || fd < 0 ? null : fd;
   }
 
+  /**
+   * The wrapper tools, each looked up when a spawn first needs it: most jobs need none, and a
+   * lookup is a stat of every {@linkcode TOOL_PATH} directory, each miss a thrown NotFound.
+   */
   #toolPaths(): SetupTools {
     if (this.#tools !== null) return this.#tools;
+    const found = new Map<string, string | null>();
+    const lookup = (name: string): string | null => {
+      let path = found.get(name);
+      if (path === undefined) {
+        path = findTool(name);
+        found.set(name, path);
+      }
+      return path;
+    };
     this.#tools = {
-      prlimit: findTool("prlimit"),
-      nice: findTool("nice"),
-      setpriv: findTool("setpriv"),
-      nsenter: findTool("nsenter"),
-      bwrap: findTool("bwrap"),
-      env: findTool("env"),
-      aaExec: findTool("aa-exec"),
+      get prlimit() {
+        return lookup("prlimit");
+      },
+      get nice() {
+        return lookup("nice");
+      },
+      get setpriv() {
+        return lookup("setpriv");
+      },
+      get nsenter() {
+        return lookup("nsenter");
+      },
+      get bwrap() {
+        return lookup("bwrap");
+      },
+      get env() {
+        return lookup("env");
+      },
+      get aaExec() {
+        return lookup("aa-exec");
+      },
     };
     return this.#tools;
   }

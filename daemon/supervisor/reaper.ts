@@ -86,6 +86,8 @@ export class Reaper {
   readonly #watched = new Map<number, (status: ExitStatus) => void>();
   #listening = false;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** The keep-alive timer is to be armed at the end of the current run. */
+  #arming = false;
   readonly #listeners = new Set<OrphanExitListener>();
   readonly #waiters = new Map<number, ((s: ExitStatus) => void)[]>();
   readonly #recent = new Map<number, ExitStatus>();
@@ -151,13 +153,27 @@ export class Reaper {
     // wait: in Deno 2.9 the first timer starts the Node layer (docs/platform.md#start-up-costs),
     // which a starting daemon would otherwise pay before its first job. Kept while started, so
     // that a respawn (the last watched pid gone, a new one watched) does not clear and set it.
-    const keep = waiting || (this.#started && this.#idleKeepAlive);
-    if (keep && this.#keepAlive === undefined) {
-      this.#keepAlive = setInterval(this.#onSignal, KEEP_ALIVE_MS);
-    } else if (!want && this.#keepAlive !== undefined) {
+    // Armed once the current run is over: a first watch comes with the first spawn of what may
+    // be a burst, whose next spawns should go out before the Node layer loads.
+    if (this.#keepWanted() && this.#keepAlive === undefined && !this.#arming) {
+      this.#arming = true;
+      queueMicrotask(() => {
+        if (!this.#arming) return; // no longer wanted: stopped meanwhile
+        this.#arming = false;
+        this.#keepAlive ??= setInterval(this.#onSignal, KEEP_ALIVE_MS);
+      });
+    } else if (!want) {
+      this.#arming = false;
+      if (this.#keepAlive === undefined) return;
       clearInterval(this.#keepAlive);
       this.#keepAlive = undefined;
     }
+  }
+
+  /** Whether the keep-alive timer should run (see {@linkcode #listen}). */
+  #keepWanted(): boolean {
+    const waiting = this.#watched.size > 0 || this.#waiters.size > 0;
+    return waiting || (this.#started && this.#idleKeepAlive);
   }
 
   /**
@@ -205,9 +221,12 @@ export class Reaper {
     }
   }
 
-  /** Whether the keep-alive timer runs (see {@linkcode ReaperStartOptions.idleKeepAlive}). */
+  /**
+   * Whether the keep-alive timer runs, or is armed at the end of the current run (see
+   * {@linkcode ReaperStartOptions.idleKeepAlive}).
+   */
   get keepingAlive(): boolean {
-    return this.#keepAlive !== undefined;
+    return this.#keepAlive !== undefined || this.#arming;
   }
 
   /** Exits held for a spawn under way (see {@linkcode spawnStarted}). */
