@@ -189,16 +189,3 @@ Deno.test("exposedGc() is null unless the runtime exposes gc(), and asks for a c
     else g.gc = saved;
   }
 });
-  for (let i = 0; i < 5; i++) trim.spawned();
-  p.advance(1_000);
-  assert.equal(p.collected, 0, "spawns asked for are still being made");
-  p.advance(10_000);
-  assert.equal(p.collected, 0, "however long it takes");
-  busy = false;
-  p.advance(240);
-  assert.equal(p.collected, 0, "quiet counts from about the burst's end");
-  p.advance(100);
-  assert.equal(p.collected, 1, "then once quiet");
-  p.advance(10_000);
-  assert.equal(p.collected, 1);
-});
