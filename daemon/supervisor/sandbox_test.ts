@@ -34,7 +34,7 @@ function sandbox(overrides: Partial<typeof NO_SANDBOX>): typeof NO_SANDBOX {
   return { ...NO_SANDBOX, ...overrides };
 }
 
-async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
   const end = performance.now() + ms;
   while (!cond()) {
     if (performance.now() > end) throw new Error(`Cannot see ${what}: timed out`);
