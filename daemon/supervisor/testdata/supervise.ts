@@ -46,7 +46,14 @@ async function describe(p: SpawnedProcess): Promise<Record<string, unknown>> {
   const ms = Math.round(performance.now() - t0);
   if (tracked === null) return { tracked: null, ms, main: await p.exited };
   started.push(tracked.pid);
-  const stat = readProcStat(tracked.pid);
+  // A forked survivor is tracked at once, and may still be a moment away from exec'ing its
+  // program (until then it is a copy of `sh`): give it a bounded while, as a loaded machine needs.
+  let stat = readProcStat(tracked.pid);
+  const end = performance.now() + 10_000;
+  while (tracked.pid !== p.pid && stat?.comm === "sh" && performance.now() < end) {
+    await sleep(10);
+    stat = readProcStat(tracked.pid);
+  }
   return {
     tracked: tracked.pid,
     isMain: tracked.pid === p.pid,
