@@ -118,7 +118,9 @@ Deno.test("a client stalled mid-line does not block other clients", async () => 
   await stuck.send('{"jsonrpc":');
   const { status, ms } = await d.terminate();
   assert.equal(status.code, 0);
-  assert.ok(ms < 2000, `exit took ${Math.round(ms)} ms`);
+  // Held up by the stalled client, the exit would wait for its 10 s request timeout; a loaded
+  // machine alone takes far less than 8 s.
+  assert.ok(ms < 8000, `exit took ${Math.round(ms)} ms`);
 });
 
 Deno.test("many concurrent clients are all answered", async () => {
