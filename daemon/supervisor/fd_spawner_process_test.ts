@@ -86,14 +86,16 @@ Deno.test("a job that closes its stdout early keeps running and reports its stat
       console: "log",
       logDir: dir,
       script: true,
-      command: "echo bye\nexec >&- 2>&-\nsleep 0.2\nexit 4\n",
+      // It runs on until told (a fixed sleep could end before a loaded machine sees the close).
+      command: `echo bye\nexec >&- 2>&-\nwhile [ ! -e ${dir}/end ]; do sleep 0.02; done\nexit 4\n`,
     }));
     // The pipe ends long before the process: the log is closed, the job still runs.
-    for (let i = 0; i < 100 && spawner.logFd(p.pid) !== null; i++) {
+    for (const end = Date.now() + 15_000; spawner.logFd(p.pid) !== null && Date.now() < end;) {
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.equal(spawner.logFd(p.pid), null, "the pipe ended with the close");
     assert.equal(readProcStat(p.pid)?.state !== "Z" && readProcStat(p.pid) !== null, true);
+    Deno.writeTextFileSync(`${dir}/end`, "");
     assert.deepEqual(await p.exited, { code: 4 });
     assert.equal(Deno.readTextFileSync(`${dir}/early.log`), "bye\n");
   });
