@@ -35,7 +35,14 @@ Deno.test("sigset and signalsOf round-trip, also from a /proc status mask", () =
 Deno.test("posixSpawnp runs a program found in PATH; waitpidNoHang decodes its status", async () => {
   const pid = posixSpawnp({ ...base, file: "sh", argv: ["sh", "-c", "exit 7"] });
   assert.deepEqual(await waitFor(pid), { code: 7 });
-  const killed = posixSpawnp({ ...base, file: "sh", argv: ["sh", "-c", "kill -QUIT $$"] });
+  // SIGQUIT's default action explicitly: one ignored by the test process (a background job of a
+  // shell without job control) would be inherited, and `kill -QUIT $$` would do nothing.
+  const killed = posixSpawnp({
+    ...base,
+    sigdefault: [3],
+    file: "sh",
+    argv: ["sh", "-c", "kill -QUIT $$"],
+  });
   assert.deepEqual(await waitFor(killed), { signal: 3 });
   assert.throws(() => waitpidNoHang(pid), (e) => e instanceof SpawnSysError && e.errno === ECHILD);
 });

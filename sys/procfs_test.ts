@@ -42,7 +42,7 @@ Deno.test("procfs readers see a live child and return null once it is gone", asy
     assert.ok(readEnviron(pid)?.includes("DAYBREAK_PROCFS_TEST=1"));
     assert.match(readStatus(pid) ?? "", /^Pid:\s+\d+$/m);
     // The exec may not have happened yet: the command line is Deno's until then.
-    for (let i = 0; i < 200 && readCmdline(pid)?.[1] !== "30"; i++) {
+    for (const end = Date.now() + 15_000; readCmdline(pid)?.[1] !== "30" && Date.now() < end;) {
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.deepEqual(readCmdline(pid), ["/bin/sleep", "30"]);

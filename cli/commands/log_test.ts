@@ -123,7 +123,7 @@ Deno.test("log -f follows appended output, a truncation and a late file", async 
     let stdout = "";
     const seen = (text: string) =>
       (async () => {
-        for (let i = 0; i < 400 && !stdout.includes(text); i++) {
+        for (const end = Date.now() + 15_000; !stdout.includes(text) && Date.now() < end;) {
           await new Promise((r) => setTimeout(r, 5));
         }
         assert.ok(stdout.includes(text), `waited for ${JSON.stringify(text)} in ${stdout}`);
@@ -173,7 +173,9 @@ Deno.test("log -f waits for a file that does not exist yet", async () => {
     });
     await new Promise((r) => setTimeout(r, 20));
     await Deno.writeTextFile(path, "hello\r\n");
-    for (let i = 0; i < 400 && stdout === ""; i++) await new Promise((r) => setTimeout(r, 5));
+    for (const end = Date.now() + 15_000; stdout === "" && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     stop.abort();
     assert.equal(await running, 0);
     assert.equal(stdout, "hello\n");

@@ -66,7 +66,8 @@ Deno.test("command fifo: made 0600 and ours, read in the poll loop in order, rem
     assert.deepEqual(logged, [`warn: ${path}: line dropped: unknown command "bogus"`]);
     // Without caughtUp: the poll loop reads it.
     await write(path, "emit c\n");
-    for (let i = 0; i < 200 && handled.length < 4; i++) {
+    // A generous deadline: on a loaded machine the poll loop's turn can take seconds.
+    for (const end = Date.now() + 15_000; handled.length < 4 && Date.now() < end;) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.deepEqual(handled.at(-1), { kind: "emit", name: "c", env: [] });
@@ -137,9 +138,20 @@ Deno.test("command fifo: a stale FIFO of ours is replaced", async () => {
 
 Deno.test("command fifo: a kept fd is taken up, lines written meanwhile included", async () => {
   await withDir(async ({ path, options, handled }) => {
-    const first = CommandFifo.open(options());
+    // The old daemon's reader, in a poll loop of its own: the line below must reach the new one.
+    const oldLoop = new PollLoop();
+    const oldHandled: FifoRequest[] = [];
+    const first = CommandFifo.open(options({
+      loop: oldLoop,
+      handle: (r) => {
+        oldHandled.push(r);
+        return Promise.resolve();
+      },
+    }));
     const fd = first.keepAcrossExec(true);
-    // What a re-exec does: the old reader goes (without removing the FIFO), the fd stays open.
+    // What a re-exec does: the old reader goes with its poll set (the exec drops it), without
+    // removing the FIFO or closing the fd.
+    await oldLoop.close();
     const ino = Deno.lstatSync(path).ino;
     await write(path, "emit during\n");
     const second = CommandFifo.open(options({ keptFd: fd }));
@@ -147,6 +159,7 @@ Deno.test("command fifo: a kept fd is taken up, lines written meanwhile included
     assert.equal(Deno.lstatSync(path).ino, ino);
     await second.caughtUp();
     assert.deepEqual(handled, [{ kind: "emit", name: "during", env: [] }]);
+    assert.deepEqual(oldHandled, []);
     second.close();
   });
 });

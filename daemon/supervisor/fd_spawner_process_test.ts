@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { ExitStatus, SpawnRequest } from "../ports.ts";
-import { closeFd, isCloseOnExec, pipe, setCloseOnExec } from "../../sys/libc.ts";
+import { closeFd, isCloseOnExec, pipe, setChildSubreaper, setCloseOnExec } from "../../sys/libc.ts";
 import { posixSpawnp } from "../../sys/posix_spawn.ts";
 import { listChildren, readProcStat, readStatus } from "../../sys/procfs.ts";
 import { spawnRequest, TEST_PATH } from "../../tests/fakes/spawn_request.ts";
@@ -86,14 +86,16 @@ Deno.test("a job that closes its stdout early keeps running and reports its stat
       console: "log",
       logDir: dir,
       script: true,
-      command: "echo bye\nexec >&- 2>&-\nsleep 0.2\nexit 4\n",
+      // It runs on until told (a fixed sleep could end before a loaded machine sees the close).
+      command: `echo bye\nexec >&- 2>&-\nwhile [ ! -e ${dir}/end ]; do sleep 0.02; done\nexit 4\n`,
     }));
     // The pipe ends long before the process: the log is closed, the job still runs.
-    for (let i = 0; i < 100 && spawner.logFd(p.pid) !== null; i++) {
+    for (const end = Date.now() + 15_000; spawner.logFd(p.pid) !== null && Date.now() < end;) {
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.equal(spawner.logFd(p.pid), null, "the pipe ended with the close");
     assert.equal(readProcStat(p.pid)?.state !== "Z" && readProcStat(p.pid) !== null, true);
+    Deno.writeTextFileSync(`${dir}/end`, "");
     assert.deepEqual(await p.exited, { code: 4 });
     assert.equal(Deno.readTextFileSync(`${dir}/early.log`), "bye\n");
   });
@@ -108,14 +110,21 @@ Deno.test("a job that forks and exits: its status comes at once, the fork's outp
         console: "log",
         logDir: dir,
         script: true,
-        command: "(sleep 0.3; echo late) &\necho early\nexit 2\n",
+        // The fork holds the pipe until the test lets it go, however slow the machine.
+        command:
+          `(while [ ! -e ${dir}/go ]; do sleep 0.02; done; echo late) &\necho early\nexit 2\n`,
       }));
-      const t0 = performance.now();
-      assert.deepEqual(await p.exited, { code: 2 });
-      // The fork still holds the pipe: exited waited only for the drain limit.
-      assert.ok(performance.now() - t0 < 280, "exited did not wait for the fork");
+      // exited waits only for the drain limit (100 ms), not for the fork: bounded generously.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"waited for the fork">((resolve) => {
+        timer = setTimeout(() => resolve("waited for the fork"), 20_000);
+      });
+      assert.deepEqual(await Promise.race([p.exited, late]), { code: 2 });
+      clearTimeout(timer);
       const orphan = listChildren().find((pid) => pid !== p.pid && readProcStat(pid) !== null);
       assert.ok(orphan !== undefined, "the fork was re-parented to us");
+      assert.notEqual(readProcStat(orphan)?.state, "Z", "the fork still runs");
+      Deno.writeTextFileSync(`${dir}/go`, "");
       const status: ExitStatus = await reaper.waitOrphan(orphan);
       assert.deepEqual(status, { code: 0 });
       await spawner.loop.idle();
@@ -123,6 +132,10 @@ Deno.test("a job that forks and exits: its status comes at once, the fork's outp
     });
   } finally {
     reaper.stop();
+    // Test files after this one share the process and count on it not being a subreaper: a job
+    // killed with its group (bwrap's monitor first) would be re-parented here as a zombie that
+    // no started reaper collects (daemon/supervisor/sandbox_test.ts).
+    setChildSubreaper(false);
   }
 });
 
@@ -238,7 +251,7 @@ Deno.test("adopt with logFd and moreLogFds drains every pipe into one stamped lo
     const path = `${dir}/adopted.log`;
     const adopted = stamped.adopt(child, { logFd: out[0], moreLogFds: [err[0]], logPath: path })!;
     assert.deepEqual(await adopted.exited, { code: 0 });
-    for (let i = 0; i < 200 && stamped.logFd(child) !== null; i++) {
+    for (const end = Date.now() + 15_000; stamped.logFd(child) !== null && Date.now() < end;) {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal(stamped.logFd(child), null, "both pipes ended");

@@ -24,7 +24,7 @@ async function withTmp(body: (dir: string) => Promise<void>): Promise<void> {
   }
   // Deno collects its children asynchronously: give it a moment, then insist.
   const zombies = () => listChildren().filter((pid) => readProcStat(pid)?.state === "Z");
-  await waitFor(() => zombies().length === 0, 2000).catch(() => {});
+  await waitFor(() => zombies().length === 0, 10_000).catch(() => {});
   assert.deepEqual(zombies(), [], "no zombie child is left");
 }
 
@@ -45,7 +45,7 @@ async function runLogged(
   return { status, log };
 }
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = performance.now() + ms;
   while (!cond()) {
     if (performance.now() > end) throw new Error("Cannot reach the expected state: timed out");

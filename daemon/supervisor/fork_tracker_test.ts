@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
-import { runScenario } from "./testdata/run_scenario.ts";
+import {
+  EXPECT_GRACE_MS as GRACE,
+  EXPECT_SETTLE_MS as SETTLE,
+  runScenario,
+} from "./testdata/run_scenario.ts";
 
-// The scenario process uses expectSettleMs 1500 and expectGraceMs 700.
+// Bounds are the scenario's grace period and settle time, not how fast this machine is.
 
 function assertTrackedSleep(r: Record<string, unknown>): void {
   assert.equal(r.subreaper, true);
@@ -15,23 +19,23 @@ function assertTrackedSleep(r: Record<string, unknown>): void {
 Deno.test("trackForks() follows a single fork (expect fork)", async () => {
   const r = await runScenario("fork");
   assertTrackedSleep(r);
-  assert.ok((r.ms as number) < 700, `settled in ${r.ms} ms`);
+  assert.ok((r.ms as number) < GRACE, `settled in ${r.ms} ms`);
 });
 
 Deno.test("trackForks() follows a double fork (expect daemon)", async () => {
   const classic = await runScenario("daemonClassic");
   assertTrackedSleep(classic);
-  assert.ok((classic.ms as number) < 700, "a setsid()-then-fork daemon needs no grace period");
+  assert.ok((classic.ms as number) < GRACE, "a setsid()-then-fork daemon needs no grace period");
   const subshell = await runScenario("daemonDouble");
   assertTrackedSleep(subshell);
-  assert.ok((subshell.ms as number) < 1500, `settled in ${subshell.ms} ms`);
+  assert.ok((subshell.ms as number) < SETTLE, `settled in ${subshell.ms} ms`);
 });
 
 Deno.test("trackForks() accepts a daemon that forked only once after the grace period", async () => {
   const r = await runScenario("daemonForkedOnce");
   assertTrackedSleep(r);
   assert.equal(r.ownSession, true);
-  assert.ok((r.ms as number) >= 650 && (r.ms as number) < 1500, `settled in ${r.ms} ms`);
+  assert.ok((r.ms as number) >= GRACE - 50 && (r.ms as number) < SETTLE, `settled in ${r.ms} ms`);
 });
 
 Deno.test("trackForks() sees through a script wrapper's extra fork", async () => {
@@ -42,7 +46,10 @@ Deno.test("trackForks() sees through a script wrapper's extra fork", async () =>
 Deno.test("trackForks() does not hang on a process that never forks", async () => {
   const r = await runScenario("neverForks");
   assert.equal(r.isMain, true, "the spawned process itself is supervised");
-  assert.ok((r.ms as number) >= 1400 && (r.ms as number) < 3000, `settled in ${r.ms} ms`);
+  assert.ok(
+    (r.ms as number) >= SETTLE - 100 && (r.ms as number) < 2 * SETTLE,
+    `settled in ${r.ms} ms`,
+  );
   assert.deepEqual(r.trackedExit, { signal: 15 });
   assert.deepEqual(r.leftChildren, []);
 });
@@ -51,7 +58,7 @@ Deno.test("trackForks() reports nothing left when the process exits without fork
   const r = await runScenario("exitsWithoutFork");
   assert.equal(r.tracked, null);
   assert.deepEqual(r.main, { code: 5 });
-  assert.ok((r.ms as number) < 700);
+  assert.ok((r.ms as number) < GRACE, `settled in ${r.ms} ms`);
   assert.deepEqual(r.leftChildren, []);
 });
 

@@ -8,8 +8,15 @@ import assert from "node:assert/strict";
 import { shInNamespaces } from "./_harness.ts";
 
 Deno.test("the container example runs, answers initctl, stops cleanly on SIGTERM", async () => {
+  // The check runs once the log shipper follows the app's log and the app has logged two more
+  // lines (it logs every 2 s), within a minute: a fixed pause was too short on a loaded machine.
+  const ready = "i=0; until bin/initctl status log-shipper 2>/dev/null | grep -q running; do " +
+    "i=$((i+1)); [ $i -gt 300 ] && break; sleep 0.2; done; " +
+    "n=$(wc -l </var/log/app/app.log); " +
+    'until [ "$(wc -l </var/log/app/app.log)" -ge $((n+2)) ]; do ' +
+    "i=$((i+1)); [ $i -gt 600 ] && break; sleep 0.2; done";
   const script = "mount -t tmpfs none /var/log && mount -t tmpfs none /run && " +
-    "(sleep 7; bin/initctl list | sort; kill -TERM 1) & " +
+    `(${ready}; bin/initctl list | sort; kill -TERM 1) & ` +
     "exec bin/init --container --confdir examples/container/sidecars --grace-period 2 -- " +
     "examples/container/app/server.sh";
   const out = await shInNamespaces(script);

@@ -80,7 +80,9 @@ exit 6`;
       }).output();
     }
     let again: number | null = null;
-    while ((again === null || again === pid) && Date.now() < deadline) {
+    // A deadline of its own: the wait above may have used most of the first one.
+    const respawnDeadline = Date.now() + 15_000;
+    while ((again === null || again === pid) && Date.now() < respawnDeadline) {
       again = pidOf(await initctl(socket, "status", "side"));
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -7,10 +7,15 @@ import assert from "node:assert/strict";
 import { childrenOf, isAlive, procState, startTestDaemon, waitFor } from "./test_daemon.ts";
 
 Deno.test("assertNoZombies() fails while the daemon cannot reap an ended job", async () => {
-  await using d = await startTestDaemon({ "quick.conf": "exec sleep 0.2\n" });
+  // The job ends when told, once the daemon is stopped (a fixed sleep could end, and be reaped,
+  // before a loaded machine gets to stop the daemon).
+  await using d = await startTestDaemon({
+    "quick.conf": "exec sh -c 'while [ ! -e \"$HOME/end\" ]; do sleep 0.05; done'\n",
+  });
   await d.ok("start", "quick");
   Deno.kill(d.daemonPid, "SIGSTOP");
   try {
+    await Deno.writeTextFile(`${d.home}/end`, "");
     const zombie = await waitFor("a zombie child", () => {
       return childrenOf(d.daemonPid).find((p) => procState(p) === "Z");
     });

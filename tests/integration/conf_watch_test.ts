@@ -16,7 +16,7 @@ function waitForJobs(d: TestDaemon, want: string[]): Promise<string[]> {
   return waitFor(`jobs ${want.join(",")}`, async () => {
     const now = await jobs(d);
     return JSON.stringify(now) === JSON.stringify(want) ? now : null;
-  }, { timeoutMs: 5000 });
+  }, { timeoutMs: 20_000 });
 }
 
 Deno.test("a confdir missing at start-up is watched for and loaded once it appears", async () => {

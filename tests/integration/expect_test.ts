@@ -28,7 +28,7 @@ async function startTrackStop(
       const a = cmdline(pid);
       return /(^|\/)sleep$/.test(a[0] ?? "") ? a : false;
     },
-    { timeoutMs: 3000 },
+    { timeoutMs: 20_000 },
   ).catch(() => cmdline(pid));
   assert.match(argv[0] ?? "", /(^|\/)sleep$/, `tracked pid ${pid} runs ${argv.join(" ")}`);
   assert.equal(argv[1], seconds);

@@ -33,7 +33,7 @@ Deno.test("notify-disk-writeable writes out the buffered output of a running job
   await d.ok("notify-disk-writeable");
   // The job prints nothing more: only the notification can have written this.
   await waitFor("early.log", () => readOrNull(join(d.logDir, "early.log")) === "early\n", {
-    timeoutMs: 3000,
+    timeoutMs: 20_000,
   });
   await d.ok("stop", "early");
 });
@@ -50,7 +50,7 @@ Deno.test("output beyond the buffer is reported in the daemon's log, with job an
   Deno.mkdirSync(d.logDir);
   await d.ok("notify-disk-writeable");
   const path = join(d.logDir, "big.log");
-  await waitFor("big.log", () => readOrNull(path)?.length === 1024 * 1024, { timeoutMs: 3000 });
+  await waitFor("big.log", () => readOrNull(path)?.length === 1024 * 1024, { timeoutMs: 20_000 });
   const reported = [
     ...d.output.matchAll(/big: (\d+) bytes of output dropped: .*: Not a directory/g),
   ]

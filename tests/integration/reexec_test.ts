@@ -14,7 +14,9 @@ import { startTestDaemon, type TestDaemon, waitFor } from "../helpers/test_daemo
 const JOBS = {
   "svc.conf": "exec sleep 1000\n",
   "resp.conf": "respawn\nexec sleep 1000\n",
-  "slow.conf": "task\nexec sleep 4\n",
+  // A task in progress across the re-exec: it runs until the test lets it end (a fixed sleep
+  // could end before a loaded machine gets to ask its status).
+  "slow.conf": "task\nexec sh -c 'while [ ! -e \"$HOME/slow-go\" ]; do sleep 0.05; done'\n",
   "after-slow.conf": "start on stopped slow\ntask\nexec sh -c 'echo done > \"$HOME/after-slow\"'\n",
   "ping.conf": "start on ping\ntask\nexec sh -c 'echo pong > \"$HOME/pong\"'\n",
   "counter.conf":
@@ -88,6 +90,7 @@ Deno.test("re-exec keeps the daemon's pid, its jobs and their pids; everything w
   assert.equal(await statusOf(d, "slow"), `slow start/running, process ${pids.slow}\n`);
 
   // The task ends in the new image, and its `stopped` starts what waits for it.
+  await Deno.writeTextFile(join(d.home, "slow-go"), "");
   await d.waitForStatus("slow", /stop\/waiting/, { timeoutMs: 15_000 });
   await waitFor("after-slow's file", async () => {
     try {
@@ -122,7 +125,10 @@ Deno.test("re-exec keeps the daemon's pid, its jobs and their pids; everything w
 
   // The log went on without a gap: stop the counter, then every line is there once.
   const before = assertConsecutive(await Deno.readTextFile(log));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(
+    "the counter's next lines",
+    async () => (await Deno.readTextFile(log)).split("\n").length - 1 > before,
+  );
   assert.equal(await d.ok("stop", "counter"), "counter stop/waiting\n");
   const total = assertConsecutive(await Deno.readTextFile(log));
   assert.ok(total > before, `the counter kept logging after the re-exec (${before} → ${total})`);

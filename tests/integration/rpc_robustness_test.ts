@@ -118,7 +118,9 @@ Deno.test("a client stalled mid-line does not block other clients", async () => 
   await stuck.send('{"jsonrpc":');
   const { status, ms } = await d.terminate();
   assert.equal(status.code, 0);
-  assert.ok(ms < 2000, `exit took ${Math.round(ms)} ms`);
+  // Held up by the stalled client, the exit would wait for its 10 s request timeout; a loaded
+  // machine alone takes far less than 8 s.
+  assert.ok(ms < 8000, `exit took ${Math.round(ms)} ms`);
 });
 
 Deno.test("many concurrent clients are all answered", async () => {
@@ -190,7 +192,7 @@ Deno.test("connections of clients that left while waiting are closed", async () 
   const before = fds();
   for (const c of clients) await c[Symbol.asyncDispose]();
   await waitFor(`the daemon to close 20 of its ${before} fds`, () => fds() <= before - 20, {
-    timeoutMs: 3000,
+    timeoutMs: 20_000,
   });
   for (let i = 0; i < 20; i++) await d.ok("stop", "t", `N=${i}`);
 });

@@ -105,7 +105,7 @@ Deno.test({
       await waitFor("no zombies", async () => {
         const st = await ns.inside("sh", "-c", "cat /proc/[0-9]*/stat 2>/dev/null");
         return st.stdout.split("\n").every((l) => !/\) Z /.test(l)) || null;
-      }, { timeoutMs: 5000 });
+      }, { timeoutMs: 20_000 });
 
       assert.ok(alive, "init never exited");
       assert.equal((await ns.initctl("version")).code, 0);

@@ -92,7 +92,7 @@ Deno.test(
     const inFile = await waitFor("chatty.log written out", async () => {
       const n = await sizeInNs(d, log);
       return n > 0 && n + reportedDrops(d.output, "chatty") === written ? n : null;
-    }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
+    }, { timeoutMs: 20_000 }).catch(() => sizeInNs(d, log));
     const dropped = reportedDrops(d.output, "chatty");
     const lost = written - inFile - dropped;
     commonFigures(report, d, { inputs: written, failures: 0, lost })
@@ -126,7 +126,7 @@ Deno.test(
     const inFile = await waitFor("the second burst in filler.log", async () => {
       const n = await sizeInNs(d, log);
       return n + reportedDrops(d.output, "filler") === first + second ? n : null;
-    }, { timeoutMs: 5000 }).catch(() => sizeInNs(d, log));
+    }, { timeoutMs: 20_000 }).catch(() => sizeInNs(d, log));
     const dropped = reportedDrops(d.output, "filler");
     const lost = first + second - inFile - dropped;
     commonFigures(report, d, { inputs: first + second, failures: 0, lost })
@@ -247,7 +247,7 @@ Deno.test("fault: confdirs and job files churned for a while; the loaded set the
       const [w, h] = [await want(), await have()];
       mismatch = `disk ${JSON.stringify(w)} daemon ${JSON.stringify(h)}`;
       return JSON.stringify(w) === JSON.stringify(h) ? true : null;
-    }, { timeoutMs: 5000 }).catch(() => false);
+    }, { timeoutMs: 20_000 }).catch(() => false);
     const slow = probes.filter((p) => p === null).length;
     commonFigures(report, d, {
       inputs: ops,
@@ -282,7 +282,7 @@ Deno.test("fault: SIGSTOP/SIGCONT of the daemon and of its jobs", async () => {
   const respawned = await waitFor("svc respawned", async () => {
     const p = await d.mainPid("svc");
     return p !== null && p !== svc ? p : null;
-  }, { timeoutMs: 5000 }).catch(() => null);
+  }, { timeoutMs: 20_000 }).catch(() => null);
   if (respawned === null) failures++;
   // A job stopped by SIGSTOP is still running; continued, it is the same process.
   const frozen = (await d.mainPid("frozen"))!;

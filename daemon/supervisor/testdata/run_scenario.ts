@@ -1,3 +1,11 @@
+/**
+ * The scenario's tracker bounds: far above what a loaded machine takes to fork (a process that
+ * forked is tracked well before them), so that the tests can tell "tracked at the fork" from
+ * "tracked at the end of the grace period or the settle time" by time alone.
+ */
+export const EXPECT_GRACE_MS = 3000;
+export const EXPECT_SETTLE_MS = 6000;
+
 /** Runs `supervise.ts NAME` in a fresh Deno process and returns the JSON it printed. */
 export async function runScenario(name: string): Promise<Record<string, unknown>> {
   const script = new URL("./supervise.ts", import.meta.url).pathname;
