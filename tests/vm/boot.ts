@@ -36,6 +36,17 @@ export interface BootResult {
 /** The QEMU program run by {@linkcode bootVm}. */
 export const QEMU = "qemu-system-x86_64";
 
+/** QEMU's command line for {@linkcode bootVm} (bench/guest_start_bench.ts runs it itself). */
+export function qemuArgs(options: BootOptions): string[] {
+  const append = ["console=ttyS0", "panic=-1", "quiet", options.append ?? ""].join(" ").trim();
+  return [
+    ["-accel", "tcg", "-m", String(options.memoryMb ?? 1024), "-smp", "1"],
+    ["-nographic", "-no-reboot", "-nic", "none"],
+    ["-kernel", options.kernel, "-initrd", options.initrd, "-append", append],
+    (options.drives ?? []).flatMap((d) => ["-drive", `file=${d},if=virtio,format=raw`]),
+  ].flat();
+}
+
 /**
  * Boots the guest and collects its serial console until QEMU exits (the guest powered off or
  * panicked; `-no-reboot` turns both into an exit) or the timeout kills it.
@@ -43,13 +54,7 @@ export const QEMU = "qemu-system-x86_64";
  * @throws {Deno.errors.NotFound} when QEMU is not installed
  */
 export async function bootVm(options: BootOptions): Promise<BootResult> {
-  const append = ["console=ttyS0", "panic=-1", "quiet", options.append ?? ""].join(" ").trim();
-  const args = [
-    ["-accel", "tcg", "-m", String(options.memoryMb ?? 1024), "-smp", "1"],
-    ["-nographic", "-no-reboot", "-nic", "none"],
-    ["-kernel", options.kernel, "-initrd", options.initrd, "-append", append],
-    (options.drives ?? []).flatMap((d) => ["-drive", `file=${d},if=virtio,format=raw`]),
-  ].flat();
+  const args = qemuArgs(options);
   const started = performance.now();
   const child = new Deno.Command(QEMU, { args, stdin: "null", stdout: "piped", stderr: "piped" })
     .spawn();
