@@ -43,6 +43,10 @@ export const VARIANTS: readonly Variant[] = [
   { name: "max-lazy", v8: "--max-lazy" },
   { name: "no-code-cache", flags: "--no-code-cache" },
   { name: "ro-deno-dir", env: "DENO_DIR=/tmp/ro_deno_dir" },
+  // The cache `deno task install` filled (tools/install_code_cache.ts), read-only as at boot.
+  { name: "installed-cache", env: "DENO_DIR=/tmp/installed_deno_dir" },
+  // Every function compiled with the module, so that a (warm) code cache holds them all.
+  { name: "no-lazy", v8: "--no-lazy", env: "DENO_DIR=/tmp/no_lazy_deno_dir" },
   // Without address-space randomisation every run maps deno at the same addresses.
   { name: "no-aslr", env: "setarch x86_64 -R" },
 ];
@@ -56,6 +60,8 @@ export DENO_DISABLE_NODE_SHIM=1 RUST_BACKTRACE=0 DENO_NO_UPDATE_CHECK=1 NO_COLOR
 export DENO_DIR=$L/.deno_dir
 mkdir -p /tmp/ro_deno_dir /tmp/jobs
 mount -o bind,ro /tmp/ro_deno_dir /tmp/ro_deno_dir
+mkdir -p /tmp/installed_deno_dir
+[ -d $L/.deno_dir ] && mount -o bind,ro $L/.deno_dir /tmp/installed_deno_dir
 : > /tmp/empty.js
 up() { cut -d' ' -f1 /proc/uptime; }
 run_empty() { # VARIANT-ENV FLAGS V8
@@ -151,11 +157,11 @@ export async function main(print: (line: string) => void): Promise<void> {
   // own CPU time (read when each marker line arrives) is what the guest's work cost.
   const child = new Deno.Command(QEMU, {
     // GUEST_START_QEMU: extra QEMU arguments, GUEST_START_ACCEL: `-accel`'s value (say,
-    // `tcg,tb-size=1024`), for experiments on the emulator itself.
+    // `tcg,tb-size=1024`), GUEST_START_APPEND: kernel command-line words (say, `norandmaps`), for
+    // experiments on the emulated machine itself.
     args: [
-      ...qemuArgs({ kernel: host.kernel, initrd }).map((a) =>
-        a === "tcg" ? Deno.env.get("GUEST_START_ACCEL") ?? a : a
-      ),
+      ...qemuArgs({ kernel: host.kernel, initrd, append: Deno.env.get("GUEST_START_APPEND") ?? "" })
+        .map((a) => a === "tcg" ? Deno.env.get("GUEST_START_ACCEL") ?? a : a),
       ...(Deno.env.get("GUEST_START_QEMU") ?? "").split(" ").filter((a) => a !== ""),
     ],
     stdin: "null",

@@ -8,7 +8,8 @@
  * Deno writes a module's code cache (V8's bytecode of the module's top level and of the functions
  * compiled with it) once the module is compiled and the event loop turns, keyed by the module's
  * file URL, a hash of its source, and V8's flags. So each bundle is imported (not run: its
- * `import.meta.main` block stays off) by the installed deno with the V8 flags of its launcher, and
+ * `import.meta.main` block stays off) by the installed deno with the V8 flags of its launcher (for
+ * the daemon, those it runs with as PID 1), and
  * the URLs are then rewritten from where the artifact was installed to where it runs (`PREFIX`
  * inside the root). A last plain run lets Deno leave its cache files as it always does (with the
  * write-ahead log beside the database), which a read-only cache at boot needs.
@@ -26,8 +27,14 @@ import { pathToFileURL } from "node:url";
  */
 export const DAEMON_V8_FLAGS = "--max-semi-space-size=1,--expose-gc";
 
-/** The bundles under `lib/` run with {@linkcode DAEMON_V8_FLAGS}; the others run without flags. */
-const DAEMON_BUNDLES = new Set(["daemon/main.js", "daemon/container_main.js"]);
+/** Those it gives the daemon as PID 1, the run the install prepares `daemon/main.js` for. */
+export const PID1_V8_FLAGS = `${DAEMON_V8_FLAGS},--no-lazy`;
+
+/** The V8 flags each bundle under `lib/` is compiled with; the others run without flags. */
+const BUNDLE_V8_FLAGS: Readonly<Record<string, string>> = {
+  "daemon/main.js": PID1_V8_FLAGS,
+  "daemon/container_main.js": DAEMON_V8_FLAGS,
+};
 
 /** Deno's code cache database in a DENO_DIR (Deno 2.9). */
 const CODE_CACHE_DB = "v8_code_cache_v2";
@@ -96,12 +103,20 @@ export async function warmCodeCache(target: string, prefix: string): Promise<num
     await Deno.writeTextFile(script, WARM_SCRIPT);
     const url = (path: string) => pathToFileURL(path).href;
     const read = `--allow-read=${lib}`;
-    const daemon = bundles.filter((b) => DAEMON_BUNDLES.has(b)).map((b) => url(join(lib, b)));
-    const tools = bundles.filter((b) => !DAEMON_BUNDLES.has(b)).map((b) => url(join(lib, b)));
-    if (daemon.length > 0) {
-      await runDeno(target, script, [`--v8-flags=${DAEMON_V8_FLAGS}`, read, script, ...daemon]);
+    // One deno per set of flags.
+    const byFlags = new Map<string, string[]>();
+    for (const b of bundles) {
+      const flags = BUNDLE_V8_FLAGS[b] ?? "";
+      byFlags.set(flags, [...(byFlags.get(flags) ?? []), url(join(lib, b))]);
     }
-    if (tools.length > 0) await runDeno(target, script, [read, script, ...tools]);
+    for (const [flags, urls] of byFlags) {
+      await runDeno(target, script, [
+        ...(flags === "" ? [] : [`--v8-flags=${flags}`]),
+        read,
+        script,
+        ...urls,
+      ]);
+    }
     const db = new DatabaseSync(join(target, ".deno_dir", CODE_CACHE_DB));
     let cached = 0;
     try {

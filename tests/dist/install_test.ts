@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runClean, testDist } from "./_dist.ts";
 import { install, SAVED_SUFFIX } from "../../tools/install.ts";
-import { DAEMON_V8_FLAGS } from "../../tools/install_code_cache.ts";
+import { DAEMON_V8_FLAGS, PID1_V8_FLAGS } from "../../tools/install_code_cache.ts";
 
 const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -94,10 +94,11 @@ Deno.test("the installed tools run from the root with a bare environment", async
 Deno.test("the daemon's code cache is made with the V8 flags bin/init runs it with", async () => {
   // V8 refuses a code cache made with other flags (tools/install_code_cache.ts).
   const launcher = await Deno.readTextFile(join(ROOT_DIR, "bin", "init"));
-  const runs = [...launcher.matchAll(/--v8-flags=(\S+)/g)].map((m) => m[1]);
-  assertEquals(
-    runs.length > 0 && runs.every((flags) => flags === DAEMON_V8_FLAGS),
-    true,
-    runs.join(" "),
-  );
+  // Container mode's command lines, and the daemon's, which adds --no-lazy as PID 1.
+  const container = [...launcher.matchAll(/--v8-flags=(--[^\s"]+)/g)].map((m) => m[1]);
+  assertEquals(container, [DAEMON_V8_FLAGS, DAEMON_V8_FLAGS]);
+  assertEquals(launcher.includes(`\nv8=${DAEMON_V8_FLAGS}\n`), true);
+  const pid1 = PID1_V8_FLAGS.slice(DAEMON_V8_FLAGS.length);
+  assertEquals(launcher.includes(`[ "$$" = 1 ] && v8="$v8${pid1}"\n`), true);
+  assertEquals(launcher.includes(`run_entry daemon/main.ts "--v8-flags=$v8"`), true);
 });
