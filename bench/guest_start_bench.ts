@@ -17,7 +17,7 @@
  * @module
  */
 
-import { QEMU, qemuArgs } from "../tests/vm/boot.ts";
+import { processCpuMs, QEMU, qemuArgs } from "../tests/vm/boot.ts";
 import { buildInitramfs } from "../tests/vm/initramfs.ts";
 import { prepareVmHost } from "../tests/vm/scenario.ts";
 
@@ -116,11 +116,6 @@ export function guestScript(
   return lines.join("\n") + "\n";
 }
 
-async function cpuTicksPerSecond(): Promise<number> {
-  const out = await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output();
-  return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
-}
-
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -170,12 +165,7 @@ export async function main(print: (line: string) => void): Promise<void> {
   }).spawn();
   const started = performance.now();
   const timer = setTimeout(() => child.kill("SIGKILL"), 3_600_000);
-  const ticks = await cpuTicksPerSecond();
-  const cpu = () => {
-    const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / ticks; // utime + stime
-  };
+  const cpu = () => (processCpuMs(child.pid) ?? 0) / 1000;
   const wall = new Map<string, number[]>(), used = new Map<string, number[]>();
   const push = (map: Map<string, number[]>, key: string, value: number) => {
     map.set(key, [...(map.get(key) ?? []), value]);
