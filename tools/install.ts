@@ -11,6 +11,7 @@
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDist } from "./dist.ts";
+import { warmCodeCache } from "./install_code_cache.ts";
 
 /** The programs linked into `/sbin`. */
 export const SBIN_TOOLS = [
@@ -44,6 +45,8 @@ export interface InstallOptions {
   readonly dist?: string;
   /** Where the artifact goes, as seen from inside the root. @default "/usr/lib/daybreak" */
   readonly prefix?: string;
+  /** Fill the artifact's cache with the bundles' compiled code (tools/install_code_cache.ts). @default true */
+  readonly codeCache?: boolean;
   readonly log?: (text: string) => void;
 }
 
@@ -54,6 +57,8 @@ export interface InstallResult {
   readonly missing: readonly string[];
   readonly jobs: readonly string[];
   readonly saved: readonly string[];
+  /** How many bundles have their compiled code in the artifact's cache (0 when it failed). */
+  readonly codeCache: number;
 }
 
 async function lstat(path: string): Promise<Deno.FileInfo | null> {
@@ -110,6 +115,15 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
   if ((await lstat(target)) !== null) await Deno.rename(target, old);
   await Deno.rename(staging, target);
   await Deno.remove(old, { recursive: true }).catch(() => {});
+  let codeCache = 0;
+  if (options.codeCache ?? true) {
+    try {
+      codeCache = await warmCodeCache(target, prefix);
+    } catch (e) {
+      // Only a speed-up: without it, each bundle is compiled at its first run as before.
+      log(`install: no code cache: ${e instanceof Error ? e.message : e}\n`);
+    }
+  }
 
   const sbin = await realInRoot(options.root, "/sbin");
   await Deno.mkdir(sbin, { recursive: true });
@@ -150,7 +164,7 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     await Deno.copyFile(join(target, "etc", "init", entry.name), dst);
     jobs.push(entry.name);
   }
-  return { prefix, linked, missing, jobs: jobs.sort(), saved };
+  return { prefix, linked, missing, jobs: jobs.sort(), saved, codeCache };
 }
 
 if (import.meta.main) {
@@ -162,12 +176,13 @@ if (import.meta.main) {
   const root = value("--root");
   const write = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text));
   if (root === undefined || root === "") {
-    write("Usage: deno task install --root DIR [--dist DIR] [--prefix PATH]\n");
+    write("Usage: deno task install --root DIR [--dist DIR] [--prefix PATH] [--no-code-cache]\n");
     Deno.exit(2);
   }
   const dist = value("--dist"), prefix = value("--prefix");
   const result = await install({
     root,
+    codeCache: !Deno.args.includes("--no-code-cache"),
     log: write,
     ...(dist === undefined ? {} : { dist }),
     ...(prefix === undefined ? {} : { prefix }),
@@ -180,6 +195,7 @@ if (import.meta.main) {
           result.saved.map((t) => `sbin/${t}`).join(" ")
         } as *${SAVED_SUFFIX}\n`
         : "") +
-      `install: default jobs added: ${result.jobs.join(" ") || "none"}\n`,
+      `install: default jobs added: ${result.jobs.join(" ") || "none"}\n` +
+      `install: compiled code cached for ${result.codeCache} bundles\n`,
   );
 }

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runClean, testDist } from "./_dist.ts";
 import { install, SAVED_SUFFIX } from "../../tools/install.ts";
+import { DAEMON_V8_FLAGS, PID1_V8_FLAGS } from "../../tools/install_code_cache.ts";
 
 const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -42,6 +43,9 @@ Deno.test("install links every built tool into /sbin and keeps what it replaces"
       assertEquals(built.launchers.includes(tool), false, tool);
     }
     assertEquals(result.saved, ["reboot"]);
+    // Every bundle's compiled code is in the artifact's cache, under the path it runs from.
+    assertEquals(result.codeCache, built.bundled.length);
+
     assertEquals(await Deno.readTextFile(join(sbin, `reboot${SAVED_SUFFIX}`)), "old reboot\n");
     // Every default job but the one the machine already has.
     const defaults = [...Deno.readDirSync(join(ROOT_DIR, "etc", "init"))].map((e) => e.name);
@@ -85,4 +89,16 @@ Deno.test("the installed tools run from the root with a bare environment", async
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("the daemon's code cache is made with the V8 flags bin/init runs it with", async () => {
+  // V8 refuses a code cache made with other flags (tools/install_code_cache.ts).
+  const launcher = await Deno.readTextFile(join(ROOT_DIR, "bin", "init"));
+  // Container mode's command lines, and the daemon's, which adds --no-lazy as PID 1.
+  const container = [...launcher.matchAll(/--v8-flags=(--[^\s"]+)/g)].map((m) => m[1]);
+  assertEquals(container, [DAEMON_V8_FLAGS, DAEMON_V8_FLAGS]);
+  assertEquals(launcher.includes(`\nv8=${DAEMON_V8_FLAGS}\n`), true);
+  const pid1 = PID1_V8_FLAGS.slice(DAEMON_V8_FLAGS.length);
+  assertEquals(launcher.includes(`[ "$$" = 1 ] && v8="$v8${pid1}"\n`), true);
+  assertEquals(launcher.includes(`run_entry daemon/main.ts "--v8-flags=$v8"`), true);
 });

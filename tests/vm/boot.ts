@@ -5,6 +5,8 @@
  * @module
  */
 
+import { readText } from "../../sys/libc.ts";
+
 /** Options of {@linkcode bootVm}. */
 export interface BootOptions {
   /** Path of the `vmlinuz` to boot. */
@@ -31,10 +33,27 @@ export interface BootResult {
   readonly timedOut: boolean;
   /** Wall time from starting QEMU to its exit, in milliseconds. */
   readonly wallMs: number;
+  /**
+   * QEMU's CPU time (user and system, sampled every 100 ms until it exits), in milliseconds: what
+   * the guest's work cost, whatever else the host ran meanwhile (the guest's clock follows the
+   * host's, so other load stretches every time measured inside the guest).
+   */
+  readonly cpuMs: number;
 }
 
 /** The QEMU program run by {@linkcode bootVm}. */
 export const QEMU = "qemu-system-x86_64";
+
+/** QEMU's command line for {@linkcode bootVm} (bench/guest_start_bench.ts runs it itself). */
+export function qemuArgs(options: BootOptions): string[] {
+  const append = ["console=ttyS0", "panic=-1", "quiet", options.append ?? ""].join(" ").trim();
+  return [
+    ["-accel", "tcg", "-m", String(options.memoryMb ?? 1024), "-smp", "1"],
+    ["-nographic", "-no-reboot", "-nic", "none"],
+    ["-kernel", options.kernel, "-initrd", options.initrd, "-append", append],
+    (options.drives ?? []).flatMap((d) => ["-drive", `file=${d},if=virtio,format=raw`]),
+  ].flat();
+}
 
 /**
  * Boots the guest and collects its serial console until QEMU exits (the guest powered off or
@@ -43,13 +62,7 @@ export const QEMU = "qemu-system-x86_64";
  * @throws {Deno.errors.NotFound} when QEMU is not installed
  */
 export async function bootVm(options: BootOptions): Promise<BootResult> {
-  const append = ["console=ttyS0", "panic=-1", "quiet", options.append ?? ""].join(" ").trim();
-  const args = [
-    ["-accel", "tcg", "-m", String(options.memoryMb ?? 1024), "-smp", "1"],
-    ["-nographic", "-no-reboot", "-nic", "none"],
-    ["-kernel", options.kernel, "-initrd", options.initrd, "-append", append],
-    (options.drives ?? []).flatMap((d) => ["-drive", `file=${d},if=virtio,format=raw`]),
-  ].flat();
+  const args = qemuArgs(options);
   const started = performance.now();
   const child = new Deno.Command(QEMU, { args, stdin: "null", stdout: "piped", stderr: "piped" })
     .spawn();
@@ -58,6 +71,12 @@ export async function bootVm(options: BootOptions): Promise<BootResult> {
     timedOut = true;
     child.kill("SIGKILL");
   }, options.timeoutMs ?? 60_000);
+  let cpuMs = 0;
+  // The largest sample: an exited QEMU, not yet reaped, reports no CPU time at all.
+  const sample = () => {
+    cpuMs = Math.max(cpuMs, processCpuMs(child.pid) ?? 0);
+  };
+  const sampler = setInterval(sample, 100);
   try {
     const out = await child.output();
     const decoder = new TextDecoder();
@@ -69,10 +88,31 @@ export async function bootVm(options: BootOptions): Promise<BootResult> {
       exitCode: out.signal === null ? out.code : null,
       timedOut,
       wallMs: Math.round(performance.now() - started),
+      cpuMs,
     };
   } finally {
     clearTimeout(timer);
+    clearInterval(sampler);
   }
+}
+
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on Linux, whatever HZ the kernel has). */
+const USER_HZ = 100;
+
+/**
+ * A process's CPU time (user and system) from /proc, or `null` once it is gone (or without
+ * --allow-ffi). Read through libc: Deno refuses /proc reads without --allow-all (docs/platform.md).
+ */
+export function processCpuMs(pid: number): number | null {
+  let stat: string | null;
+  try {
+    stat = readText(`/proc/${pid}/stat`);
+  } catch {
+    return null; // no FFI permission: no figure
+  }
+  if (stat === null) return null;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ; // utime + stime
 }
 
 /** The scenario results found on a serial console by {@linkcode verdict}. */

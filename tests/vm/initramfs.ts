@@ -219,7 +219,8 @@ async function addDist(tree: Tree, work: string): Promise<void> {
   const root = join(work, "root");
   await Deno.mkdir(root, { recursive: true });
   const { out } = await buildDist({ out: join(work, "dist"), warn: () => {} });
-  await install({ root, dist: out });
+  // DAYBREAK_VM_CODE_CACHE=0 installs without the compiled code cache, to compare boots.
+  await install({ root, dist: out, codeCache: Deno.env.get("DAYBREAK_VM_CODE_CACHE") !== "0" });
   await addHostTree(tree, root, "");
   // Its glibc libraries, found through ldd.
   await tree.program("/usr/lib/daybreak/deno", join(root, "usr/lib/daybreak/deno"));
