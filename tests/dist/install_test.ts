@@ -94,11 +94,13 @@ Deno.test("the installed tools run from the root with a bare environment", async
 Deno.test("the daemon's code cache is made with the V8 flags bin/init runs it with", async () => {
   // V8 refuses a code cache made with other flags (tools/install_code_cache.ts).
   const launcher = await Deno.readTextFile(join(ROOT_DIR, "bin", "init"));
-  // Container mode's command lines, and the daemon's, which adds --no-lazy as PID 1.
+  // Container mode's command lines, and the daemon's, which adds --no-lazy as PID 1 from dist/.
   const container = [...launcher.matchAll(/--v8-flags=(--[^\s"]+)/g)].map((m) => m[1]);
   assertEquals(container, [DAEMON_V8_FLAGS, DAEMON_V8_FLAGS]);
   assertEquals(launcher.includes(`\nv8=${DAEMON_V8_FLAGS}\n`), true);
   const pid1 = PID1_V8_FLAGS.slice(DAEMON_V8_FLAGS.length);
-  assertEquals(launcher.includes(`[ "$$" = 1 ] && v8="$v8${pid1}"\n`), true);
+  const asPid1FromDist =
+    `[ "$$" = 1 ] && [ -f "$DAYBREAK_ROOT/lib/daemon/main.js" ] && v8="$v8${pid1}"\n`;
+  assertEquals(launcher.includes(asPid1FromDist), true);
   assertEquals(launcher.includes(`run_entry daemon/main.ts "--v8-flags=$v8"`), true);
 });
