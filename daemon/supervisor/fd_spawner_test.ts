@@ -22,9 +22,10 @@ async function withTmp(body: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
-  // Deno collects its children asynchronously: give it a moment, then insist.
+  // Deno collects its children asynchronously, and a child just sent SIGKILL (a failed spawn's)
+  // may still be dying, not yet a zombie: wait until no child is left at all, then insist.
   const zombies = () => listChildren().filter((pid) => readProcStat(pid)?.state === "Z");
-  await waitFor(() => zombies().length === 0, 10_000).catch(() => {});
+  await waitFor(() => listChildren().length === 0, 10_000).catch(() => {});
   assert.deepEqual(zombies(), [], "no zombie child is left");
 }
 

@@ -55,8 +55,9 @@ async function withTmp(body: (dir: string) => Promise<void>): Promise<void> {
     Deno.removeSync(dir, { recursive: true });
   }
   const zombies = () => listChildren().filter((pid) => readProcStat(pid)?.state === "Z");
-  // Generous: Deno collects its own children (Deno.Command) on its own event-loop turns.
-  await waitFor("no zombies", () => zombies().length === 0, 10_000).catch(() => {});
+  // Generous: Deno collects its own children (Deno.Command) on its own event-loop turns. A child
+  // just killed may still be dying, not yet a zombie: wait until none is left at all.
+  await waitFor("no children", () => listChildren().length === 0, 10_000).catch(() => {});
   assert.deepEqual(zombies(), [], "no zombie child is left");
 }
 
