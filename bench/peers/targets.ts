@@ -35,43 +35,57 @@ export interface TargetResult {
 const ANALYSIS = {
   cold: "Each job is one `posix_spawn` through FFI (daemon/supervisor/fd_spawner.ts): " +
     "POSIX_SPAWN_SETSID, an empty mask and default dispositions, stdout and stderr on one " +
-    "pipe, no ChildProcess, no streams. glibc's posix_spawn is vfork-like: the calling thread " +
-    "waits until the child has called setsid() and exec'd, and that wait is most of a spawn's " +
-    "cost (setsid() also creates a scheduler autogroup, kernel.sched_autogroup_enabled = 1 " +
-    "here; the floor's children do not call it). A burst of spawns now makes that call on " +
-    "Deno's blocking threads (ProcessSpawner.spawnAsync: 8 in flight, the rest queued; the " +
-    "engine holds a process being spawned as pid 0 until its pid arrives), so the spawns " +
-    "overlap with each other and with the daemon's own work: 500 `console log` spawns take a " +
-    "median 459 ms that way against 1263 ms on the JS thread (bench/spawn_bench.ts, loaded " +
-    "2-core machine). A lone spawn (a respawn, a start) and a sandboxed one stay on the JS " +
-    "thread. Before the first spawn come Deno's start-up and the modules (about 220 ms on a " +
-    "quiet machine), then the 500 job files (read on the JS thread: an asynchronous read " +
-    "cost more in waking a blocking thread than the read) and the startup event; " +
-    "bench/cold_start_bench.ts --timeline splits a cold start into these phases. The daemon " +
-    "is CPU-bound on its JS thread: of about 1.1 s of daemon CPU at N = 500 (loaded 2-core " +
-    "machine), the JS thread has about 0.8 s user and 0.1 s system, V8's worker threads " +
-    "(concurrent GC and compilation) about 0.25 s, the spawning threads almost nothing; one " +
-    "job costs the JS thread about 1.6 ms, the first ones more (cold code, and Deno's Node " +
-    "layer loaded at the first timer). A V8 --prof of a cold start (its samples count wall " +
-    "time on the JS thread) puts about 20% of them in issuing the non-blocking posix_spawnp " +
-    "calls, yet one such call costs the JS thread only 10–25 µs of CPU (5,000 calls to a " +
-    "trivial function measured alone): that 20% is the JS thread waiting for a CPU while the " +
-    "thread it woke and the child it creates run. Another 20% has no JS frame (Deno's event " +
-    "loop, promise jobs, GC), the engine (events, transitions, timeline, job stats) about " +
-    "11%, the spawn's preparation about 9%, Deno's Node layer 6%. " +
-    "Preparing a spawn now takes one shared posix_spawnattr_t (made once per signal state) " +
-    "and argv and envp in one buffer with one pointer array: bench/spawn_bench.ts, 500 " +
-    "synchronous spawns, 180 ms of CPU against 190–270 ms before (medians of 3, twice).",
-  memory: "About 28 MB is any Deno process, mostly the deno binary's own pages (shared with " +
-    "the bench's own deno here, so PSS counts part of them); the daemon's code and heap bring " +
-    "it to about 33 MB before any job. Per job (bench/memory_bench.ts, V8 heap after a full " +
-    "GC): about 5.5 kB of heap: the instance and its class's parsed spec (empty lists and " +
-    "defaults shared), the `start on` state (its compiled plan shared by every expression of " +
-    "the same shape), the log pipe reader and its LogFile, the process's exit watch (promises " +
-    "and closures in the spawner, the driver and the observer), the status facts and six " +
-    "timeline changes (both bounded at 10,000). Right after a burst the heap also holds the " +
-    "burst's garbage: one compacting GC once spawns have been quiet for 300 ms returns it " +
-    "(daemon/heap_trim.ts, docs/behaviour.md#memory).",
+    "pipe, no ChildProcess, no streams. glibc's posix_spawn is vfork-like: the calling " +
+    "thread waits until the child has called setsid() and exec'd, and that wait is most of " +
+    "a spawn's cost (setsid() also creates a scheduler autogroup, " +
+    "kernel.sched_autogroup_enabled = 1 here; the floor's children do not call it). A burst " +
+    "of spawns makes that call on Deno's blocking threads (ProcessSpawner.spawnAsync: 8 in " +
+    "flight, the rest queued and sent as slots free; the engine holds a process being " +
+    "spawned as pid 0 until its pid arrives), so the spawns overlap with each other and " +
+    "with the daemon's own work. A lone spawn (a respawn, a start) and a sandboxed one stay " +
+    "on the JS thread. Before the first spawn come Deno's start-up and the modules (about " +
+    "220 ms on a quiet machine), then the 500 job files (read on the JS thread, overrides " +
+    "found in an index) and the startup event; bench/cold_start_bench.ts --timeline splits " +
+    "a cold start into these phases. The daemon is CPU-bound on its JS thread. A pass on " +
+    "that CPU (a 500-job inspector profile, then each cut measured) removed: three thrown " +
+    "NotFound stats per job (the program lookup is now kept for the whole burst), about 90 " +
+    "ms of compacting GC in the middle of the burst (daemon/heap_trim.ts now waits for the " +
+    "spawner's queue to empty), an O(N²) walk of every file for each job's overrides, a " +
+    "second listing of the confdir, a timer armed in the burst's first run (Deno's first " +
+    "timer loads its Node layer), the engine's `info` log lines built when the log's " +
+    "priority drops them (about nine per job), and smaller per-job costs (environment " +
+    "tables, clock readings, timeline objects). bench/cold_start_bench.ts, 9 rounds " +
+    "alternated with the commit before the pass, loaded 2-core machine: daemon CPU by the " +
+    "time all 500 exist 870 → 650 ms (medians; ranges 820–1010 and 610–750), launch → all " +
+    "exist 1697 → 1376 ms; the JS thread about 1.0 → 0.73 ms of CPU per job after about 105 " +
+    "ms of start-up. What is left is spread thin (inspector profile): the engine's " +
+    "transitions and their observers, the spawn's preparation and the supervision of its " +
+    "pid (promises, the log pipe, the exit watch), GC (about 34 MB allocated for 500 jobs), " +
+    "loading the request dispatcher and Deno's Node layer during the burst, and the JS " +
+    "thread waiting for a CPU after waking a spawning thread. A `perf record` of the whole " +
+    "cold start puts about 30% of all CPU in the `sleep` children themselves (exec, the " +
+    "dynamic loader, the locale): the floor pays that too.",
+  memory:
+    "About 28 MB is any Deno process, mostly the deno binary's own pages (shared with every " +
+    "other deno process on the machine, so PSS counts a varying part of them); the daemon's " +
+    "code and heap bring it to about 33 MB before any job. Per job (bench/memory_bench.ts, " +
+    "V8 heap after a full GC): about 5.5 kB of heap: the instance and its class's parsed " +
+    "spec (empty lists and defaults shared), the `start on` state (its compiled plan shared " +
+    "by every expression of the same shape), the log pipe reader and its LogFile, the " +
+    "process's exit watch, the status facts and six timeline changes (both bounded at " +
+    "10,000). Right after a burst the heap also holds the burst's garbage: one compacting " +
+    "GC returns it once the spawner's queue has been empty for 300 ms, then malloc_trim(0) " +
+    "gives back the C heap arenas' free pages (daemon/heap_trim.ts, sys/malloc.ts, " +
+    "docs/behaviour.md#memory). Until this run the collection counted quiet from the last " +
+    "spawn the engine asked for, and at start-up the engine asks for all of them at once: " +
+    "at 2,000 jobs it ran with 1,743 spawns still queued, and the rest of the burst's " +
+    "garbage stayed, which is why the daemon held more while `initctl list` was polled " +
+    "through the burst. Answered requests lead to the same collection once they have been " +
+    "quiet for 300 ms and grew the heap by 16 MiB (`initctl list` at 2,000 jobs leaves " +
+    "about 1 MB, and V8 let the heap grow by tens of MB before its own full collection). " +
+    "bench/memory_bench.ts --poll (initctl list polled through the cold start as here), 3 " +
+    "runs each, loaded 2-core machine: Pss_Anon at N = 500 32.6 → 27.0 MB, at N = 2000 52.2 " +
+    "→ 34.9 MB, growth 13.1 → 5.3 kB per job.",
   list: "initctl is itself a Deno process: a bare `deno run` (the reference above) plus its " +
     "modules (the client, the reply schemas built with zod's mini API, the table renderer; " +
     "no `node:` module, docs/platform.md#start-up-costs). The daemon accepts on a raw socket " +
