@@ -93,9 +93,9 @@ const ANALYSIS = {
     "accepted fd, O(1) whatever the number of jobs) and answers `list` for 500 jobs in a few " +
     "ms; the rest is the client's own start-up. From the dist/ bundle (`deno task dist`) " +
     "initctl starts about 8 ms sooner than from the TypeScript sources measured here.",
-  restart: "A bare `deno run` of a one-line script already takes longer than the 25 ms " +
-    "target on this machine (see above), and initctl is a Deno process: its start-up is " +
-    "most of the figure. In the daemon the stop, the kill, the exit (SIGCHLD, then waitpid by " +
+  restart: "A bare `deno run` of a one-line script takes most of the 25 ms target on this " +
+    "machine (see above; 22–35 ms in the runs of this session), and initctl is a Deno process: " +
+    "its start-up and its modules are most of the figure. In the daemon the stop, the kill, the exit (SIGCHLD, then waitpid by " +
     "pid) and the new spawn (a lone spawn, made at once on the JS thread) take a few ms. " +
     "runit's `sv` is a small C program; matching it needs a client that starts faster than " +
     "any Deno process does.",
