@@ -70,6 +70,7 @@ import {
   NO_SANDBOX,
   requiredDirectories,
   type SetupTools,
+  TOOL_NAMES,
   wrapCommand,
 } from "../../security/sandbox.ts";
 import { waitForSandboxChild } from "../../security/sandbox_monitor.ts";
@@ -811,37 +812,21 @@ export class FdSpawner implements ProcessSpawner {
   #toolPaths(): SetupTools {
     if (this.#tools !== null) return this.#tools;
     const found = new Map<string, string | null>();
-    const lookup = (name: string): string | null => {
-      let path = found.get(name);
-      if (path === undefined) {
-        path = findTool(name);
-        found.set(name, path);
-      }
-      return path;
-    };
-    this.#tools = {
-      get prlimit() {
-        return lookup("prlimit");
-      },
-      get nice() {
-        return lookup("nice");
-      },
-      get setpriv() {
-        return lookup("setpriv");
-      },
-      get nsenter() {
-        return lookup("nsenter");
-      },
-      get bwrap() {
-        return lookup("bwrap");
-      },
-      get env() {
-        return lookup("env");
-      },
-      get aaExec() {
-        return lookup("aa-exec");
-      },
-    };
+    const tools = {};
+    for (const [key, name] of Object.entries(TOOL_NAMES)) {
+      Object.defineProperty(tools, key, {
+        enumerable: true,
+        get: () => {
+          let path = found.get(name);
+          if (path === undefined) {
+            path = findTool(name);
+            found.set(name, path);
+          }
+          return path;
+        },
+      });
+    }
+    this.#tools = tools as SetupTools;
     return this.#tools;
   }
 }

@@ -155,7 +155,8 @@ export class Reaper {
     // that a respawn (the last watched pid gone, a new one watched) does not clear and set it.
     // Armed once the current run is over: a first watch comes with the first spawn of what may
     // be a burst, whose next spawns should go out before the Node layer loads.
-    if (this.#keepWanted() && this.#keepAlive === undefined && !this.#arming) {
+    const keep = waiting || (this.#started && this.#idleKeepAlive);
+    if (keep && this.#keepAlive === undefined && !this.#arming) {
       this.#arming = true;
       queueMicrotask(() => {
         if (!this.#arming) return; // no longer wanted: stopped meanwhile
@@ -168,12 +169,6 @@ export class Reaper {
       clearInterval(this.#keepAlive);
       this.#keepAlive = undefined;
     }
-  }
-
-  /** Whether the keep-alive timer should run (see {@linkcode #listen}). */
-  #keepWanted(): boolean {
-    const waiting = this.#watched.size > 0 || this.#waiters.size > 0;
-    return waiting || (this.#started && this.#idleKeepAlive);
   }
 
   /**
