@@ -123,7 +123,7 @@ export class Daemon {
     const engineOptions = {
       onStateChange: observed.onStateChange,
       // The engine's `info` lines are built only when the log's priority lets them through.
-      logsInfo: () => log.priority === "debug" || log.priority === "info",
+      logsInfo: () => log.wants("info"),
       initEnv: mode.initEnv,
       globalEnv: mode.globalEnv,
       sessionAddress: mode.sessionAddress,

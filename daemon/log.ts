@@ -71,10 +71,15 @@ export class DaemonLog {
     this.#priority = p;
   }
 
+  /** Whether a message at `priority` would be written (so that a caller may skip building it). */
+  wants(priority: LogPriority): boolean {
+    return LOG_PRIORITIES.indexOf(priority) >= LOG_PRIORITIES.indexOf(this.#priority);
+  }
+
   /** Logs one message at an Upstart priority. */
   log(priority: LogPriority, message: string): void {
     try {
-      if (LOG_PRIORITIES.indexOf(priority) < LOG_PRIORITIES.indexOf(this.#priority)) return;
+      if (!this.wants(priority)) return;
       this.#limiter.log(priority, message);
     } catch {
       // never let logging fail a caller

@@ -102,3 +102,22 @@ Deno.test("DaemonLog writes through the limiter and flushes on demand", () => {
     "init: 3 similar messages suppressed (last: x main process (4) ended, respawning)\n",
   ]);
 });
+
+Deno.test("DaemonLog.wants() follows the minimum priority as log() does", () => {
+  const lines: string[] = [];
+  const log = new DaemonLog({
+    user: false,
+    priority: "message",
+    writer: { stdout: (l) => lines.push(l), stderr: (l) => lines.push(l) },
+  });
+  assert.deepEqual([log.wants("info"), log.wants("message"), log.wants("warn")], [
+    false,
+    true,
+    true,
+  ]);
+  log.log("info", "dropped");
+  log.priority = "debug";
+  assert.equal(log.wants("debug"), true);
+  log.log("debug", "kept");
+  assert.deepEqual(lines, ["init: kept\n"]);
+});
