@@ -111,8 +111,7 @@ export interface MachineOps {
   readonly ctx: StepContext;
   /** `JOB` or `JOB (INSTANCE)`. */
   readonly display: string;
-  /** Whether `info` lines are wanted in this step ({@linkcode MachineOptions.logsInfo}). */
-  readonly infoWanted: boolean;
+  /** Adds a log line; an `info` one only when wanted ({@linkcode MachineOptions.logsInfo}). */
   log(level: LogLevel, message: string): void;
   /** Upstart's `job_change_goal()`: may induce a move from waiting or running. */
   changeGoal(goal: Goal): void;
@@ -188,12 +187,13 @@ class Stepper implements MachineOps {
   readonly draft: Draft;
   readonly out: MachineOutput[] = [];
   readonly ctx: StepContext;
-  readonly infoWanted: boolean;
+  /** Whether `info` lines are wanted in this step ({@linkcode MachineOptions.logsInfo}). */
+  readonly #infoWanted: boolean;
 
   constructor(inst: Instance, ctx: StepContext) {
     this.draft = { ...inst, pids: { ...inst.pids } };
     this.ctx = ctx;
-    this.infoWanted = ctx.options.logsInfo?.() ?? true;
+    this.#infoWanted = ctx.options.logsInfo?.() ?? true;
   }
 
   run(input: MachineInput): void {
@@ -226,6 +226,7 @@ class Stepper implements MachineOps {
   }
 
   log(level: LogLevel, message: string): void {
+    if (level === "info" && !this.#infoWanted) return;
     this.out.push({ type: "log", level, message });
   }
 
@@ -234,7 +235,7 @@ class Stepper implements MachineOps {
   changeGoal(goal: Goal): void {
     const d = this.draft;
     if (d.goal === goal) return;
-    if (this.infoWanted) this.log("info", `${this.display} goal changed from ${d.goal} to ${goal}`);
+    this.log("info", `${this.display} goal changed from ${d.goal} to ${goal}`);
     d.goal = goal;
     // Goal changes only induce a move from the two resting states (see docs/behaviour.md#states).
     if (goal === "start" && d.state === "waiting") this.advance();
@@ -256,9 +257,7 @@ class Stepper implements MachineOps {
   take(step: Step): JobState {
     const d = this.draft;
     if (d.goal !== step.goal) {
-      if (this.infoWanted) {
-        this.log("info", `${this.display} goal changed from ${d.goal} to ${step.goal}`);
-      }
+      this.log("info", `${this.display} goal changed from ${d.goal} to ${step.goal}`);
       d.goal = step.goal;
     }
     return step.state;
@@ -277,9 +276,7 @@ class Stepper implements MachineOps {
       }
       // docs/behaviour.md#fix-respawn back-off: a respawn waits in post-stop until its timer fires.
       if (to === "starting" && d.state === "post-stop" && this.hasTimer("respawn")) return;
-      if (this.infoWanted) {
-        this.log("info", `${this.display} state changed from ${d.state} to ${to}`);
-      }
+      this.log("info", `${this.display} state changed from ${d.state} to ${to}`);
       const old = d.state;
       d.state = to;
       this.ctx.options.onStateChange?.(d, old);

@@ -38,7 +38,7 @@ export function onSpawned(m: MachineOps, process: ProcessName, pid: number): voi
   const d = m.draft;
   if (d.pids[process] !== 0) return; // stale: not waiting for this spawn
   d.pids[process] = pid;
-  if (m.infoWanted) m.log("info", `${m.display} ${process} process (${pid})`);
+  m.log("info", `${m.display} ${process} process (${pid})`);
   const opts = m.ctx.options;
   if (opts.hookTimeoutMs > 0 && TIMED_HOOKS.includes(process)) {
     m.armTimer("hook", process, opts.hookTimeoutMs);

@@ -199,8 +199,9 @@ export class Runtime {
     this.#out?.push(effect);
   }
 
-  /** Adds a log effect. */
+  /** Adds a log effect; an `info` one only when wanted (MachineOptions.logsInfo). */
   log(level: "info" | "warn" | "error", message: string): void {
+    if (level === "info" && !(this.machine.logsInfo?.() ?? true)) return;
     this.push({ type: "log", level, message });
   }
 
@@ -353,7 +354,7 @@ export class Runtime {
   }
 
   #handleEvent(event: QueuedEvent): void {
-    if (this.machine.logsInfo?.() ?? true) this.log("info", `Handling ${event.name} event`);
+    this.log("info", `Handling ${event.name} event`);
     for (const slot of [...this.classes.candidates(event.name)]) {
       // Stop conditions first, so an event in both stops an instance and starts it again.
       // Map iteration tolerates instances destroyed meanwhile.
